@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+/** Every environment variable the app reads, with its default. The README's table mirrors this. */
+export const envSchema = z.object({
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z.string().url().optional(),
+  EMBEDDER: z.enum(['lsa', 'transformers', 'voyage']).default('lsa'),
+  EMBEDDER_MODEL_DIR: z.string().optional(),
+  VOYAGE_API_KEY: z.string().optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  CORPUS_DIR: z.string().optional(),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ALLOW_ANONYMOUS: bool.default(false),
+  DAILY_MESSAGE_CAP: z.coerce.number().int().min(1).default(25),
+  IP_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  SYNC_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
+  SYNC_SOURCES: z.string().optional(),
+  ADMIN_EMAILS: z.string().default(''),
+  GITHUB_TOKEN: z.string().optional(),
+  GITHUB_REPOSITORY: z.string().optional(),
+  GITHUB_API_URL: z.string().url().optional(),
+  FORGE_DIR: z.string().optional(),
+  LOG_LEVEL: z.string().default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  /** Absolute path of the embedded database directory (unused when DATABASE_URL is set). */
+  pgliteDir: string;
+  /** Absolute path of the local forge directory. */
+  forgeDir: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ConfigError(`invalid environment: ${first?.path.join('.')}: ${first?.message}`, {
+      issues: parsed.error.issues,
+    });
+  }
+  const dataDir = path.resolve(cwd, parsed.data.DATA_DIR);
+  return {
+    ...parsed.data,
+    DATA_DIR: dataDir,
+    pgliteDir: path.join(dataDir, 'pglite'),
+    forgeDir: path.resolve(cwd, parsed.data.FORGE_DIR ?? path.join(dataDir, 'forge')),
+  };
+}
