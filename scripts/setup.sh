@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Installs what the project needs. Idempotent, and takes seconds when everything is already there.
+#   bash scripts/setup.sh          pnpm 12.4.2 + workspace dependencies (frozen lockfile)
+#   bash scripts/setup.sh --ci     also the test servers' needs: pgvector in the PostgreSQL of
+#                                  DATABASE_URL (default the local `test` db) and Debian's Chromium
+# --with-server-deps is a synonym of --ci.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+LOG_TAG=setup
+# shellcheck source=lib.sh
+. scripts/lib.sh
+
+PNPM_VERSION=12.4.2
+server_deps=0
+for arg in "$@"; do
+  case "$arg" in
+    --ci | --with-server-deps) server_deps=1 ;;
+    -h | --help)
+      sed -n '2,6p' "$0"
+      exit 0
+      ;;
+    *) die "unknown option '$arg' (expected --ci or --with-server-deps)" ;;
+  esac
+done
+
+ensure_pnpm() {
+  # Ask from / so that a different pnpm does not switch itself to package.json's packageManager.
+  if [ "$(cd / && pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; then
+    log "pnpm $PNPM_VERSION present"
+    return
+  fi
+  log "installing pnpm $PNPM_VERSION with npm"
+  local prefix
+  prefix="$(npm config get prefix 2>/dev/null)"
+  # --force replaces a corepack shim that would otherwise make npm fail with EEXIST.
+  if [ -w "$prefix/bin" ] || [ -w "$prefix" ]; then
+    npm install -g --force --silent "pnpm@$PNPM_VERSION" >/dev/null
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo npm install -g --force --silent "pnpm@$PNPM_VERSION" >/dev/null
+  else
+    npm install -g --force --silent --prefix "$HOME/.local" "pnpm@$PNPM_VERSION" >/dev/null
+    export PATH="$HOME/.local/bin:$PATH"
+    log "pnpm went to ~/.local/bin: add it to your PATH"
+  fi
+  hash -r
+  [ "$(cd / && pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ] || die "pnpm $PNPM_VERSION is not first on PATH ($(command -v pnpm || echo none))"
+}
+
+install_workspace() {
+  local t0=$SECONDS
+  # Silent reporter still prints errors. Install scripts are governed by allowBuilds in pnpm-workspace.yaml.
+  pnpm install --frozen-lockfile --reporter=silent
+  log "workspace dependencies installed ($((SECONDS - t0))s)"
+}
+
+# The database the tests use: pgvector must be available there and created in it.
+ensure_pgvector() {
+  local url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+  local host hostport
+  host="$(sed -E 's#^[a-z]+://([^@/]*@)?(\[[^]]*\]|[^:/?]*).*#\2#' <<<"$url")"
+  hostport="$(sed -E 's#^[a-z]+://([^@/]*@)?([^/?]*).*#\2#' <<<"$url")"
+  local is_local=0
+  case "$host" in '' | localhost | 127.0.0.1 | '[::1]') is_local=1 ;; esac
+  # Never print the URL itself: it may hold a password.
+  local where="PostgreSQL at ${hostport:-local socket}"
+
+  command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+  if ! pg_isready -q -d "$url" -t 5; then
+    if [ "$is_local" = 1 ] && [ -d /etc/postgresql ]; then
+      die "$where is not accepting connections. Start it:
+  pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start"
+    fi
+    die "$where is not accepting connections (DATABASE_URL). Is the server running?"
+  fi
+  local available
+  available="$(psql "$url" -XAtqc "select count(*) from pg_available_extensions where name = 'vector'")"
+  if [ "$available" = 0 ]; then
+    [ "$is_local" = 1 ] || die "$where has no pgvector extension: use a server that ships it (image pgvector/pgvector:pg15)"
+    PG_MAJOR="$(psql "$url" -XAtqc "select current_setting('server_version_num')::int / 10000")" \
+      bash scripts/install-pgvector.sh
+  fi
+  PGOPTIONS='-c client_min_messages=warning' psql "$url" -XAtq -v ON_ERROR_STOP=1 \
+    -c 'create extension if not exists vector'
+
+  log "pgvector $(psql "$url" -XAtqc "select extversion from pg_extension where extname = 'vector'") ready in $where"
+}
+
+t_start=$SECONDS
+command -v node >/dev/null 2>&1 || die "Node.js 20+ is required (node not found)"
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$node_major" -ge 20 ] || die "Node.js 20+ is required (found $(node --version))"
+
+ensure_pnpm
+install_workspace
+if [ "$server_deps" = 1 ]; then
+  ensure_pgvector
+  bash scripts/install-chromium.sh
+fi
+log "done in $((SECONDS - t_start))s"
