@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+const Timestamp = z.iso.datetime({ offset: true });
+const ItemNumber = z.number().int().positive();
+const Label = z.string().trim().min(1, 'label must not be empty').max(50, 'label is at most 50 characters');
+
+// Schemas of what a forge returns.
+
+export const IssueStateSchema = z.enum(['open', 'closed']);
+export type IssueState = z.infer<typeof IssueStateSchema>;
+
+export const IssueSchema = z.object({
+  number: ItemNumber,
+  title: z.string(),
+  body: z.string(),
+  state: IssueStateSchema,
+  labels: z.array(z.string()),
+  /** Web address on GitHub; `forge://local/issues/<n>` for the local forge. */
+  url: z.string(),
+  author: z.string().optional(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  closedAt: Timestamp.optional(),
+  /** Local forge only: absolute path of the file that holds the issue. */
+  path: z.string().optional(),
+});
+export type Issue = z.infer<typeof IssueSchema>;
+
+export const CommentSchema = z.object({
+  id: z.number().int().positive(),
+  body: z.string(),
+  author: z.string().optional(),
+  createdAt: Timestamp,
+  url: z.string(),
+});
+export type Comment = z.infer<typeof CommentSchema>;
+
+export const PullRequestStateSchema = z.enum(['open', 'closed', 'merged']);
+export type PullRequestState = z.infer<typeof PullRequestStateSchema>;
+
+export const PullRequestSchema = z.object({
+  number: ItemNumber,
+  url: z.string(),
+  state: PullRequestStateSchema,
+  head: z.string(),
+  base: z.string(),
+  title: z.string(),
+  body: z.string(),
+  author: z.string().optional(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  mergedAt: Timestamp.optional(),
+  path: z.string().optional(),
+});
+export type PullRequest = z.infer<typeof PullRequestSchema>;
+
+// Schemas of what callers pass in (limits follow GitHub's, so both forges refuse the same input).
+
+export const ItemNumberSchema = ItemNumber;
+
+export const CreateIssueInputSchema = z.object({
+  title: z.string().trim().min(1, 'title must not be empty').max(256, 'title is at most 256 characters'),
+  body: z.string().max(65_536, 'body is at most 65536 characters').default(''),
+  labels: z.array(Label).optional(),
+});
+export type CreateIssueInput = z.input<typeof CreateIssueInputSchema>;
+
+export const ListIssuesQuerySchema = z.object({
+  state: z.enum(['open', 'closed', 'all']).default('open'),
+  /** Only issues carrying every one of these labels (case-insensitive), as GitHub does. */
+  labels: z.array(Label).optional(),
+});
+export type ListIssuesQuery = z.input<typeof ListIssuesQuerySchema>;
+
+export const CommentBodySchema = z
+  .string()
+  .refine((s) => s.trim().length > 0, 'comment must not be empty')
+  .refine((s) => s.length <= 65_536, 'comment is at most 65536 characters');
+
+export const LabelsSchema = z.array(Label).min(1, 'give at least one label');
+
+const BranchName = z
+  .string()
+  .trim()
+  .min(1, 'branch must not be empty')
+  .refine((s) => !/[\s~^?*[\\]|\.\.|@\{/.test(s), 'not a valid branch name');
+
+export const CreatePullRequestInputSchema = z
+  .object({
+    title: z.string().trim().min(1, 'title must not be empty').max(256, 'title is at most 256 characters'),
+    body: z.string().max(65_536, 'body is at most 65536 characters').default(''),
+    head: BranchName,
+    base: BranchName,
+  })
+  .refine((pr) => pr.head !== pr.base, { message: 'head and base must differ', path: ['head'] });
+export type CreatePullRequestInput = z.input<typeof CreatePullRequestInputSchema>;
+
+export const ListPullRequestsQuerySchema = z.object({
+  state: z.enum(['open', 'closed', 'merged', 'all']).default('open'),
+});
+export type ListPullRequestsQuery = z.input<typeof ListPullRequestsQuerySchema>;
+
+export const MergeOptionsSchema = z.object({
+  method: z.enum(['merge', 'squash', 'rebase']).default('merge'),
+});
+export type MergeOptions = z.input<typeof MergeOptionsSchema>;
+
+/**
+ * Issues and pull requests, wherever they live. Issues and pull requests share one number space
+ * (as on GitHub), so `listComments` works for either; the other issue calls refuse a PR number on
+ * the local forge. Every failure is a ForgeError.
+ */
+export interface Forge {
+  readonly kind: 'local' | 'github';
+  createIssue(input: CreateIssueInput): Promise<Issue>;
+  getIssue(number: number): Promise<Issue>;
+  /** Newest first. Pull requests are never included. */
+  listIssues(query?: ListIssuesQuery): Promise<Issue[]>;
+  commentOnIssue(number: number, body: string): Promise<Comment>;
+  /** Oldest first; works for issues and pull requests. */
+  listComments(number: number): Promise<Comment[]>;
+  /** Closes the issue, first posting `comment` if given. Closing a closed issue is a no-op. */
+  closeIssue(number: number, comment?: string): Promise<Issue>;
+  /** Adds labels (keeping existing ones) and returns all labels now on the issue. */
+  addLabels(number: number, labels: string[]): Promise<string[]>;
+  createPullRequest(input: CreatePullRequestInput): Promise<PullRequest>;
+  getPullRequest(number: number): Promise<PullRequest>;
+  /** Newest first. `closed` means closed without merging. */
+  listPullRequests(query?: ListPullRequestsQuery): Promise<PullRequest[]>;
+  commentOnPullRequest(number: number, body: string): Promise<Comment>;
+  /** Merges an open pull request; a closed or already merged one gives `conflict`. */
+  mergePullRequest(number: number, options?: MergeOptions): Promise<PullRequest>;
+}
