@@ -1,0 +1,22 @@
+import type { Citation, SearchHit } from '../types.ts';
+
+export interface AnswerOptions {
+  /** Receives the answer text piece by piece; the pieces concatenate to `answer`. */
+  onToken?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/** An answer before timings (the caller measures those). */
+export interface AnswerOutput {
+  /** Text whose `[n]` markers point at `citations[n - 1]`. */
+  answer: string;
+  refused: boolean;
+  citations: Citation[];
+  usage?: { inputTokens: number; outputTokens: number; model: string } | undefined;
+}
+
+/** Turns a question and its ranked evidence into a cited answer, or a refusal. */
+export interface Answerer {
+  readonly name: string;
+  answer(question: string, hits: SearchHit[], opts?: AnswerOptions): Promise<AnswerOutput>;
+}
