@@ -1,0 +1,117 @@
+/** Deterministic PRNG (mulberry32): same seed, same resamples, same gate verdict. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A metric's per-case contribution as numerator/denominator: a mean metric is (value, 1) where it
+ * applies and (0, 0) where not; a ratio such as refusal precision uses other pairs. The aggregate
+ * is Σnum / Σden, undefined when Σden is 0.
+ */
+export interface Parts {
+  num: Float64Array;
+  den: Float64Array;
+}
+
+export interface BootstrapOptions {
+  resamples: number;
+  seed: number;
+  /** e.g. 0.95 */
+  confidence: number;
+}
+
+export const DEFAULT_BOOTSTRAP: BootstrapOptions = { resamples: 2000, seed: 20240601, confidence: 0.95 };
+
+export interface Interval {
+  estimate: number;
+  lo: number;
+  hi: number;
+  /** Bootstrap standard error. */
+  se: number;
+  /** Resamples where the metric was defined. */
+  n: number;
+}
+
+export function ratio(p: Parts, idx?: Uint32Array): number | undefined {
+  let num = 0;
+  let den = 0;
+  if (idx) {
+    for (const i of idx) {
+      num += p.num[i]!;
+      den += p.den[i]!;
+    }
+  } else {
+    for (let i = 0; i < p.num.length; i++) {
+      num += p.num[i]!;
+      den += p.den[i]!;
+    }
+  }
+  return den > 0 ? num / den : undefined;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+function interval(estimate: number, draws: number[], confidence: number): Interval {
+  if (!draws.length) return { estimate, lo: estimate, hi: estimate, se: 0, n: 0 };
+  draws.sort((a, b) => a - b);
+  const mean = draws.reduce((s, d) => s + d, 0) / draws.length;
+  const se = Math.sqrt(draws.reduce((s, d) => s + (d - mean) ** 2, 0) / Math.max(1, draws.length - 1));
+  const tail = (1 - confidence) / 2;
+  return { estimate, lo: quantile(draws, tail), hi: quantile(draws, 1 - tail), se, n: draws.length };
+}
+
+function* resamples(n: number, opts: BootstrapOptions): Generator<Uint32Array> {
+  const rand = seededRandom(opts.seed);
+  const idx = new Uint32Array(n);
+  for (let r = 0; r < opts.resamples; r++) {
+    for (let i = 0; i < n; i++) idx[i] = Math.floor(rand() * n);
+    yield idx;
+  }
+}
+
+/** Percentile bootstrap interval of one run's metric over its cases. */
+export function bootstrapMetric(p: Parts, opts: BootstrapOptions = DEFAULT_BOOTSTRAP): Interval | undefined {
+  const estimate = ratio(p);
+  if (estimate === undefined) return undefined;
+  const draws: number[] = [];
+  for (const idx of resamples(p.num.length, opts)) {
+    const v = ratio(p, idx);
+    if (v !== undefined) draws.push(v);
+  }
+  return interval(estimate, draws, opts.confidence);
+}
+
+/**
+ * Paired bootstrap of (candidate − baseline): `base` and `cand` are aligned case by case (same ids
+ * in the same order); each resample draws case indices once and scores both runs on them.
+ */
+export function pairedBootstrapDiff(
+  base: Parts,
+  cand: Parts,
+  opts: BootstrapOptions = DEFAULT_BOOTSTRAP,
+): Interval | undefined {
+  if (base.num.length !== cand.num.length) throw new Error('paired bootstrap needs aligned cases');
+  const b = ratio(base);
+  const c = ratio(cand);
+  if (b === undefined || c === undefined) return undefined;
+  const draws: number[] = [];
+  for (const idx of resamples(base.num.length, opts)) {
+    const rb = ratio(base, idx);
+    const rc = ratio(cand, idx);
+    if (rb !== undefined && rc !== undefined) draws.push(rc - rb);
+  }
+  return interval(c - b, draws, opts.confidence);
+}
