@@ -31,9 +31,13 @@ export const corpusMetaSchema = z.object({
 });
 export type CorpusMeta = z.infer<typeof corpusMetaSchema>;
 
+const required = {
+  error: (issue: { input: unknown }) => (issue.input === undefined ? 'is missing' : 'must be text'),
+};
+
 const metaSchema = z.object({
-  title: z.string().trim().min(1, 'is missing or empty'),
-  youtube_id: z.string().regex(VIDEO_ID_RE, 'must be an 11-character YouTube video id'),
+  title: z.string(required).trim().min(1, 'is empty'),
+  youtube_id: z.string(required).regex(VIDEO_ID_RE, 'must be an 11-character YouTube video id'),
   published: z
     .string()
     .optional()

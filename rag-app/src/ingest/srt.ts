@@ -20,11 +20,16 @@ export function parseSrt(text: string): Segment[] {
     const m = timingLine === undefined ? null : TIMING.exec(timingLine);
     const start = m ? parseClock(m[1]!) : null;
     const end = m ? parseClock(m[2]!) : null;
-    if (start === null || end === null) {
-      const got = timingLine === undefined ? 'end of block' : `'${timingLine.slice(0, 80)}'`;
-      throw new InputError(`line ${lineNo}: expected a timing '00:00:01,000 --> 00:00:04,000', got ${got}`, {
-        line: lineNo,
+    if (timingLine === undefined) {
+      throw new InputError(`line ${block.line}: cue '${block.lines[0]!.trim()}' has no timing line`, {
+        line: block.line,
       });
+    }
+    if (start === null || end === null) {
+      throw new InputError(
+        `line ${lineNo}: expected a timing '00:00:01,000 --> 00:00:04,000', got '${timingLine.slice(0, 80)}'`,
+        { line: lineNo },
+      );
     }
     const cue = block.lines
       .slice(timingAt + 1)
