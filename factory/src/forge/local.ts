@@ -266,12 +266,22 @@ export class LocalForge implements Forge {
 
   // --- storage ---
 
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
-    return this.lock.withLock(async () => {
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    // The lock file lives in the directory, so the directories must exist before locking.
+    try {
       await mkdir(join(this.dir, 'issues'), { recursive: true });
       await mkdir(join(this.dir, 'pulls'), { recursive: true });
-      return fn();
-    });
+    } catch (err) {
+      throw new ForgeError(
+        'unavailable',
+        `cannot create forge directory ${this.dir}: ${String(err)}`,
+        {
+          dir: this.dir,
+        },
+        { cause: err },
+      );
+    }
+    return this.lock.withLock(fn);
   }
 
   private itemPath(kind: Kind, number: number): string {

@@ -1,0 +1,288 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ForgeError, forgeFromEnv, GitHubForge, LocalForge } from '../src/forge/index.ts';
+import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
+
+const silent = pino({ level: 'silent' });
+let server: GitHubServer;
+let forge: GitHubForge;
+
+beforeEach(async () => {
+  server = await startGitHubServer({
+    token: 'ghp_secret',
+    owner: 'acme',
+    repo: 'widgets',
+    login: 'factory-bot',
+  });
+  forge = new GitHubForge({
+    token: 'ghp_secret',
+    repository: 'acme/widgets',
+    baseUrl: server.url,
+    logger: silent,
+  });
+});
+afterEach(async () => {
+  await server.close();
+});
+
+async function forgeError(promise: Promise<unknown>): Promise<ForgeError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ForgeError);
+  return err as ForgeError;
+}
+
+describe('GitHubForge issues', () => {
+  it('creates an issue through the REST API with the token', async () => {
+    const issue = await forge.createIssue({
+      title: 'Answer cites the wrong video',
+      body: 'details',
+      labels: ['bug'],
+    });
+    expect(issue).toMatchObject({
+      number: 1,
+      title: 'Answer cites the wrong video',
+      body: 'details',
+      state: 'open',
+      labels: ['bug'],
+      author: 'factory-bot',
+      url: `${server.url}/acme/widgets/issues/1`,
+    });
+    const request = server.state.requests.at(-1)!;
+    expect(request).toMatchObject({
+      method: 'POST',
+      path: '/repos/acme/widgets/issues',
+      body: { title: 'Answer cites the wrong video', body: 'details', labels: ['bug'] },
+    });
+    expect(request.headers.authorization).toBe('token ghp_secret');
+    expect(server.state.issues.get(1)?.title).toBe('Answer cites the wrong video');
+  });
+
+  it('gets and lists issues, leaving pull requests out', async () => {
+    await forge.createIssue({ title: 'one', labels: ['bug', 'ui'] });
+    await forge.createPullRequest({ title: 'a PR', head: 'fix-one', base: 'main' });
+    await forge.createIssue({ title: 'three', labels: ['ui'] });
+
+    expect((await forge.getIssue(3)).title).toBe('three');
+    expect((await forge.listIssues()).map((i) => i.number)).toEqual([3, 1]);
+    expect((await forge.listIssues({ labels: ['bug', 'UI'] })).map((i) => i.number)).toEqual([1]);
+    expect(server.state.requests.at(-1)?.query).toMatchObject({ labels: 'bug,UI', state: 'open' });
+
+    const pr = await forgeError(forge.getIssue(2));
+    expect(pr.code).toBe('not_found');
+    expect(pr.message).toMatch(/pull request/);
+  });
+
+  it('follows pagination across pages', async () => {
+    for (let i = 0; i < 105; i++) await forge.createIssue({ title: `issue ${i}` });
+    const issues = await forge.listIssues();
+    expect(issues.length).toBe(105);
+    expect(new Set(issues.map((i) => i.number)).size).toBe(105);
+    const pages = server.state.requests.filter(
+      (r) => r.method === 'GET' && r.path === '/repos/acme/widgets/issues',
+    );
+    expect(pages.map((r) => r.query.page ?? '1')).toEqual(['1', '2']);
+  });
+
+  it('comments, labels and closes an issue', async () => {
+    const issue = await forge.createIssue({ title: 'flaky', labels: ['bug'] });
+    const comment = await forge.commentOnIssue(issue.number, 'reproduced');
+    expect(comment).toMatchObject({ body: 'reproduced', author: 'factory-bot' });
+    expect(comment.url).toContain('/acme/widgets/issues/1#issuecomment-');
+
+    expect(await forge.addLabels(issue.number, ['triaged', 'BUG'])).toEqual(['bug', 'triaged']);
+
+    const closed = await forge.closeIssue(issue.number, 'fixed');
+    expect(closed).toMatchObject({ state: 'closed', labels: ['bug', 'triaged'] });
+    expect(closed.closedAt).toBeDefined();
+    expect((await forge.listComments(issue.number)).map((c) => c.body)).toEqual(['reproduced', 'fixed']);
+    expect(await forge.listIssues()).toEqual([]);
+    expect((await forge.listIssues({ state: 'closed' })).map((i) => i.number)).toEqual([1]);
+  });
+});
+
+describe('GitHubForge pull requests', () => {
+  it('creates, comments on, lists and merges a pull request', async () => {
+    const pr = await forge.createPullRequest({
+      title: 'Fix search',
+      body: 'Closes #1',
+      head: 'factory/1',
+      base: 'main',
+    });
+    expect(pr).toMatchObject({
+      number: 1,
+      state: 'open',
+      head: 'factory/1',
+      base: 'main',
+      title: 'Fix search',
+      body: 'Closes #1',
+      url: `${server.url}/acme/widgets/pull/1`,
+    });
+    expect((await forge.getPullRequest(1)).head).toBe('factory/1');
+
+    await forge.commentOnPullRequest(1, 'CI green');
+    expect((await forge.listComments(1)).map((c) => c.body)).toEqual(['CI green']);
+
+    const duplicate = await forgeError(
+      forge.createPullRequest({ title: 'again', head: 'factory/1', base: 'main' }),
+    );
+    expect(duplicate.code).toBe('conflict');
+    expect(duplicate.message).toMatch(/already exists/);
+
+    const merged = await forge.mergePullRequest(1, { method: 'squash' });
+    expect(merged.state).toBe('merged');
+    expect(merged.mergedAt).toBeDefined();
+    expect(server.state.requests.find((r) => r.method === 'PUT')?.body).toEqual({ merge_method: 'squash' });
+
+    const again = await forgeError(forge.mergePullRequest(1));
+    expect(again.code).toBe('conflict');
+    expect(again.context.status).toBe(405);
+
+    expect(await forge.listPullRequests()).toEqual([]);
+    expect((await forge.listPullRequests({ state: 'merged' })).map((p) => p.number)).toEqual([1]);
+    expect(await forge.listPullRequests({ state: 'closed' })).toEqual([]);
+    expect((await forge.listPullRequests({ state: 'all' })).length).toBe(1);
+  });
+
+  it('reports an unmergeable pull request as conflict', async () => {
+    const pr = await forge.createPullRequest({ title: 'conflicting', head: 'feature', base: 'main' });
+    server.state.unmergeable.add(pr.number);
+    const err = await forgeError(forge.mergePullRequest(pr.number));
+    expect(err.code).toBe('conflict');
+    expect(err.message).toMatch(/not mergeable/);
+    expect((await forge.getPullRequest(pr.number)).state).toBe('open');
+  });
+});
+
+describe('GitHubForge errors', () => {
+  it('maps a bad token to auth', async () => {
+    const wrong = new GitHubForge({
+      token: 'nope',
+      repository: 'acme/widgets',
+      baseUrl: server.url,
+      logger: silent,
+    });
+    const err = await forgeError(wrong.createIssue({ title: 'x' }));
+    expect(err.code).toBe('auth');
+    expect(err.message).toMatch(/Bad credentials/);
+    expect(err.context).toMatchObject({ status: 401, repository: 'acme/widgets' });
+    expect(server.state.issues.size).toBe(0);
+  });
+
+  it('maps 404 to not_found', async () => {
+    const err = await forgeError(forge.getIssue(42));
+    expect(err.code).toBe('not_found');
+    expect(err.context).toMatchObject({ status: 404, number: 42 });
+    const otherRepo = new GitHubForge({
+      token: 'ghp_secret',
+      repository: 'acme/gone',
+      baseUrl: server.url,
+      logger: silent,
+    });
+    expect((await forgeError(otherRepo.listIssues())).code).toBe('not_found');
+  });
+
+  it('maps 422 to invalid with GitHub’s message', async () => {
+    server.script({
+      method: 'POST',
+      path: '/repos/acme/widgets/issues',
+      status: 422,
+      body: {
+        message: 'Validation Failed',
+        errors: [{ resource: 'Issue', code: 'invalid', field: 'labels' }],
+      },
+    });
+    const err = await forgeError(forge.createIssue({ title: 'x', labels: ['ok'] }));
+    expect(err.code).toBe('invalid');
+    expect(err.message).toMatch(/Validation Failed/);
+  });
+
+  it('maps 429 and exhausted 403 to rate_limited with when to retry, and plain 403 to auth', async () => {
+    server.script({ status: 429, body: { message: 'Too Many Requests' }, headers: { 'retry-after': '30' } });
+    const tooMany = await forgeError(forge.listIssues());
+    expect(tooMany.code).toBe('rate_limited');
+    expect(tooMany.context.retryAfterSeconds).toBe(30);
+
+    const reset = Math.floor(Date.now() / 1000) + 600;
+    server.script({
+      status: 403,
+      body: { message: 'API rate limit exceeded' },
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+    });
+    const exhausted = await forgeError(forge.getIssue(1));
+    expect(exhausted.code).toBe('rate_limited');
+    expect(exhausted.context.resetAt).toBe(new Date(reset * 1000).toISOString());
+
+    server.script({ status: 403, body: { message: 'Resource not accessible by integration' } });
+    expect((await forgeError(forge.createIssue({ title: 'x' }))).code).toBe('auth');
+
+    // The scripts are used up: the next call goes through.
+    expect((await forge.createIssue({ title: 'x' })).number).toBe(1);
+  });
+
+  it('maps server errors and an unreachable server to unavailable', async () => {
+    server.script({ status: 502, body: { message: 'Bad Gateway' } });
+    expect((await forgeError(forge.listIssues())).code).toBe('unavailable');
+
+    await server.close();
+    const down = await forgeError(forge.listIssues());
+    expect(down.code).toBe('unavailable');
+    server = await startGitHubServer(); // for afterEach
+  });
+
+  it('validates input before calling GitHub', async () => {
+    const before = server.state.requests.length;
+    expect((await forgeError(forge.createIssue({ title: '' }))).code).toBe('invalid');
+    expect((await forgeError(forge.createPullRequest({ title: 't', head: 'main', base: 'main' }))).code).toBe(
+      'invalid',
+    );
+    expect((await forgeError(forge.getIssue(-1))).code).toBe('invalid');
+    expect(server.state.requests.length).toBe(before);
+    expect(() => new GitHubForge({ token: 't', repository: 'not-a-repo', logger: silent })).toThrow(
+      /owner\/repo/,
+    );
+  });
+});
+
+describe('forgeFromEnv', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'forge-env-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('uses GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set', async () => {
+    const chosen = forgeFromEnv(
+      { GITHUB_TOKEN: 'ghp_secret', GITHUB_REPOSITORY: 'acme/widgets', GITHUB_API_URL: server.url },
+      { localDir: dir, logger: silent },
+    );
+    expect(chosen).toBeInstanceOf(GitHubForge);
+    expect(chosen.kind).toBe('github');
+    await chosen.createIssue({ title: 'via env' });
+    expect(server.state.issues.get(1)?.title).toBe('via env');
+  });
+
+  it('uses the local forge otherwise, also when only half of GitHub is configured', async () => {
+    const local = forgeFromEnv({}, { localDir: dir, logger: silent });
+    expect(local).toBeInstanceOf(LocalForge);
+    expect((local as LocalForge).dir).toBe(dir);
+    expect((await local.createIssue({ title: 'kept locally' })).url).toBe('forge://local/issues/1');
+
+    const half = forgeFromEnv({ GITHUB_REPOSITORY: 'acme/widgets' }, { localDir: dir, logger: silent });
+    expect(half.kind).toBe('local');
+    expect((await half.listIssues()).map((i) => i.title)).toEqual(['kept locally']);
+  });
+
+  it('rejects a malformed GITHUB_REPOSITORY', () => {
+    expect(() => forgeFromEnv({ GITHUB_TOKEN: 't', GITHUB_REPOSITORY: 'acme' }, { logger: silent })).toThrow(
+      ForgeError,
+    );
+  });
+});

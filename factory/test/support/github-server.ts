@@ -1,0 +1,563 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake GitHub REST API on 127.0.0.1 with in-memory state, for tests that drive the real
+ * Octokit client. It implements the subset the forge uses, with GitHub's shapes and rules:
+ * issues and pull requests share one number space and the issues endpoints list PRs too; list
+ * endpoints paginate with `per_page`/`page` and a `link` header; every request must carry
+ * `authorization: token <token>` (or `Bearer`), else 401 "Bad credentials"; bad input gets 422
+ * "Validation Failed". Any response can be scripted (`script()`), e.g. a 429 or a 404.
+ *
+ *   POST/GET /repos/:o/:r/issues          GET/PATCH /repos/:o/:r/issues/:n
+ *   GET/POST /repos/:o/:r/issues/:n/comments   POST /repos/:o/:r/issues/:n/labels
+ *   POST/GET /repos/:o/:r/pulls           GET /repos/:o/:r/pulls/:n   PUT /repos/:o/:r/pulls/:n/merge
+ */
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  labels: string[];
+  user: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  /** Set for the issue side of a pull request. */
+  isPull: boolean;
+}
+
+export interface FakeComment {
+  id: number;
+  issueNumber: number;
+  body: string;
+  user: string;
+  createdAt: string;
+}
+
+export interface FakePull {
+  number: number;
+  head: string;
+  base: string;
+  mergedAt: string | null;
+  mergeCommitSha: string | null;
+  mergeMethod: string | null;
+}
+
+export interface ScriptedResponse {
+  /** Matches any method when omitted. */
+  method?: string;
+  /** Exact pathname (e.g. `/repos/acme/widgets/issues/1`) or a pattern; any path when omitted. */
+  path?: string | RegExp;
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** How many matching requests get this answer (default 1). */
+  times?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface GitHubServerState {
+  owner: string;
+  repo: string;
+  token: string;
+  /** Login recorded as the author of everything created through the API. */
+  login: string;
+  issues: Map<number, FakeIssue>;
+  pulls: Map<number, FakePull>;
+  comments: FakeComment[];
+  /** Repository labels by lower-cased name (GitHub label names are case-insensitive). */
+  labels: Map<string, { id: number; name: string; color: string }>;
+  /** Pull request numbers whose merge is refused with 405 (as for a merge conflict). */
+  unmergeable: Set<number>;
+  scripted: ScriptedResponse[];
+  requests: RecordedRequest[];
+  nextNumber: number;
+  nextId: number;
+}
+
+export interface GitHubServer {
+  /** Base URL for Octokit (`baseUrl`) and GITHUB_API_URL. */
+  url: string;
+  state: GitHubServerState;
+  /** Queue a canned answer for the next matching request(s). */
+  script(response: ScriptedResponse): void;
+  close(): Promise<void>;
+}
+
+export interface GitHubServerOptions {
+  token?: string;
+  owner?: string;
+  repo?: string;
+  login?: string;
+  now?: () => Date;
+}
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(String(body.message));
+  }
+}
+
+const notFound = () =>
+  new HttpFailure(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+const validationFailed = (resource: string, field: string, code: string, message?: string) =>
+  new HttpFailure(422, {
+    message: 'Validation Failed',
+    errors: [{ resource, field, code, ...(message ? { message } : {}) }],
+    documentation_url: 'https://docs.github.com/rest',
+  });
+
+export async function startGitHubServer(options: GitHubServerOptions = {}): Promise<GitHubServer> {
+  const now = options.now ?? (() => new Date());
+  const state: GitHubServerState = {
+    owner: options.owner ?? 'acme',
+    repo: options.repo ?? 'widgets',
+    token: options.token ?? 'test-token',
+    login: options.login ?? 'octocat',
+    issues: new Map(),
+    pulls: new Map(),
+    comments: [],
+    labels: new Map(),
+    unmergeable: new Set(),
+    scripted: [],
+    requests: [],
+    nextNumber: 1,
+    nextId: 1,
+  };
+  let origin = '';
+
+  const timestamp = () =>
+    now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+  const user = (login: string) => ({ login, id: 1, type: 'User' });
+  const repoPath = () => `/repos/${state.owner}/${state.repo}`;
+  const labelJson = (name: string) => {
+    const label = state.labels.get(name.toLowerCase());
+    return { id: label?.id ?? 0, name: label?.name ?? name, color: label?.color ?? 'ededed', default: false };
+  };
+  const ensureLabel = (name: string) => {
+    const key = name.toLowerCase();
+    const existing = state.labels.get(key);
+    if (existing) return existing.name;
+    state.labels.set(key, { id: state.nextId++, name, color: 'ededed' });
+    return name;
+  };
+  const issueJson = (issue: FakeIssue) => {
+    const kind = issue.isPull ? 'pull' : 'issues';
+    const pull = state.pulls.get(issue.number);
+    return {
+      id: 1000 + issue.number,
+      node_id: `I_${issue.number}`,
+      url: `${origin}${repoPath()}/issues/${issue.number}`,
+      html_url: `${origin}/${state.owner}/${state.repo}/${kind}/${issue.number}`,
+      number: issue.number,
+      title: issue.title,
+      body: issue.body,
+      state: issue.state,
+      labels: issue.labels.map(labelJson),
+      user: user(issue.user),
+      assignees: [],
+      comments: state.comments.filter((c) => c.issueNumber === issue.number).length,
+      created_at: issue.createdAt,
+      updated_at: issue.updatedAt,
+      closed_at: issue.closedAt,
+      ...(issue.isPull
+        ? {
+            pull_request: {
+              url: `${origin}${repoPath()}/pulls/${issue.number}`,
+              html_url: `${origin}/${state.owner}/${state.repo}/pull/${issue.number}`,
+              merged_at: pull?.mergedAt ?? null,
+            },
+          }
+        : {}),
+    };
+  };
+  const pullJson = (pull: FakePull) => {
+    const issue = state.issues.get(pull.number)!;
+    const ref = (name: string) => ({ ref: name, label: `${state.owner}:${name}`, sha: sha(name) });
+    return {
+      id: 5000 + pull.number,
+      number: pull.number,
+      url: `${origin}${repoPath()}/pulls/${pull.number}`,
+      html_url: `${origin}/${state.owner}/${state.repo}/pull/${pull.number}`,
+      state: issue.state,
+      title: issue.title,
+      body: issue.body,
+      user: user(issue.user),
+      labels: issue.labels.map(labelJson),
+      head: ref(pull.head),
+      base: ref(pull.base),
+      merged: pull.mergedAt !== null,
+      merged_at: pull.mergedAt,
+      merge_commit_sha: pull.mergeCommitSha,
+      created_at: issue.createdAt,
+      updated_at: issue.updatedAt,
+      closed_at: issue.closedAt,
+    };
+  };
+  const commentJson = (comment: FakeComment) => ({
+    id: comment.id,
+    body: comment.body,
+    user: user(comment.user),
+    html_url: `${origin}/${state.owner}/${state.repo}/issues/${comment.issueNumber}#issuecomment-${comment.id}`,
+    issue_url: `${origin}${repoPath()}/issues/${comment.issueNumber}`,
+    created_at: comment.createdAt,
+    updated_at: comment.createdAt,
+  });
+
+  const getIssue = (n: number) => {
+    const issue = state.issues.get(n);
+    if (!issue) throw notFound();
+    return issue;
+  };
+  const getPull = (n: number) => {
+    const pull = state.pulls.get(n);
+    if (!pull) throw notFound();
+    return pull;
+  };
+
+  type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+
+  const paginate = (items: unknown[], url: URL): Reply => {
+    const perPage = Math.min(Math.max(Number(url.searchParams.get('per_page') ?? 30) || 30, 1), 100);
+    const page = Math.max(Number(url.searchParams.get('page') ?? 1) || 1, 1);
+    const lastPage = Math.max(Math.ceil(items.length / perPage), 1);
+    const pageUrl = (p: number) => {
+      const u = new URL(url.toString());
+      u.searchParams.set('page', String(p));
+      return `${origin}${u.pathname}${u.search}`;
+    };
+    const links: string[] = [];
+    if (page < lastPage)
+      links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(lastPage)}>; rel="last"`);
+    if (page > 1) links.push(`<${pageUrl(1)}>; rel="first"`, `<${pageUrl(page - 1)}>; rel="prev"`);
+    return {
+      status: 200,
+      body: items.slice((page - 1) * perPage, page * perPage),
+      headers: links.length ? { link: links.join(', ') } : {},
+    };
+  };
+
+  const route = (method: string, url: URL, body: unknown): Reply => {
+    const prefix = repoPath();
+    if (!url.pathname.startsWith(`${prefix}/`)) throw notFound();
+    const rest = url.pathname.slice(prefix.length);
+    const input = (body ?? {}) as Record<string, unknown>;
+    // The item number in paths like /issues/12/comments, if the path has that shape.
+    const numbered = (pattern: RegExp): number | undefined => {
+      const found = pattern.exec(rest);
+      return found ? Number(found[1]) : undefined;
+    };
+    const issuePath = numbered(/^\/issues\/(\d+)$/);
+    const commentsPath = numbered(/^\/issues\/(\d+)\/comments$/);
+    const labelsPath = numbered(/^\/issues\/(\d+)\/labels$/);
+    const pullPath = numbered(/^\/pulls\/(\d+)$/);
+    const mergePath = numbered(/^\/pulls\/(\d+)\/merge$/);
+
+    if (rest === '/issues' && method === 'GET') {
+      const wantState = url.searchParams.get('state') ?? 'open';
+      const wanted = (url.searchParams.get('labels') ?? '')
+        .split(',')
+        .map((l) => l.trim().toLowerCase())
+        .filter(Boolean);
+      const items = [...state.issues.values()]
+        .filter((i) => wantState === 'all' || i.state === wantState)
+        .filter((i) => wanted.every((l) => i.labels.some((have) => have.toLowerCase() === l)))
+        .sort((a, b) => b.number - a.number)
+        .map(issueJson);
+      return paginate(items, url);
+    }
+    if (rest === '/issues' && method === 'POST') {
+      if (typeof input.title !== 'string' || input.title.trim() === '') {
+        throw validationFailed('Issue', 'title', 'missing_field');
+      }
+      if (input.labels !== undefined && !isStringArray(input.labels))
+        throw validationFailed('Issue', 'labels', 'invalid');
+      const at = timestamp();
+      const issue: FakeIssue = {
+        number: state.nextNumber++,
+        title: input.title,
+        body: typeof input.body === 'string' ? input.body : null,
+        state: 'open',
+        labels: ((input.labels as string[] | undefined) ?? []).map(ensureLabel),
+        user: state.login,
+        createdAt: at,
+        updatedAt: at,
+        closedAt: null,
+        isPull: false,
+      };
+      state.issues.set(issue.number, issue);
+      return { status: 201, body: issueJson(issue) };
+    }
+    if (issuePath !== undefined) {
+      const issue = getIssue(issuePath);
+      if (method === 'GET') return { status: 200, body: issueJson(issue) };
+      if (method === 'PATCH') {
+        if (input.state !== undefined && input.state !== 'open' && input.state !== 'closed') {
+          throw validationFailed('Issue', 'state', 'invalid');
+        }
+        const at = timestamp();
+        if (typeof input.title === 'string') issue.title = input.title;
+        if (typeof input.body === 'string') issue.body = input.body;
+        if (input.state === 'closed' && issue.state === 'open') {
+          issue.state = 'closed';
+          issue.closedAt = at;
+        } else if (input.state === 'open' && issue.state === 'closed') {
+          issue.state = 'open';
+          issue.closedAt = null;
+        }
+        issue.updatedAt = at;
+        return { status: 200, body: issueJson(issue) };
+      }
+    }
+    if (commentsPath !== undefined) {
+      const issue = getIssue(commentsPath);
+      if (method === 'GET') {
+        const items = state.comments.filter((c) => c.issueNumber === issue.number).map(commentJson);
+        return paginate(items, url);
+      }
+      if (method === 'POST') {
+        if (typeof input.body !== 'string' || input.body.trim() === '') {
+          throw validationFailed('IssueComment', 'body', 'missing_field');
+        }
+        const comment: FakeComment = {
+          id: state.nextId++,
+          issueNumber: issue.number,
+          body: input.body,
+          user: state.login,
+          createdAt: timestamp(),
+        };
+        state.comments.push(comment);
+        issue.updatedAt = comment.createdAt;
+        return { status: 201, body: commentJson(comment) };
+      }
+    }
+    if (labelsPath !== undefined && method === 'POST') {
+      const issue = getIssue(labelsPath);
+      const names = Array.isArray(body) ? body : input.labels;
+      if (!isStringArray(names) || names.length === 0) throw validationFailed('Label', 'labels', 'invalid');
+      for (const name of names) {
+        const canonical = ensureLabel(name);
+        if (!issue.labels.some((l) => l.toLowerCase() === canonical.toLowerCase()))
+          issue.labels.push(canonical);
+      }
+      issue.updatedAt = timestamp();
+      return { status: 200, body: issue.labels.map(labelJson) };
+    }
+    if (rest === '/pulls' && method === 'GET') {
+      const wantState = url.searchParams.get('state') ?? 'open';
+      const descending = (url.searchParams.get('direction') ?? 'desc') === 'desc';
+      const items = [...state.pulls.values()]
+        .filter((p) => wantState === 'all' || state.issues.get(p.number)?.state === wantState)
+        .sort((a, b) => (descending ? b.number - a.number : a.number - b.number))
+        .map(pullJson);
+      return paginate(items, url);
+    }
+    if (rest === '/pulls' && method === 'POST') {
+      for (const field of ['title', 'head', 'base'] as const) {
+        if (typeof input[field] !== 'string' || (input[field] as string).trim() === '') {
+          throw validationFailed('PullRequest', field, 'missing_field');
+        }
+      }
+      const head = input.head as string;
+      const base = input.base as string;
+      if (head === base) {
+        throw validationFailed('PullRequest', 'base', 'custom', `No commits between ${base} and ${head}`);
+      }
+      const duplicate = [...state.pulls.values()].find(
+        (p) => p.head === head && p.base === base && state.issues.get(p.number)?.state === 'open',
+      );
+      if (duplicate) {
+        throw validationFailed(
+          'PullRequest',
+          'head',
+          'custom',
+          `A pull request already exists for ${state.owner}:${head}.`,
+        );
+      }
+      const at = timestamp();
+      const issue: FakeIssue = {
+        number: state.nextNumber++,
+        title: input.title as string,
+        body: typeof input.body === 'string' ? input.body : null,
+        state: 'open',
+        labels: [],
+        user: state.login,
+        createdAt: at,
+        updatedAt: at,
+        closedAt: null,
+        isPull: true,
+      };
+      const pull: FakePull = {
+        number: issue.number,
+        head,
+        base,
+        mergedAt: null,
+        mergeCommitSha: null,
+        mergeMethod: null,
+      };
+      state.issues.set(issue.number, issue);
+      state.pulls.set(pull.number, pull);
+      return { status: 201, body: pullJson(pull) };
+    }
+    if (pullPath !== undefined && method === 'GET') {
+      return { status: 200, body: pullJson(getPull(pullPath)) };
+    }
+    if (mergePath !== undefined && method === 'PUT') {
+      const pull = getPull(mergePath);
+      const issue = getIssue(pull.number);
+      const mergeMethod = input.merge_method ?? 'merge';
+      if (mergeMethod !== 'merge' && mergeMethod !== 'squash' && mergeMethod !== 'rebase') {
+        throw validationFailed('PullRequest', 'merge_method', 'invalid');
+      }
+      if (issue.state !== 'open' || state.unmergeable.has(pull.number)) {
+        throw new HttpFailure(405, { message: 'Pull Request is not mergeable' });
+      }
+      const at = timestamp();
+      pull.mergedAt = at;
+      pull.mergeMethod = mergeMethod;
+      pull.mergeCommitSha = sha(`${pull.head}->${pull.base}#${pull.number}`);
+      issue.state = 'closed';
+      issue.closedAt = at;
+      issue.updatedAt = at;
+      return {
+        status: 200,
+        body: { sha: pull.mergeCommitSha, merged: true, message: 'Pull Request successfully merged' },
+      };
+    }
+    throw notFound();
+  };
+
+  const takeScripted = (method: string, path: string): ScriptedResponse | undefined => {
+    const index = state.scripted.findIndex(
+      (s) =>
+        (s.method === undefined || s.method.toUpperCase() === method) &&
+        (s.path === undefined || (typeof s.path === 'string' ? s.path === path : s.path.test(path))),
+    );
+    if (index < 0) return undefined;
+    const scripted = state.scripted[index]!;
+    const left = (scripted.times ?? 1) - 1;
+    if (left <= 0) state.scripted.splice(index, 1);
+    else state.scripted[index] = { ...scripted, times: left };
+    return scripted;
+  };
+
+  const send = (res: ServerResponse, reply: Reply) => {
+    const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': '4999',
+      'x-ratelimit-reset': String(Math.floor(now().getTime() / 1000) + 3600),
+      'x-github-api-version-selected': '2022-11-28',
+      ...reply.headers,
+    });
+    res.end(payload);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', origin);
+    const text = await readBody(req);
+    let body: unknown;
+    let badJson = false;
+    if (text.trim() !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        badJson = true;
+      }
+    }
+    state.requests.push({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body: badJson ? text : body,
+    });
+
+    const scripted = takeScripted(method, url.pathname);
+    if (scripted) {
+      send(res, { status: scripted.status, body: scripted.body ?? {}, headers: scripted.headers });
+      return;
+    }
+    const auth = /^(?:token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (!auth || auth[1] !== state.token) {
+      send(res, {
+        status: 401,
+        body: {
+          message: 'Bad credentials',
+          documentation_url: 'https://docs.github.com/rest',
+          status: '401',
+        },
+      });
+      return;
+    }
+    if (badJson) {
+      send(res, { status: 400, body: { message: 'Problems parsing JSON' } });
+      return;
+    }
+    try {
+      send(res, route(method, url, body));
+    } catch (err) {
+      if (err instanceof HttpFailure) send(res, { status: err.status, body: err.body });
+      else send(res, { status: 500, body: { message: `fake GitHub server error: ${String(err)}` } });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      if (!res.headersSent) send(res, { status: 500, body: { message: String(err) } });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
+
+  return {
+    url: origin,
+    state,
+    script: (response) => {
+      state.scripted.push(response);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string' && v.trim() !== '');
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A stable fake commit sha derived from a name. */
+function sha(name: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0').repeat(5);
+}
