@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import { logger as defaultLogger } from '../log.ts';
+import { type AssetBundle, loadAssets } from '../web/assets.ts';
+import { parseAdminEmails, type RolePolicy } from './accounts.ts';
+import { csrfGuard, loadUser } from './auth.ts';
+import type { AppEnv, ServerDeps, Service } from './context.ts';
+import { ApiError, errorBody, toErrorResponse } from './http-errors.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { askRoutes } from './routes/ask.ts';
+import { authRoutes } from './routes/auth.ts';
+import { conversationRoutes } from './routes/conversations.ts';
+import { healthRoutes } from './routes/health.ts';
+import { issueRoutes } from './routes/issues.ts';
+import { pageRoutes } from './routes/pages.ts';
+import { videoRoutes } from './routes/videos.ts';
+import { LIMITS } from './schemas.ts';
+import { createSyncer, type Syncer } from './sync.ts';
+
+export interface AppDeps extends ServerDeps {
+  /** The front end's files; read from src/web/static when absent. */
+  assets?: AssetBundle;
+  /** Supply one to share it with a scheduler; created here otherwise. */
+  syncer?: Syncer;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+/** Names this process in leases and logs. */
+export function newInstanceId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+function clientIp(c: { env: AppEnv['Bindings'] | undefined }): string {
+  // Under app.request there is no socket; tests may pass one in the env.
+  return c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** The whole HTTP service as a Hono app; every dependency comes in as a parameter. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const clock = deps.clock ?? (() => new Date());
+  const logger = deps.logger ?? defaultLogger.child({ component: 'server' });
+  const syncer =
+    deps.syncer ??
+    createSyncer({
+      db: deps.db,
+      rag: deps.rag,
+      sources: deps.sources,
+      clock,
+      logger,
+      holder: deps.instanceId ?? newInstanceId(),
+    });
+  const service: Service = { ...deps, clock, logger, syncer };
+  const policy: RolePolicy = {
+    adminEmails: parseAdminEmails(deps.config.ADMIN_EMAILS),
+    // The anonymous user may administer only a single-user setup bound to this machine.
+    anonymousIsAdmin: deps.config.ALLOW_ANONYMOUS && isLoopbackHost(deps.config.HOST),
+  };
+
+  const app = new Hono<AppEnv>();
+  app.onError((err, c) => toErrorResponse(err, c, logger));
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/')
+      ? c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404)
+      : c.html(
+          '<!doctype html><title>Not found</title><p>Not found. <a href="/">Go to the chat</a>.</p>',
+          404,
+        ),
+  );
+
+  app.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();
+    c.set('requestId', requestId);
+    c.set('ip', clientIp(c));
+    c.header('X-Request-Id', requestId);
+    const started = performance.now();
+    await next();
+    logger.debug(
+      {
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameSrc: ['https://www.youtube-nocookie.com'],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      // The YouTube embed refuses to play without a referrer.
+      referrerPolicy: 'strict-origin-when-cross-origin',
+    }),
+  );
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: LIMITS.bodyBytes,
+      onError: () => {
+        throw new ApiError(
+          413,
+          'body_too_large',
+          `the request body is larger than ${LIMITS.bodyBytes} bytes`,
+        );
+      },
+    }),
+  );
+  // Origin / Sec-Fetch-Site check for anything a plain HTML form could send; the token below covers the rest.
+  app.use('/api/*', csrf());
+  app.use('/api/*', csrfGuard({ always: (p) => p.startsWith('/api/auth/') }));
+  app.use('/api/*', loadUser({ db: deps.db, clock, policy, allowAnonymous: deps.config.ALLOW_ANONYMOUS }));
+
+  app.route('/', healthRoutes(service));
+  app.route('/', authRoutes(service, policy));
+  app.route('/', askRoutes(service));
+  app.route('/', videoRoutes(service));
+  app.route('/', conversationRoutes(service));
+  app.route('/', issueRoutes(service));
+  app.route('/', adminRoutes(service));
+  app.route('/', pageRoutes(deps.assets ?? loadAssets()));
+  return app;
+}

@@ -1,0 +1,69 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Rag } from '../rag.ts';
+import type { Db } from '../store/db.ts';
+import type { SourceItem } from '../types.ts';
+import type { Syncer } from './sync.ts';
+
+/** What "report a problem" needs from the forge; the factory's Forge satisfies it structurally. */
+export interface IssueForge {
+  createIssue(input: {
+    title: string;
+    body: string;
+    labels?: string[];
+  }): Promise<{ number: number; url: string }>;
+}
+
+export type ItemStream = AsyncIterable<SourceItem> | Iterable<SourceItem>;
+
+/** Where admin ingestion and the scheduled sync read videos from (src/ingest/sources.ts in production). */
+export interface SourceFactory {
+  /** YouTube video ids, watch/short urls, or whatever else the YouTube source accepts. */
+  youtube(refs: string[]): ItemStream;
+  /** A directory of transcript files in the shared corpus format. */
+  corpus(dir: string): ItemStream;
+}
+
+export type Clock = () => Date;
+
+export interface ServerDeps {
+  rag: Rag;
+  db: Db;
+  forge: IssueForge;
+  config: Config;
+  sources: SourceFactory;
+  clock?: Clock;
+  logger?: Logger;
+  /** Identifies this process in leases and logs; random by default. */
+  instanceId?: string;
+}
+
+export interface SessionUser {
+  id: number;
+  email: string;
+  isAdmin: boolean;
+  anonymous: boolean;
+}
+
+/** Hono's typed context: `c.get('user')` and friends. Bindings are absent under `app.request`. */
+export interface AppEnv {
+  Bindings: Partial<HttpBindings>;
+  Variables: {
+    user: SessionUser | null;
+    requestId: string;
+    ip: string;
+  };
+}
+
+/** Everything a route needs, resolved once by createApp. */
+export interface Service {
+  rag: Rag;
+  db: Db;
+  forge: IssueForge;
+  config: Config;
+  sources: SourceFactory;
+  clock: Clock;
+  logger: Logger;
+  syncer: Syncer;
+}

@@ -1,0 +1,80 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { RagError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { AppEnv } from './context.ts';
+
+/** An error meant for the client: a stable `code`, a readable `message`, the HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/** RagError codes that are the caller's fault, and the status they map to. */
+const RAG_CLIENT_ERRORS: Record<string, ContentfulStatusCode> = {
+  input_invalid: 400,
+  not_found: 404,
+};
+
+export interface ClassifiedError {
+  status: ContentfulStatusCode;
+  code: string;
+  message: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Sorts anything thrown into what the client may see. Known errors keep their message; anything
+ * else is logged with its stack and shown only as a request id.
+ */
+export function classifyError(err: unknown, requestId: string, logger: Logger): ClassifiedError {
+  const plain = (status: ContentfulStatusCode, code: string, message: string): ClassifiedError => ({
+    status,
+    code,
+    message,
+    headers: {},
+  });
+  if (err instanceof ApiError)
+    return { status: err.status, code: err.code, message: err.message, headers: err.headers };
+  if (err instanceof HTTPException) {
+    // Raised by Hono middleware (body limit, csrf origin check): give them our shape.
+    const status = err.status as ContentfulStatusCode;
+    if (status === 413) return plain(413, 'body_too_large', 'the request body is too large');
+    if (status === 403) return plain(403, 'forbidden_origin', 'cross-site form posts are refused');
+    return plain(status, `http_${status}`, err.message || 'request refused');
+  }
+  if (err instanceof RagError) {
+    const status = RAG_CLIENT_ERRORS[err.code];
+    if (status) return plain(status, err.code, err.message);
+    logger.error({ err, requestId, code: err.code, context: err.context }, 'request failed');
+    if (err.code === 'store_error')
+      return plain(503, err.code, `the store is unavailable (request ${requestId})`);
+    return plain(500, err.code, err.message);
+  }
+  if (err instanceof Error && err.name === 'AbortError')
+    return plain(499 as ContentfulStatusCode, 'aborted', 'the request was cancelled');
+  logger.error({ err, requestId }, 'unexpected error');
+  return plain(500, 'internal', `something went wrong on our side (request ${requestId})`);
+}
+
+export function toErrorResponse(err: unknown, c: Context<AppEnv>, logger: Logger): Response {
+  const e = classifyError(err, c.get('requestId') ?? 'unknown', logger);
+  for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
+  return c.json(errorBody(e.code, e.message), e.status);
+}

@@ -1,0 +1,104 @@
+import { forgeFromEnv } from '@dark-factory/factory/forge';
+import type { Config } from '../config.ts';
+import { logger as rootLogger } from '../log.ts';
+import { openRag } from '../open.ts';
+import type { Rag } from '../rag.ts';
+import { migrate } from '../store/migrate.ts';
+import { createApp, newInstanceId } from './app.ts';
+import type { Clock, IssueForge, SourceFactory } from './context.ts';
+import { startServer } from './http.ts';
+import { defaultSources } from './sources.ts';
+import { createSyncer } from './sync.ts';
+import { parseSyncSources } from './sync-sources.ts';
+
+export { createApp } from './app.ts';
+export { startServer } from './http.ts';
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface RunOptions {
+  forge?: IssueForge;
+  sources?: SourceFactory;
+  clock?: Clock;
+  /** Where the "listening on" line goes; stdout by default. */
+  print?: (line: string) => void;
+}
+
+const log = rootLogger.child({ component: 'server' });
+
+/**
+ * Serves `rag` over HTTP on config.HOST:config.PORT, runs the scheduled sync, and loads
+ * CORPUS_DIR in the background when the store is empty. Closing stops both; `rag` stays open.
+ */
+export async function runServer(config: Config, rag: Rag, options: RunOptions = {}): Promise<RunningServer> {
+  await migrate(rag.db);
+  const clock = options.clock ?? (() => new Date());
+  const forge =
+    options.forge ??
+    forgeFromEnv(
+      {
+        GITHUB_TOKEN: config.GITHUB_TOKEN,
+        GITHUB_REPOSITORY: config.GITHUB_REPOSITORY,
+        GITHUB_API_URL: config.GITHUB_API_URL,
+      },
+      { localDir: config.forgeDir },
+    );
+  const sources = options.sources ?? defaultSources();
+  const syncer = createSyncer({ db: rag.db, rag, sources, clock, logger: log, holder: newInstanceId() });
+  const app = createApp({ rag, db: rag.db, forge, config, sources, clock, logger: log, syncer });
+  const http = await startServer(app, { port: config.PORT, host: config.HOST });
+
+  syncer.schedule(config.SYNC_INTERVAL_MINUTES, async () => parseSyncSources(config.SYNC_SOURCES));
+  if (config.CORPUS_DIR && (await rag.stats()).videos === 0) {
+    // First run on an empty store: serve at once, load the corpus behind (readyz says when it is in).
+    await syncer.start('bootstrap', { refs: [], dirs: [config.CORPUS_DIR] }).catch((err) => {
+      log.warn({ err }, 'corpus bootstrap not started');
+    });
+  }
+  (options.print ?? ((line: string) => process.stdout.write(`${line}\n`)))(
+    `rag-app listening on ${http.url}`,
+  );
+  log.info({ url: http.url, anonymous: config.ALLOW_ANONYMOUS }, 'server started');
+
+  return {
+    url: http.url,
+    async close() {
+      await http.close();
+      // An ingestion cannot be interrupted midway; its lease expires on its own if we leave early.
+      await Promise.race([syncer.stop(), new Promise((r) => setTimeout(r, 5000).unref())]);
+    },
+  };
+}
+
+/** `pnpm rag serve` / `pnpm start`: opens the store from config and serves until SIGINT/SIGTERM. */
+export async function serve(config: Config): Promise<RunningServer> {
+  const rag = await openRag(config);
+  let running: RunningServer;
+  try {
+    running = await runServer(config, rag);
+  } catch (err) {
+    await rag.close().catch(() => undefined);
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= running.close().finally(() => rag.close());
+    return closing;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'shutting down');
+      close().then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+  return { url: running.url, close };
+}

@@ -1,0 +1,89 @@
+import { Hono } from 'hono';
+import type { Rag } from '../../rag.ts';
+import { requireAdmin } from '../auth.ts';
+import type { AppEnv, Service } from '../context.ts';
+import { ApiError } from '../http-errors.ts';
+import { addVideoBody, resyncBody } from '../schemas.ts';
+import { emptyPlan, mergePlans, parseSyncSources, type SyncPlan } from '../sync-sources.ts';
+import { readJson } from '../validate.ts';
+
+/** Every video that came from YouTube, so "re-sync all" refreshes them too. */
+async function youtubeVideoIds(rag: Rag): Promise<string[]> {
+  const ids: string[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = await rag.listVideos({ limit: 500, offset });
+    ids.push(...page.videos.filter((v) => v.source === 'youtube').map((v) => v.videoId));
+    if (page.videos.length < 500) return ids;
+  }
+}
+
+/** "Re-sync all": SYNC_SOURCES, the CORPUS_DIR when set, and every video that came from YouTube. */
+async function everythingPlan(service: Service): Promise<SyncPlan> {
+  const { config, rag } = service;
+  return mergePlans(
+    parseSyncSources(config.SYNC_SOURCES),
+    { refs: [], dirs: config.CORPUS_DIR ? [config.CORPUS_DIR] : [] },
+    { refs: await youtubeVideoIds(rag), dirs: [] },
+  );
+}
+
+export function adminRoutes(service: Service): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { rag, syncer, config } = service;
+
+  app.use('/api/admin/*', async (c, next) => {
+    requireAdmin(c);
+    return next();
+  });
+
+  app.get('/api/admin/status', async (c) => {
+    const [stats, sync] = await Promise.all([rag.stats(), syncer.status()]);
+    const plan = parseSyncSources(config.SYNC_SOURCES);
+    return c.json({
+      stats,
+      sync,
+      schedule: { intervalMinutes: config.SYNC_INTERVAL_MINUTES, refs: plan.refs, dirs: plan.dirs },
+    });
+  });
+
+  app.post('/api/admin/videos', async (c) => {
+    const { ref } = await readJson(c, addVideoBody);
+    const { runId, summary } = await syncer.run('admin-add', { ...emptyPlan(), refs: [ref] });
+    if (!summary) throw new ApiError(502, 'ingest_failed', `ingesting ${ref} failed; see sync run ${runId}`);
+    return c.json({ runId, summary });
+  });
+
+  app.delete('/api/admin/videos/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!(await rag.removeVideo(id)))
+      throw new ApiError(404, 'video_not_found', `no video with id ${id.slice(0, 64)}`);
+    return c.body(null, 204);
+  });
+
+  app.post('/api/admin/sync', async (c) => {
+    const { videoId } = await readJson(c, resyncBody);
+    if (videoId) {
+      const video = await rag.getVideo(videoId);
+      if (!video) throw new ApiError(404, 'video_not_found', `no video with id ${videoId}`);
+      let plan: SyncPlan;
+      if (video.source === 'youtube') plan = { ...emptyPlan(), refs: [videoId] };
+      else if (video.source === 'corpus' && config.CORPUS_DIR) {
+        plan = { refs: [], dirs: [config.CORPUS_DIR], only: [videoId] };
+      } else {
+        throw new ApiError(
+          409,
+          'cannot_resync',
+          `video ${videoId} came from a ${video.source} file, which the server cannot fetch again; re-ingest it with the CLI`,
+        );
+      }
+      const { runId, summary } = await syncer.run('admin-resync', plan);
+      if (!summary)
+        throw new ApiError(502, 'ingest_failed', `re-syncing ${videoId} failed; see sync run ${runId}`);
+      return c.json({ runId, summary });
+    }
+    const { runId } = await syncer.start('admin-resync-all', await everythingPlan(service));
+    return c.json({ runId, status: 'running' }, 202);
+  });
+
+  return app;
+}

@@ -1,0 +1,92 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { AskOptions, AskResult } from '../../types.ts';
+import { requireUser } from '../auth.ts';
+import type { AppEnv, Service } from '../context.ts';
+import { appendExchange, getConversation } from '../conversations.ts';
+import { classifyError, errorBody } from '../http-errors.ts';
+import { refundDailyMessage, takeDailyMessage } from '../limits.ts';
+import { askBody, searchBody } from '../schemas.ts';
+import { readJson } from '../validate.ts';
+import { ipLimit } from './common.ts';
+
+/** The AskResult, plus where it was stored when the question belonged to a conversation. */
+export type AskResponse = AskResult & { conversationId?: string; messageId?: number };
+
+export function askRoutes(service: Service): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { rag, db, clock, config, logger } = service;
+
+  app.post('/api/search', ipLimit(service), async (c) => {
+    const body = await readJson(c, searchBody);
+    const { query, ...options } = body;
+    return c.json({ results: await rag.search(query, options) });
+  });
+
+  app.post('/api/ask', ipLimit(service), async (c) => {
+    const user = requireUser(c);
+    const body = await readJson(c, askBody);
+    if (body.conversationId) await getConversation(db, user.id, body.conversationId);
+    // Counted before answering, refunded if no answer comes: the cap cannot be raced past.
+    const eventId = await takeDailyMessage(db, user.id, config.DAILY_MESSAGE_CAP, clock());
+    const options: AskOptions = {
+      ...(body.k !== undefined ? { k: body.k } : {}),
+      ...(body.videoId !== undefined ? { videoId: body.videoId } : {}),
+    };
+
+    const finish = async (result: AskResult): Promise<AskResponse> => {
+      if (!body.conversationId) return result;
+      const stored = await appendExchange(db, user.id, body.conversationId, body.question, result, clock());
+      return { ...result, conversationId: body.conversationId, messageId: stored.answerId };
+    };
+    const started = Date.now();
+    const logDone = (result: AskResult, streamed: boolean) =>
+      logger.info(
+        {
+          requestId: c.get('requestId'),
+          userId: user.id,
+          refused: result.refused,
+          ms: Date.now() - started,
+          streamed,
+        },
+        'answered',
+      );
+
+    if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {
+      let result: AskResult;
+      try {
+        result = await rag.ask(body.question, { ...options, signal: c.req.raw.signal });
+      } catch (err) {
+        await refundDailyMessage(db, eventId);
+        throw err;
+      }
+      logDone(result, false);
+      return c.json(await finish(result));
+    }
+
+    return streamSSE(c, async (stream) => {
+      const abort = new AbortController();
+      stream.onAbort(() => abort.abort());
+      // Tokens arrive synchronously from the model; a chain keeps them in order on the wire.
+      let written: Promise<void> = Promise.resolve();
+      const onToken = (text: string) => {
+        written = written.then(() => stream.writeSSE({ event: 'token', data: JSON.stringify({ text }) }));
+      };
+      try {
+        const result = await rag.ask(body.question, { ...options, onToken, signal: abort.signal });
+        await written;
+        const response = await finish(result);
+        logDone(result, true);
+        await stream.writeSSE({ event: 'done', data: JSON.stringify(response) });
+      } catch (err) {
+        await written.catch(() => undefined);
+        await refundDailyMessage(db, eventId).catch(() => undefined);
+        const e = classifyError(err, c.get('requestId'), logger);
+        if (!stream.aborted)
+          await stream.writeSSE({ event: 'error', data: JSON.stringify(errorBody(e.code, e.message)) });
+      }
+    });
+  });
+
+  return app;
+}
