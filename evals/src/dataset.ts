@@ -145,7 +145,7 @@ async function readText(file: string, shown: string): Promise<string> {
 }
 
 export function siblingFactsFile(datasetFile: string): string {
-  return datasetFile.replace(/\.jsonl$/, '') + '.facts.jsonl';
+  return `${datasetFile.replace(/\.jsonl$/, '')}.facts.jsonl`;
 }
 
 function automaticFactsFiles(datasetFiles: string[], factsDir: string | undefined): string[] {
