@@ -45,9 +45,28 @@ describe('parseCorpusMarkdown', () => {
     ]);
   });
 
-  it('accepts CRLF and a BOM', () => {
-    const crlf = `\ufeff${read('sample.md').replace(/\n/g, '\r\n')}`;
-    expect(parseCorpusMarkdown(crlf, 'x')).toEqual(parseCorpusMarkdown(read('sample.md'), 'x'));
+  it('reads the corpus layout exactly, with a BOM, CRLF and extra whitespace', () => {
+    const text = [
+      '\ufeff---',
+      'type: raw-transcript',
+      'title: "T"',
+      'youtube_id: abcDEF12345',
+      'published: 2025-01-02',
+      'duration: "0:00:40"',
+      'immutable: true',
+      '---',
+      '',
+      '## Transcript',
+      '',
+      '**[0:00:00]**   first \t  segment  ',
+      '',
+      '**[0:00:16]** second',
+      '',
+    ].join('\r\n');
+    expect(parseCorpusMarkdown(text, 'x').segments).toEqual([
+      { start: 0, end: 16, text: 'first segment' },
+      { start: 16, end: 40, text: 'second' },
+    ]);
   });
 
   it('fills missing metadata from the manifest entry, the file winning where it has a value', () => {
