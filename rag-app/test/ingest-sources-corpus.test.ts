@@ -4,17 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { corpusSource } from '../src/ingest/corpus.ts';
-import type { SourceItem, Transcript } from '../src/types.ts';
+import type { Transcript } from '../src/types.ts';
+import { collect } from './fixtures/ingest/support.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sharedDir = process.env.SHARED_DIR ?? path.resolve(here, '../..', '../shared');
 const corpusDir = path.join(sharedDir, 'corpus', 'cole-medin');
-
-async function collect(source: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
-  const items: SourceItem[] = [];
-  for await (const item of source) items.push(item);
-  return items;
-}
 
 function expectWellFormed(t: Transcript): void {
   expect(t.segments.length).toBeGreaterThan(0);

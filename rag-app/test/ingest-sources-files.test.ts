@@ -1,19 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fileSource } from '../src/ingest/files.ts';
-import type { SourceItem } from '../src/types.ts';
-
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'ingest');
-const f = (name: string) => path.join(fixtures, name);
-
-async function collect(source: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
-  const items: SourceItem[] = [];
-  for await (const item of source) items.push(item);
-  return items;
-}
+import { collect, fixture as f } from './fixtures/ingest/support.ts';
 
 describe('fileSource', () => {
   it('picks the parser by extension and the id from the file, its name, or fails saying how to give one', async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listPlaylistVideoIds } from '../src/ingest/playlist.ts';
 import { youtubeSource } from '../src/ingest/youtube.ts';
-import type { SourceItem } from '../src/types.ts';
+import { collect } from './fixtures/ingest/support.ts';
 
 /**
  * A local stand-in for youtube.com serving the shapes youtube-transcript 1.3.1 requests: the
@@ -183,12 +183,6 @@ const localFetch: typeof fetch = (input, init) => {
   }
   return fetch(`${base}${url.pathname}${url.search}`, init);
 };
-
-async function collect(source: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
-  const items: SourceItem[] = [];
-  for await (const item of source) items.push(item);
-  return items;
-}
 
 describe('youtubeSource against a local YouTube', () => {
   it('fetches transcripts by either path, in seconds, with watch-page metadata; failures are items', async () => {

@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ESTIMATED_WORDS_PER_SECOND, estimateTimes, parseCorpusMarkdown } from '../src/ingest/corpus.ts';
 import { parseFrontMatter } from '../src/ingest/front-matter.ts';
 import { parseClock } from '../src/ingest/segments.ts';
-
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'ingest');
-const read = (name: string) => readFileSync(path.join(fixtures, name), 'utf8');
+import { readFixture as read } from './fixtures/ingest/support.ts';
 
 describe('parseCorpusMarkdown', () => {
   it('reads front matter and timestamped segments, ending the last at the video duration', () => {

@@ -1,11 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { detectTimeUnit, parseTranscriptJson, timedItemsToSegments } from '../src/ingest/json.ts';
-
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'ingest');
-const read = (name: string) => readFileSync(path.join(fixtures, name), 'utf8');
+import { readFixture as read } from './fixtures/ingest/support.ts';
 
 describe('parseTranscriptJson', () => {
   it('reads an array in seconds, decoding double-escaped entities and dropping blank lines', () => {

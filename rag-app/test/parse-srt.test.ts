@@ -1,11 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseSrt } from '../src/ingest/srt.ts';
-
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'ingest');
-const read = (name: string) => readFileSync(path.join(fixtures, name), 'utf8');
+import { readFixture as read } from './fixtures/ingest/support.ts';
 
 const expected = [
   { start: 1, end: 4, text: 'First line of the first cue' },
