@@ -81,7 +81,7 @@ describe('parseCorpusMarkdown', () => {
       'front matter: youtube_id: ',
     );
     expect(() => parseCorpusMarkdown('## Transcript\n**[0:00:00]** a\n', 'x')).toThrow(
-      /^no front matter, and manifest: /,
+      'no front matter (metadata from the manifest only): title: is missing; youtube_id: is missing',
     );
     expect(() => parseCorpusMarkdown(fm('**[0:00:00]** a\n'), 'x')).toThrow("no '## Transcript' heading");
     expect(() => parseCorpusMarkdown(fm('## Transcript\n\n**[0:00:00]** a\n**[0:0x:10]** b\n'), 'x')).toThrow(

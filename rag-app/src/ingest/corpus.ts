@@ -77,7 +77,7 @@ export function parseCorpusMarkdown(text: string, ref: string, fallback: CorpusM
   const parsed = metaSchema.safeParse({ ...fallback, ...own });
   if (!parsed.success) {
     throw new InputError(
-      `${fm ? 'front matter' : 'no front matter, and manifest'}: ${formatZodError(parsed.error)}`,
+      `${fm ? 'front matter' : 'no front matter (metadata from the manifest only)'}: ${formatZodError(parsed.error)}`,
       {
         ref,
       },
