@@ -15,6 +15,8 @@ export interface ExtractiveSettings {
   maxSentences: number;
   /** Relevance bonus for coming from the top hit, shrinking with rank. */
   rankPrior: number;
+  /** Share of the previous sentence's coverage a sentence inherits: "...three stages. Then the second is..." */
+  contextWeight: number;
   /** Bonus for the sentence the retriever localised the hit to (`citeStart`). */
   citeBonus: number;
   /** MMR trade-off: 1 = pure relevance, 0 = pure novelty. */
@@ -30,9 +32,10 @@ export const DEFAULT_EXTRACTIVE: ExtractiveSettings = {
   minSentences: 3,
   maxSentences: 5,
   rankPrior: 0.15,
+  contextWeight: 0.5,
   citeBonus: 0.05,
   lambda: 0.7,
-  relativeFloor: 0.5,
+  relativeFloor: 0.3,
   maxSimilarity: 0.6,
   refusalThreshold: REFUSAL_THRESHOLD,
 };
@@ -54,6 +57,7 @@ export function scoreSentences(
   if (qTerms.length === 0) return [];
   // Overlapping chunks of one video repeat sentences: keep each once, from its best-ranked hit.
   const seen = new Set<string>();
+  // In spoken order within each hit, so a sentence's predecessor is the one before it in the pool.
   const pool: { sentence: Sentence; terms: Set<string>; words: number; cited: boolean }[] = [];
   hits.forEach((hit, i) => {
     for (const sentence of hitSentences(hit, i)) {
@@ -76,28 +80,33 @@ export function scoreSentences(
   );
   let total = 0;
   for (const t of qTerms) total += weights.get(t)!;
-  const scored: ScoredSentence[] = [];
-  for (const { sentence, terms, words, cited } of pool) {
+  const coverage = pool.map(({ terms, words }) => {
     let matched = 0;
     for (const t of qTerms) if (terms.has(t)) matched += weights.get(t)!;
-    if (matched === 0) continue;
-    const coverage = (matched / total) * Math.min(1, words / 8);
+    return (matched / total) * Math.min(1, words / 8);
+  });
+  const scored: ScoredSentence[] = [];
+  pool.forEach(({ sentence, terms, cited }, i) => {
+    const own = coverage[i]!;
+    if (own === 0) return;
+    const previous = pool[i - 1]?.sentence.hitIndex === sentence.hitIndex ? coverage[i - 1]! : 0;
     const prior = settings.rankPrior / Math.sqrt(1 + sentence.hitIndex);
-    scored.push({ ...sentence, terms, relevance: coverage + prior + (cited ? settings.citeBonus : 0) });
-  }
+    const relevance = own + settings.contextWeight * previous + prior + (cited ? settings.citeBonus : 0);
+    scored.push({ ...sentence, terms, relevance });
+  });
   return scored.sort(
     (a, b) => b.relevance - a.relevance || a.hitIndex - b.hitIndex || a.start - b.start || byText(a, b),
   );
 }
 
 function similarity(a: ScoredSentence, b: ScoredSentence): number {
-  // The same moment of the same video, seen through two overlapping chunks, is a repeat.
-  if (
-    a.videoId === b.videoId &&
-    a.start < Math.max(b.end, b.start + 1) &&
-    b.start < Math.max(a.end, a.start + 1)
-  )
-    return 1;
+  // The same moment of the same video, seen through two overlapping chunks (and so perhaps cut
+  // into sentences differently), is a repeat: mostly the same seconds.
+  if (a.videoId === b.videoId) {
+    const shared = Math.min(a.end, b.end) - Math.max(a.start, b.start);
+    const shorter = Math.max(1, Math.min(a.end - a.start, b.end - b.start));
+    if (shared / shorter > 0.5) return 1;
+  }
   return jaccard(a.terms, b.terms);
 }
 
