@@ -174,14 +174,14 @@ export async function loadSuite(files: string[], options: LoadOptions = {}): Pro
   for (const file of files) {
     const shown = display(file);
     const { rows, issues: bad } = parseJsonl(await readText(file, shown), shown, caseSchema);
-    issues.push(...bad);
     for (const { value, line } of rows) {
       const prev = seen.get(value.id);
-      if (prev) issues.push({ file: shown, line, reason: `duplicate id ${value.id} (first at ${prev})` });
+      if (prev) bad.push({ file: shown, line, reason: `duplicate id ${value.id} (first at ${prev})` });
       else seen.set(value.id, `${shown}:${line}`);
       cases.push({ ...value, dataset: shown, line });
     }
-    if (!rows.length && !bad.length) issues.push({ file: shown, line: 0, reason: 'no cases in file' });
+    if (!rows.length && !bad.length) bad.push({ file: shown, line: 0, reason: 'no cases in file' });
+    issues.push(...bad.sort((a, b) => a.line - b.line));
   }
 
   const factsFiles = [

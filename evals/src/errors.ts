@@ -27,7 +27,9 @@ export class DatasetError extends EvalsError {
   constructor(readonly issues: DatasetIssue[]) {
     const first = issues[0];
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more bad line(s))` : '';
-    super('dataset_invalid', first ? `invalid dataset: ${formatIssue(first)}${more}` : 'invalid dataset', { issues });
+    super('dataset_invalid', first ? `invalid dataset: ${formatIssue(first)}${more}` : 'invalid dataset', {
+      issues,
+    });
     this.name = 'DatasetError';
   }
 }
