@@ -34,11 +34,11 @@ ensure_pnpm() {
   prefix="$(npm config get prefix 2>/dev/null)"
   # --force replaces a corepack shim that would otherwise make npm fail with EEXIST.
   if [ -w "$prefix/bin" ] || [ -w "$prefix" ]; then
-    npm install -g --force --silent "pnpm@$PNPM_VERSION" >/dev/null
+    npm install -g --force --loglevel=error "pnpm@$PNPM_VERSION" >/dev/null
   elif command -v sudo >/dev/null 2>&1; then
-    sudo npm install -g --force --silent "pnpm@$PNPM_VERSION" >/dev/null
+    sudo npm install -g --force --loglevel=error "pnpm@$PNPM_VERSION" >/dev/null
   else
-    npm install -g --force --silent --prefix "$HOME/.local" "pnpm@$PNPM_VERSION" >/dev/null
+    npm install -g --force --loglevel=error --prefix "$HOME/.local" "pnpm@$PNPM_VERSION" >/dev/null
     export PATH="$HOME/.local/bin:$PATH"
     log "pnpm went to ~/.local/bin: add it to your PATH"
   fi
