@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { citationForHit } from '../src/answer/cite.ts';
 import {
   buildPrompt,
   buildUserMessage,
@@ -115,5 +116,34 @@ describe('ReplyFilter', () => {
 
   it('treats an empty reply as a refusal', () => {
     expect(run([]).refused).toBe(true);
+  });
+});
+
+describe('citationForHit', () => {
+  it('quotes from the segment at citeStart and links to that second', () => {
+    const hit = makeHit(
+      'v0000000001',
+      'T',
+      [
+        [10, 'intro words here'],
+        [25, 'so the plan comes first'],
+        [40, 'and then you build it'],
+      ],
+      { citeStart: 25 },
+    );
+    expect(citationForHit(hit)).toEqual({
+      videoId: 'v0000000001',
+      title: 'T',
+      start: 25,
+      end: 55,
+      url: 'https://youtu.be/v0000000001?t=25',
+      text: 'The plan comes first and then you build it.',
+    });
+  });
+
+  it('cuts long quotes with an ellipsis', () => {
+    const long = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
+    const c = citationForHit(makeHit('v0000000001', 'T', [[0, long]]), 10);
+    expect(c.text).toBe('W0 w1 w2 w3 w4 w5 w6 w7 w8 w9…');
   });
 });
