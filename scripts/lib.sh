@@ -28,6 +28,9 @@ apt_install() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "apt-get install ${missing[*]}"
+  # Fail here with the reason, not inside the silenced first attempt.
+  [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null 2>&1 ||
+    die "installing ${missing[*]} needs root, and sudo is not installed: run this as root"
   if ! apt_get install "${missing[@]}" >/dev/null 2>&1; then
     apt_get update >/dev/null
     apt_get install "${missing[@]}" >/dev/null
