@@ -39,16 +39,22 @@ export interface Interval {
   n: number;
 }
 
-export function ratio(p: Parts, idx?: Uint32Array): number | undefined {
+export function ratio(
+  p: Parts,
+  idx?: Uint32Array,
+  from = 0,
+  to = idx?.length ?? p.num.length,
+): number | undefined {
   let num = 0;
   let den = 0;
   if (idx) {
-    for (const i of idx) {
+    for (let k = from; k < to; k++) {
+      const i = idx[k]!;
       num += p.num[i]!;
       den += p.den[i]!;
     }
   } else {
-    for (let i = 0; i < p.num.length; i++) {
+    for (let i = from; i < to; i++) {
       num += p.num[i]!;
       den += p.den[i]!;
     }
@@ -73,22 +79,28 @@ function interval(estimate: number, draws: number[], confidence: number): Interv
   return { estimate, lo: quantile(draws, tail), hi: quantile(draws, 1 - tail), se, n: draws.length };
 }
 
-function* resamples(n: number, opts: BootstrapOptions): Generator<Uint32Array> {
+let cached: { key: string; idx: Uint32Array } | undefined;
+
+/** All resamples' case indices, row after row (n per row); reused across metrics of a run. */
+function resampleIndices(n: number, opts: BootstrapOptions): Uint32Array {
+  const key = `${n}:${opts.seed}:${opts.resamples}`;
+  if (cached?.key === key) return cached.idx;
   const rand = seededRandom(opts.seed);
-  const idx = new Uint32Array(n);
-  for (let r = 0; r < opts.resamples; r++) {
-    for (let i = 0; i < n; i++) idx[i] = Math.floor(rand() * n);
-    yield idx;
-  }
+  const idx = new Uint32Array(n * opts.resamples);
+  for (let k = 0; k < idx.length; k++) idx[k] = Math.floor(rand() * n);
+  cached = { key, idx };
+  return idx;
 }
 
 /** Percentile bootstrap interval of one run's metric over its cases. */
 export function bootstrapMetric(p: Parts, opts: BootstrapOptions = DEFAULT_BOOTSTRAP): Interval | undefined {
   const estimate = ratio(p);
   if (estimate === undefined) return undefined;
+  const n = p.num.length;
+  const idx = resampleIndices(n, opts);
   const draws: number[] = [];
-  for (const idx of resamples(p.num.length, opts)) {
-    const v = ratio(p, idx);
+  for (let r = 0; r < opts.resamples; r++) {
+    const v = ratio(p, idx, r * n, (r + 1) * n);
     if (v !== undefined) draws.push(v);
   }
   return interval(estimate, draws, opts.confidence);
@@ -107,10 +119,12 @@ export function pairedBootstrapDiff(
   const b = ratio(base);
   const c = ratio(cand);
   if (b === undefined || c === undefined) return undefined;
+  const n = base.num.length;
+  const idx = resampleIndices(n, opts);
   const draws: number[] = [];
-  for (const idx of resamples(base.num.length, opts)) {
-    const rb = ratio(base, idx);
-    const rc = ratio(cand, idx);
+  for (let r = 0; r < opts.resamples; r++) {
+    const rb = ratio(base, idx, r * n, (r + 1) * n);
+    const rc = ratio(cand, idx, r * n, (r + 1) * n);
     if (rb !== undefined && rc !== undefined) draws.push(rc - rb);
   }
   return interval(c - b, draws, opts.confidence);
