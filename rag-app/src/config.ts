@@ -10,9 +10,9 @@ const bool = z
 export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z.string().url().optional(),
-  EMBEDDER: z.enum(['lsa', 'transformers', 'voyage']).default('lsa'),
-  EMBEDDER_MODEL_DIR: z.string().optional(),
-  VOYAGE_API_KEY: z.string().optional(),
+  EMBEDDER: z.enum(['none', 'lsa']).default('none'),
+  /** Weight of the vector list in the RRF fusion (the lexical BM25 list has weight 1). */
+  VECTOR_WEIGHT: z.coerce.number().min(0).max(10).default(1),
   ANTHROPIC_API_KEY: z.string().optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
   ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
@@ -42,7 +42,9 @@ export interface Config extends Env {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
-  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  const parsed = envSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+  );
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new ConfigError(`invalid environment: ${first?.path.join('.')}: ${first?.message}`, {

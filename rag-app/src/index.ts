@@ -1,6 +1,13 @@
 // Public API of @dark-factory/rag-app. Other packages import only from here.
-export * from './types.ts';
+
+export { type Answerer, createAnswerer } from './answer/index.ts';
+export { type Config, loadConfig } from './config.ts';
 export * from './errors.ts';
-export { loadConfig, type Config } from './config.ts';
-export { openDb, type Db, type Queryable } from './store/db.ts';
+export { type ChunkOptions, DEFAULT_CHUNK_OPTIONS } from './ingest/chunk.ts';
+export { corpusSource, fileSource, parseVideoRef, youtubeSource } from './ingest/sources.ts';
+export { openRag, type RagDeps } from './open.ts';
+export type { IngestOptions, Rag, VideoDetail, VideoPage, VideoRecord } from './rag.ts';
+export { DEFAULT_RETRIEVAL, type RetrievalSettings } from './retrieve/search.ts';
+export { type Db, openDb, type Queryable } from './store/db.ts';
 export { migrate } from './store/migrate.ts';
+export * from './types.ts';

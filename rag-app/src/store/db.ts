@@ -42,7 +42,11 @@ export async function openPglite(dataDir?: string): Promise<Db> {
   try {
     pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
   } catch (cause) {
-    throw new StoreError(`cannot open the embedded database at ${dataDir ?? 'memory'}`, { dataDir }, { cause });
+    throw new StoreError(
+      `cannot open the embedded database at ${dataDir ?? 'memory'}`,
+      { dataDir },
+      { cause },
+    );
   }
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {

@@ -33,7 +33,9 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<nu
   if (db.kind === 'postgres') await db.query('SELECT pg_advisory_lock($1)', [lockKey]);
   try {
     const done = new Set(
-      (await db.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+      (await db.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
     );
     const applied: number[] = [];
     for (const m of migrations) {
@@ -41,10 +43,17 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<nu
       try {
         await db.transaction(async (tx) => {
           for (const stmt of splitStatements(m.sql)) await tx.query(stmt);
-          await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+          await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+            m.version,
+            m.name,
+          ]);
         });
       } catch (cause) {
-        throw new StoreError(`migration ${m.version}_${m.name} failed: ${(cause as Error).message}`, {}, { cause });
+        throw new StoreError(
+          `migration ${m.version}_${m.name} failed: ${(cause as Error).message}`,
+          {},
+          { cause },
+        );
       }
       applied.push(m.version);
     }

@@ -53,6 +53,7 @@ CREATE TABLE embedding_space (
 CREATE TABLE embedding_models (
   provider text PRIMARY KEY,
   model jsonb NOT NULL,
+  weights bytea NOT NULL,
   corpus_version bigint NOT NULL,
   fitted_at timestamptz NOT NULL DEFAULT now()
 );

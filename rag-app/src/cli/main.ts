@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config.ts';
+import { errorMessage, RagError } from '../errors.ts';
+import { corpusSource, fileSource, readVideoList, youtubeSource } from '../ingest/sources.ts';
+import { openRag } from '../open.ts';
+import type { Rag } from '../rag.ts';
+import type { AskResult, SearchHit, SourceItem } from '../types.ts';
+import { ingestProgress } from './progress.ts';
+
+/** pnpm runs scripts inside the package; paths the user typed are relative to where they typed them. */
+const userCwd = process.env.INIT_CWD ?? process.cwd();
+const fromUser = (p: string) => path.resolve(userCwd, p);
+
+const positiveInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+
+async function withRag<T>(fn: (rag: Rag) => Promise<T>): Promise<T> {
+  const rag = await openRag(loadConfig(process.env, userCwd));
+  try {
+    return await fn(rag);
+  } finally {
+    await rag.close();
+  }
+}
+
+function print(json: unknown): void {
+  process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+}
+
+function formatTime(sec: number): string {
+  const h = Math.floor(sec / 3600);
+  const m = Math.floor((sec % 3600) / 60);
+  const s = Math.floor(sec % 60);
+  return `${h ? `${h}:` : ''}${h ? String(m).padStart(2, '0') : m}:${String(s).padStart(2, '0')}`;
+}
+
+const program = new Command('rag')
+  .description(
+    'Ask questions about a YouTube channel: ingest transcripts, search them, answer with timestamped citations.',
+  )
+  .showHelpAfterError('(add --help for usage)');
+
+program
+  .command('ingest')
+  .description('ingest transcripts: video ids/urls (online), --corpus <dir>, --file <path>, or --list <file>')
+  .argument('[videos...]', 'YouTube video ids or urls')
+  .option('--corpus <dir>', 'a directory in the shared corpus format (front matter + **[H:MM:SS]** segments)')
+  .option('--file <path...>', 'transcript files: youtube-transcript JSON, WebVTT (.vtt) or SRT (.srt)')
+  .option('--list <file>', 'a text file of video ids/urls, one per line')
+  .option('--video-id <id>', 'the video id of a single --file when its name does not carry it')
+  .option('--title <title>', 'the title of a single --file')
+  .option('--json', 'print the summary as JSON')
+  .action(
+    async (
+      videos: string[],
+      opts: {
+        corpus?: string;
+        file?: string[];
+        list?: string;
+        videoId?: string;
+        title?: string;
+        json?: boolean;
+      },
+    ) => {
+      const sources: { items: AsyncIterable<SourceItem>; total?: number }[] = [];
+      if (opts.corpus) {
+        const dir = fromUser(opts.corpus);
+        const total = readdirSync(dir).filter((f) => f.endsWith('.md')).length;
+        sources.push({ items: corpusSource(dir), total });
+      }
+      if (opts.file?.length) {
+        sources.push({
+          items: fileSource(opts.file.map(fromUser), {
+            ...(opts.videoId ? { videoId: opts.videoId } : {}),
+            ...(opts.title ? { title: opts.title } : {}),
+          }),
+          total: opts.file.length,
+        });
+      }
+      const refs = [...videos, ...(opts.list ? await readVideoList(fromUser(opts.list)) : [])];
+      if (refs.length) sources.push({ items: youtubeSource(refs), total: refs.length });
+      if (sources.length === 0)
+        throw new RagError(
+          'usage',
+          'nothing to ingest: give video ids/urls, --corpus <dir>, --file <path> or --list <file>',
+        );
+      const total = sources.reduce((n, s) => n + (s.total ?? 0), 0);
+      const summary = await withRag(async (rag) => {
+        const progress = ingestProgress(total);
+        try {
+          return await rag.ingest(concat(sources.map((s) => s.items)), { onItem: progress.onItem, total });
+        } finally {
+          progress.stop();
+        }
+      });
+      if (opts.json) print(summary);
+      else {
+        for (const f of summary.items.filter((i) => i.status === 'failed'))
+          process.stderr.write(`failed ${f.ref}: ${f.reason}\n`);
+        process.stdout.write(
+          `videos: ${summary.added} added, ${summary.updated} updated, ${summary.skipped} skipped, ${summary.failed} failed; ${summary.chunks} chunks; ${summary.seconds}s\n`,
+        );
+      }
+      if (summary.failed > 0 && summary.added + summary.updated + summary.skipped === 0) process.exitCode = 1;
+    },
+  );
+
+program
+  .command('ask')
+  .description('answer a question from the ingested videos, with timestamped citations')
+  .argument('<question>', 'the question')
+  .option('--json', 'print one JSON object: { answer, refused, citations, timings }')
+  .option('--k <n>', 'passages to retrieve', positiveInt('--k'))
+  .option('--video <id>', 'only this video')
+  .action(async (question: string, opts: { json?: boolean; k?: number; video?: string }) => {
+    const streaming = !opts.json && process.stdout.isTTY;
+    const result: AskResult = await withRag((rag) =>
+      rag.ask(question, {
+        ...(opts.k ? { k: opts.k } : {}),
+        ...(opts.video ? { videoId: opts.video } : {}),
+        ...(streaming ? { onToken: (t: string) => process.stdout.write(t) } : {}),
+      }),
+    );
+    if (opts.json) {
+      const { usage: _usage, ...contract } = result;
+      print(result.usage ? result : contract);
+      return;
+    }
+    if (!streaming) process.stdout.write(result.answer);
+    process.stdout.write('\n');
+    result.citations.forEach((c, i) => {
+      process.stdout.write(`  [${i + 1}] ${c.title} @ ${formatTime(c.start)}  ${c.url}\n`);
+    });
+  });
+
+program
+  .command('search')
+  .description('rank transcript passages for a query (hybrid BM25 + vector, fused)')
+  .argument('<query>', 'the query')
+  .option('--json', 'print the ranked chunks as JSON')
+  .option('--k <n>', 'results', positiveInt('--k'), 10)
+  .option('--video <id>', 'only this video')
+  .option('--after <date>', 'only videos published on or after YYYY-MM-DD')
+  .option('--before <date>', 'only videos published on or before YYYY-MM-DD')
+  .action(
+    async (
+      query: string,
+      opts: { json?: boolean; k: number; video?: string; after?: string; before?: string },
+    ) => {
+      const hits: SearchHit[] = await withRag((rag) =>
+        rag.search(query, {
+          k: opts.k,
+          ...(opts.video ? { videoId: opts.video } : {}),
+          ...(opts.after ? { publishedAfter: opts.after } : {}),
+          ...(opts.before ? { publishedBefore: opts.before } : {}),
+        }),
+      );
+      if (opts.json) {
+        print(
+          hits.map((h) => ({
+            videoId: h.videoId,
+            title: h.title,
+            start: h.start,
+            end: h.end,
+            url: h.url,
+            text: h.text,
+            score: h.score,
+            citeStart: h.citeStart,
+            published: h.published,
+            scores: h.scores,
+          })),
+        );
+        return;
+      }
+      hits.forEach((h, i) => {
+        process.stdout.write(
+          `${i + 1}. ${h.title} @ ${formatTime(h.citeStart)} (${h.score.toFixed(4)})  ${h.url}\n   ${h.text.slice(0, 160)}…\n`,
+        );
+      });
+    },
+  );
+
+program
+  .command('serve')
+  .description('start the HTTP API and web page (honours PORT and HOST)')
+  .option('--corpus <dir>', 'ingest this corpus directory first (skips unchanged videos)')
+  .action(async (opts: { corpus?: string }) => {
+    const config = loadConfig(process.env, userCwd);
+    const corpus = opts.corpus ?? config.CORPUS_DIR;
+    if (corpus) {
+      await withRag(async (rag) => {
+        const dir = fromUser(corpus);
+        const total = readdirSync(dir).filter((f) => f.endsWith('.md')).length;
+        const progress = ingestProgress(total);
+        const s = await rag
+          .ingest(corpusSource(dir), { onItem: progress.onItem, total })
+          .finally(progress.stop);
+        process.stderr.write(
+          `corpus: ${s.added} added, ${s.updated} updated, ${s.skipped} skipped, ${s.failed} failed (${s.seconds}s)\n`,
+        );
+      });
+    }
+    const { serve } = await import('../server/main.ts');
+    await serve(config);
+  });
+
+program
+  .command('stats')
+  .description('count the videos and chunks in the store')
+  .action(async () => {
+    print(await withRag((rag) => rag.stats()));
+  });
+
+async function* concat(sources: AsyncIterable<SourceItem>[]): AsyncGenerator<SourceItem> {
+  for (const s of sources) yield* s;
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const code = err instanceof RagError ? `${err.code}: ` : '';
+  process.stderr.write(`rag: ${code}${errorMessage(err)}\n`);
+  process.exit(1);
+});

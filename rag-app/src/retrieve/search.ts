@@ -1,0 +1,123 @@
+import type { Embedder } from '../embed/embedder.ts';
+import type { Db, Queryable } from '../store/db.ts';
+import { isoDate } from '../store/videos.ts';
+import { deepLink, type SearchHit, type SearchOptions, type Segment } from '../types.ts';
+import { bm25IndexFor } from './bm25-index.ts';
+import { filterClause } from './filters.ts';
+import { tsRankSearch } from './lexical.ts';
+import { localize } from './localize.ts';
+import { reciprocalRankFusion } from './rrf.ts';
+import { vectorSearch } from './vector.ts';
+
+export interface RetrievalSettings {
+  /** Candidates taken from each side before fusion. */
+  candidates: number;
+  lexical: 'bm25' | 'tsrank';
+  lexicalWeight: number;
+  vectorWeight: number;
+  /** At most this many chunks of one video in the results (diversity for multi-video questions). */
+  maxPerVideo: number;
+}
+
+/** Tuned on the dev sets; see rag-app/README.md "Tuning". */
+export const DEFAULT_RETRIEVAL: RetrievalSettings = {
+  candidates: 60,
+  lexical: 'bm25',
+  lexicalWeight: 1,
+  vectorWeight: 1,
+  maxPerVideo: 3,
+};
+
+interface ChunkRow {
+  id: string | number;
+  video_id: string;
+  title: string;
+  published: string | Date | null;
+  start_sec: number;
+  end_sec: number;
+  text: string;
+  segments: Segment[];
+}
+
+export async function hybridSearch(
+  db: Db,
+  embedder: Embedder | null,
+  query: string,
+  options: SearchOptions = {},
+  settings: RetrievalSettings = DEFAULT_RETRIEVAL,
+): Promise<SearchHit[]> {
+  const k = options.k ?? 10;
+  filterClause(options, 0); // validates the filter values before any work
+  const index = await bm25IndexFor(db);
+  const lexical =
+    settings.lexicalWeight <= 0
+      ? []
+      : settings.lexical === 'bm25'
+        ? index.search(query, settings.candidates, options)
+        : await tsRankSearch(db, query, settings.candidates, options);
+  const vector = await vectorSide(db, embedder, query, settings, options);
+  const fused = reciprocalRankFusion([
+    { ids: lexical.map((h) => h.id), weight: settings.lexicalWeight },
+    { ids: vector.map((h) => h.id), weight: settings.vectorWeight },
+  ]);
+  if (fused.length === 0) return [];
+  const rows = await loadChunks(
+    db,
+    fused.slice(0, Math.max(k * 4, 40)).map((f) => f.id),
+  );
+  const idf = (term: string) => index.idf(term);
+  const lexRank = new Map(lexical.map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
+  const vecRank = new Map(vector.map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
+  const perVideo = new Map<string, number>();
+  const hits: SearchHit[] = [];
+  for (const { id, score } of fused) {
+    if (hits.length >= k) break;
+    const row = rows.get(id);
+    if (!row) continue;
+    const used = perVideo.get(row.video_id) ?? 0;
+    if (used >= settings.maxPerVideo) continue;
+    perVideo.set(row.video_id, used + 1);
+    const cite = localize(query, row.segments, idf);
+    hits.push({
+      videoId: row.video_id,
+      title: row.title,
+      published: isoDate(row.published),
+      start: Math.floor(row.start_sec),
+      end: Math.ceil(row.end_sec),
+      citeStart: cite.start,
+      url: deepLink(row.video_id, cite.start),
+      text: row.text,
+      segments: row.segments,
+      score,
+      scores: {
+        lexicalRank: lexRank.get(id)?.rank ?? null,
+        lexical: lexRank.get(id)?.score ?? null,
+        vectorRank: vecRank.get(id)?.rank ?? null,
+        vector: vecRank.get(id)?.score ?? null,
+      },
+    });
+  }
+  return hits;
+}
+
+async function vectorSide(
+  db: Db,
+  embedder: Embedder | null,
+  query: string,
+  settings: RetrievalSettings,
+  options: SearchOptions,
+) {
+  if (!embedder || settings.vectorWeight <= 0) return [];
+  const qv = await embedder.embedQuery(db, query);
+  if (!qv) return [];
+  return vectorSearch(db, qv, settings.candidates, options);
+}
+
+async function loadChunks(q: Queryable, ids: number[]): Promise<Map<number, ChunkRow>> {
+  const res = await q.query<ChunkRow>(
+    `SELECT c.id, c.video_id, v.title, v.published, c.start_sec, c.end_sec, c.text, c.segments
+     FROM chunks c JOIN videos v ON v.video_id = c.video_id WHERE c.id = ANY($1::bigint[])`,
+    [ids],
+  );
+  return new Map(res.rows.map((r) => [Number(r.id), r]));
+}

@@ -1,0 +1,59 @@
+import type { Chunk } from '../types.ts';
+import type { Queryable } from './db.ts';
+
+export interface IndexedChunk extends Chunk {
+  /** Index terms with their frequency in the chunk (BM25 postings). */
+  termFreqs: Map<string, number>;
+  tokenCount: number;
+  /** Vector in the store's embedding space, or null when it is computed after the write (fitted models). */
+  embedding: number[] | null;
+}
+
+export function vectorLiteral(v: readonly number[]): string {
+  return `[${v.map((x) => (Number.isFinite(x) ? Number(x.toFixed(6)) : 0)).join(',')}]`;
+}
+
+/** Replaces every chunk of a video (and their postings). Call inside a transaction. */
+export async function replaceChunks(
+  q: Queryable,
+  videoId: string,
+  chunks: readonly IndexedChunk[],
+): Promise<void> {
+  await q.query('DELETE FROM chunks WHERE video_id = $1', [videoId]);
+  if (chunks.length === 0) return;
+  const rows = chunks.map((c) => ({
+    ordinal: c.ordinal,
+    start_sec: c.start,
+    end_sec: c.end,
+    text: c.text,
+    segments: c.segments,
+    token_count: c.tokenCount,
+    embedding: c.embedding ? vectorLiteral(c.embedding) : null,
+  }));
+  const inserted = await q.query<{ id: string | number; ordinal: number }>(
+    `INSERT INTO chunks (video_id, ordinal, start_sec, end_sec, text, segments, token_count, embedding)
+     SELECT $1, x.ordinal, x.start_sec, x.end_sec, x.text, x.segments, x.token_count, x.embedding::vector
+     FROM jsonb_to_recordset($2::jsonb) AS x(ordinal int, start_sec real, end_sec real, text text,
+       segments jsonb, token_count int, embedding text)
+     RETURNING id, ordinal`,
+    [videoId, JSON.stringify(rows)],
+  );
+  const idByOrdinal = new Map(inserted.rows.map((r) => [r.ordinal, Number(r.id)]));
+  const postings: [number, string, number][] = [];
+  for (const c of chunks) {
+    const id = idByOrdinal.get(c.ordinal)!;
+    for (const [term, tf] of c.termFreqs) postings.push([id, term, tf]);
+  }
+  await q.query(
+    `INSERT INTO chunk_terms (chunk_id, term, tf)
+     SELECT (p->>0)::bigint, p->>1, (p->>2)::int FROM jsonb_array_elements($1::jsonb) AS p`,
+    [JSON.stringify(postings)],
+  );
+}
+
+export async function countChunks(q: Queryable, videoId?: string): Promise<number> {
+  const res = videoId
+    ? await q.query<{ n: string }>('SELECT count(*) AS n FROM chunks WHERE video_id = $1', [videoId])
+    : await q.query<{ n: string }>('SELECT count(*) AS n FROM chunks');
+  return Number(res.rows[0]?.n ?? 0);
+}
