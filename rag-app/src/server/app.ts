@@ -127,7 +127,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   // Origin / Sec-Fetch-Site check for anything a plain HTML form could send; the token below covers the rest.
-  app.use('/api/*', csrf());
+  // A request with no Content-Type has no body a form could have made, so API clients need no Origin for it.
+  const originCheck = csrf();
+  app.use('/api/*', (c, next) =>
+    c.req.header('content-type') === undefined ? next() : originCheck(c, next),
+  );
   app.use('/api/*', csrfGuard({ always: (p) => p.startsWith('/api/auth/') }));
   app.use('/api/*', loadUser({ db: deps.db, clock, policy, allowAnonymous: deps.config.ALLOW_ANONYMOUS }));
 

@@ -56,7 +56,13 @@ export function classifyError(err: unknown, requestId: string, logger: Logger): 
     // Raised by Hono middleware (body limit, csrf origin check): give them our shape.
     const status = err.status as ContentfulStatusCode;
     if (status === 413) return plain(413, 'body_too_large', 'the request body is too large');
-    if (status === 403) return plain(403, 'forbidden_origin', 'cross-site form posts are refused');
+    if (status === 403) {
+      return plain(
+        403,
+        'forbidden_origin',
+        'form-type requests from another site (or with no Origin) are refused; send JSON with Content-Type: application/json',
+      );
+    }
     return plain(status, `http_${status}`, err.message || 'request refused');
   }
   if (err instanceof RagError) {

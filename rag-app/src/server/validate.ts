@@ -10,7 +10,8 @@ export function describeIssues(error: z.ZodError): string {
       if (issue.code === 'unrecognized_keys')
         return `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
       const where = issue.path.length > 0 ? issue.path.join('.') : 'body';
-      return `${where}: ${issue.message}`;
+      // Our own messages already name their field ("question is too long …").
+      return issue.message.startsWith(`${where} `) ? issue.message : `${where}: ${issue.message}`;
     })
     .join('; ');
 }

@@ -1,0 +1,81 @@
+// Sign in and create an account.
+
+import { api } from './api.js';
+import { h } from './dom.js';
+
+function accountForm({ id, heading, action, submitLabel, autocomplete }) {
+  const email = h('input', {
+    id: `${id}-email`,
+    type: 'email',
+    name: 'email',
+    autocomplete: 'email',
+    required: true,
+  });
+  const password = h('input', {
+    id: `${id}-password`,
+    type: 'password',
+    name: 'password',
+    autocomplete,
+    required: true,
+    minlength: 8,
+  });
+  const error = h('p', { class: 'error-text', role: 'alert', id: `${id}-error` });
+  const submit = h('button', { type: 'submit' }, submitLabel);
+  const form = h(
+    'form',
+    {
+      class: 'panel account-form',
+      id,
+      'aria-labelledby': `${id}-title`,
+      onsubmit: async (event) => {
+        event.preventDefault();
+        error.textContent = '';
+        submit.disabled = true;
+        form.setAttribute('aria-busy', 'true');
+        try {
+          await api(action, { method: 'POST', body: { email: email.value, password: password.value } });
+          location.assign('/');
+        } catch (err) {
+          error.textContent = err.message;
+          submit.disabled = false;
+          form.removeAttribute('aria-busy');
+        }
+      },
+    },
+    h('h2', { id: `${id}-title` }, heading),
+    h('label', { for: `${id}-email` }, 'Email'),
+    email,
+    h('label', { for: `${id}-password` }, 'Password'),
+    password,
+    error,
+    submit,
+  );
+  return form;
+}
+
+export function renderLogin(main, me) {
+  main.append(
+    h('h1', {}, me.user && !me.user.anonymous ? `Signed in as ${me.user.email}` : 'Sign in'),
+    h(
+      'div',
+      { class: 'account-forms' },
+      accountForm({
+        id: 'signin',
+        heading: 'Sign in',
+        action: '/api/auth/login',
+        submitLabel: 'Sign in',
+        autocomplete: 'current-password',
+      }),
+      accountForm({
+        id: 'signup',
+        heading: 'Create an account',
+        action: '/api/auth/signup',
+        submitLabel: 'Create account',
+        autocomplete: 'new-password',
+      }),
+    ),
+    me.allowAnonymous
+      ? h('p', {}, 'You can also ', h('a', { href: '/' }, 'ask without an account'), '.')
+      : null,
+  );
+}

@@ -1,0 +1,98 @@
+// The player modal: YouTube embedded at the cited second beside the quoted snippet.
+// A real dialog for keyboard users: focus moves in, Tab stays inside, Escape closes, focus returns.
+
+import { h, timestamp } from './dom.js';
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), iframe, input, textarea, select, [tabindex]:not([tabindex="-1"])';
+
+export function embedUrl(videoId, second) {
+  return `https://www.youtube-nocookie.com/embed/${encodeURIComponent(videoId)}?start=${Math.max(0, Math.floor(second))}`;
+}
+
+export function watchUrl(videoId, second) {
+  return `https://youtu.be/${encodeURIComponent(videoId)}?t=${Math.max(0, Math.floor(second))}`;
+}
+
+/** Opens the player; `opener` gets the focus back on close. */
+export function openPlayer({ videoId, title, second, text }, opener) {
+  const background = [...document.body.children];
+  const titleId = 'player-title';
+  const close = () => {
+    backdrop.remove();
+    document.removeEventListener('keydown', onKey, true);
+    for (const el of background) el.inert = false;
+    opener?.focus();
+  };
+  const onKey = (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      close();
+    } else if (event.key === 'Tab') {
+      const items = [...dialog.querySelectorAll(FOCUSABLE)];
+      if (items.length === 0) return;
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+  };
+  const closeButton = h(
+    'button',
+    { type: 'button', class: 'modal-close', onclick: close, 'aria-label': 'Close the player' },
+    '×',
+  );
+  const dialog = h(
+    'div',
+    { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId },
+    h('div', { class: 'modal-head' }, h('h2', { id: titleId }, title), closeButton),
+    h(
+      'div',
+      { class: 'modal-body' },
+      h(
+        'div',
+        { class: 'player' },
+        h('iframe', {
+          src: embedUrl(videoId, second),
+          title: `YouTube player: ${title}, from ${timestamp(second)}`,
+          allow: 'encrypted-media; picture-in-picture; fullscreen',
+          allowfullscreen: true,
+          referrerpolicy: 'strict-origin-when-cross-origin',
+        }),
+      ),
+      h(
+        'div',
+        { class: 'modal-snippet' },
+        h('p', { class: 'modal-time' }, `At ${timestamp(second)}`),
+        text ? h('blockquote', {}, text) : null,
+        h(
+          'a',
+          {
+            href: watchUrl(videoId, second),
+            target: '_blank',
+            rel: 'noopener noreferrer',
+            class: 'watch-link',
+          },
+          `Open on YouTube at ${timestamp(second)}`,
+        ),
+      ),
+    ),
+  );
+  const backdrop = h('div', {
+    class: 'modal-backdrop',
+    onclick: (event) => {
+      if (event.target === backdrop) close();
+    },
+  });
+  backdrop.append(dialog);
+  for (const el of background) el.inert = true;
+  document.body.append(backdrop);
+  document.addEventListener('keydown', onKey, true);
+  closeButton.focus();
+  return { close, dialog };
+}
