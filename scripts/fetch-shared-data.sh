@@ -6,7 +6,7 @@
 # Exits 3 when SHARED_DATA_URL is unset, so a workflow can skip with a notice.
 set -euo pipefail
 LOG_TAG=fetch-shared-data
-# shellcheck source=lib.sh
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 dest="${1:?usage: fetch-shared-data.sh DEST}"
@@ -34,5 +34,7 @@ case "$SHARED_DATA_URL" in
     fi
     ;;
 esac
-[ -d "$dest/corpus" ] && [ -d "$dest/evals" ] || die "the data at SHARED_DATA_URL has no corpus/ and evals/ folders"
+if [ ! -d "$dest/corpus" ] || [ ! -d "$dest/evals" ]; then
+  die "the data at SHARED_DATA_URL has no corpus/ and evals/ folders"
+fi
 log "shared data in $dest ($(find "$dest/corpus" -name '*.md' | wc -l) corpus files)"

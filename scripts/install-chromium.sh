@@ -4,7 +4,7 @@
 # from outside the package registries. Idempotent and quiet when Chromium is already there.
 set -euo pipefail
 LOG_TAG=install-chromium
-# shellcheck source=lib.sh
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ -x /usr/bin/chromium ]; then

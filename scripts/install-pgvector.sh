@@ -4,7 +4,7 @@
 # PG_MAJOR picks the server (default: the newest installed server, i.e. one with bin/postgres).
 set -euo pipefail
 LOG_TAG=install-pgvector
-# shellcheck source=lib.sh
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ -z "${PG_MAJOR:-}" ]; then

@@ -1,4 +1,5 @@
 # Shared helpers for the setup scripts (sourced, not run).
+# shellcheck shell=bash
 
 log() { printf '%s: %s\n' "${LOG_TAG:-setup}" "$*"; }
 die() {

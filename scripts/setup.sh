@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 LOG_TAG=setup
-# shellcheck source=lib.sh
+# shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
 PNPM_VERSION=12.4.2
