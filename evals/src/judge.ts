@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { Citation } from '@dark-factory/rag-app';
 import { EvalsError } from './errors.ts';
 
@@ -61,16 +61,19 @@ export interface AnthropicJudgeOptions {
   maxRetries?: number;
 }
 
-/** Faithfulness judge on the Anthropic Messages API, through the official SDK. */
+/** Faithfulness judge on the Anthropic Messages API, through the official SDK (loaded on first use). */
 export function anthropicJudge(options: AnthropicJudgeOptions): Judge {
-  const client = new Anthropic({
-    apiKey: options.apiKey,
-    baseURL: options.baseURL,
-    maxRetries: options.maxRetries ?? 2,
-  });
+  let client: Promise<Anthropic> | undefined;
+  const getClient = () => {
+    client ??= import('@anthropic-ai/sdk').then(
+      ({ default: Sdk }) =>
+        new Sdk({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: options.maxRetries ?? 2 }),
+    );
+    return client;
+  };
   return {
     async judge(input) {
-      const msg = await client.messages.create({
+      const msg = await (await getClient()).messages.create({
         model: options.model,
         max_tokens: 300,
         system: SYSTEM,
@@ -90,12 +93,14 @@ export function anthropicJudge(options: AnthropicJudgeOptions): Judge {
   };
 }
 
-/** The judge the environment asks for: only when ANTHROPIC_API_KEY is set. */
+export const DEFAULT_JUDGE_MODEL = 'claude-sonnet-4-6';
+
+/** The judge the environment asks for: only when ANTHROPIC_API_KEY is set (model: EVALS_JUDGE_MODEL). */
 export function judgeFromEnv(env: NodeJS.ProcessEnv): Judge | undefined {
   if (!env.ANTHROPIC_API_KEY) return undefined;
   return anthropicJudge({
     apiKey: env.ANTHROPIC_API_KEY,
     baseURL: env.ANTHROPIC_BASE_URL || undefined,
-    model: env.EVALS_JUDGE_MODEL || env.ANTHROPIC_MODEL || 'claude-sonnet-4-5',
+    model: env.EVALS_JUDGE_MODEL || DEFAULT_JUDGE_MODEL,
   });
 }

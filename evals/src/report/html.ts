@@ -4,7 +4,7 @@ import { esc, groupedBars, histogram, horizontalBars } from './svg.ts';
 
 const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#111827;padding:0 16px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #e5e7eb;padding:4px 8px;text-align:right}
+table{border-collapse:collapse;margin:8px 0;font-size:13px;display:block;overflow-x:auto}td,th{border:1px solid #e5e7eb;padding:4px 8px;text-align:right}
 th{background:#f9fafb}td:first-child,th:first-child{text-align:left}.pass{color:#047857}.fail{color:#b91c1c;font-weight:600}
 .sealed{background:#fef3c7;border:1px solid #f59e0b;padding:8px 12px;border-radius:6px}code{font-size:12px}
 .verdict{font-size:18px;font-weight:600}.muted{color:#6b7280}`;

@@ -86,7 +86,7 @@ export function groupedBars(
   const left = 34;
   const plotH = 160;
   const top = 10;
-  const w = Math.max(360, left + groups.length * groupW + 10);
+  const w = Math.max(left + Math.min(3, series.length) * 170, left + groups.length * groupW + 10);
   const legendRows = Math.ceil(series.length / 3);
   const h = top + plotH + 34 + legendRows * 16;
   const y = (v: number) => top + plotH - Math.max(0, Math.min(1, v)) * plotH;

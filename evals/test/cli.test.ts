@@ -1,0 +1,229 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpClient } from '../src/client.ts';
+import { loadSuite } from '../src/dataset.ts';
+import { MUTANTS } from '../src/mutants.ts';
+import { DATASETS_DIR } from '../src/paths.ts';
+import { runCases } from '../src/runner.ts';
+import { summarySchema } from '../src/summary.ts';
+import { runCli, serveRag } from './helpers/cli.ts';
+import { fakeRagFromGold } from './helpers/fake-rag.ts';
+import { json, startServer, type TestServer } from './helpers/http.ts';
+import { DEV_SETS } from './helpers/paths.ts';
+
+let dir: string;
+let good: TestServer;
+let broken: TestServer;
+let sliceLines: string[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'evals-cli-'));
+  // A small slice of the real dev sets: 40 key moments, 10 concepts and all 40 answerability cases.
+  const [km, concepts, qa] = await Promise.all(DEV_SETS.map((f) => readFile(f, 'utf8')));
+  const lines = (t: string) => t.split('\n').filter(Boolean);
+  sliceLines = [...lines(km!).slice(0, 40), ...lines(concepts!).slice(0, 10), ...lines(qa!)];
+  await writeFile(path.join(dir, 'slice.jsonl'), `${sliceLines.join('\n')}\n`);
+  const suite = await loadSuite([path.join(dir, 'slice.jsonl')], { factsDir: DATASETS_DIR });
+  const fake = fakeRagFromGold(suite.cases);
+  good = await serveRag(fake);
+  const refuseAlways = MUTANTS.find((m) => m.name === 'refuse-always')!;
+  broken = await serveRag(refuseAlways.wrap(fake, { rng: Math.random, videoIds: [] }));
+});
+afterAll(async () => {
+  await Promise.all([good.close(), broken.close()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('HTTP client', () => {
+  it('talks to a running rag-app and reports HTTP failures as readable errors', async () => {
+    const client = httpClient(good.url);
+    const hits = await client.search(JSON.parse(sliceLines[0]!).query, { k: 5 });
+    expect(hits).toHaveLength(5);
+    expect(good.requests.at(-1)).toMatchObject({ method: 'POST', url: '/api/search', body: { k: 5 } });
+    const failing = await startServer((req, res) =>
+      req.url === '/api/search' ? json(res, 500, { error: 'db down' }) : json(res, 200, { nope: true }),
+    );
+    const bad = httpClient(`${failing.url}/`);
+    await expect(bad.search('x', { k: 3 })).rejects.toThrow(
+      /\/api\/search answered 500: \{"error":"db down"\}/,
+    );
+    await expect(bad.ask('x', { k: 3 })).rejects.toThrow(/not an AskResult/);
+    // a failing call is scored as a miss and counted, never NaN
+    const results = await runCases(
+      [{ id: 'x', kind: 'key-moment', query: 'x', gold: [{ videoId: 'v', t: 3 }], dataset: 'd', line: 1 }],
+      { client: bad },
+    );
+    expect(results[0]).toMatchObject({
+      error: expect.stringMatching(/500/),
+      pass: false,
+      scores: { hitAt5Moment: 0 },
+    });
+    await failing.close();
+    await expect(httpClient('http://127.0.0.1:9').search('x', { k: 1 })).rejects.toThrow(/cannot reach/);
+  });
+});
+
+describe('evals CLI', () => {
+  it('run --url writes the JSON summary (public key names), Markdown and HTML; paths relative to INIT_CWD', async () => {
+    const r = await runCli(
+      [
+        'run',
+        '--dataset',
+        'slice.jsonl',
+        '--url',
+        good.url,
+        '--json',
+        'out/run.json',
+        '--md',
+        'out/run.md',
+        '--html',
+        'out/run.html',
+        '--concurrency',
+        '3',
+      ],
+      { cwd: dir },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^90 cases \(key-moment 40, concept 10, answerable 30, refusal 10\)/);
+    const summary = summarySchema.parse(JSON.parse(await readFile(path.join(dir, 'out/run.json'), 'utf8')));
+    expect(summary.dataset).toEqual(['slice.jsonl']);
+    expect(summary.cases).toBe(90);
+    for (const key of [
+      'hitAt1Moment',
+      'hitAt5Moment',
+      'hitAt5Video',
+      'mrrMoment',
+      'linkAt1',
+      'recallAt10Video',
+      'refusalAccuracy',
+      'latencyP50Ms',
+      'latencyP95Ms',
+      'factRecall',
+      'citationMomentAccuracy',
+    ]) {
+      expect(summary.metrics[key], key).toEqual(expect.any(Number));
+    }
+    expect(summary.metrics.refusalAccuracy).toBe(1);
+    expect(summary.metrics.factRecall).toBe(1);
+    expect(Object.keys(summary.byKind).sort()).toEqual(['answerable', 'concept', 'key-moment', 'refusal']);
+    expect(summary.byKind['key-moment']).not.toHaveProperty('refusalAccuracy');
+    expect(summary.byKind.refusal).not.toHaveProperty('hitAt1Moment');
+    expect(summary.results).toHaveLength(90);
+    expect(JSON.stringify(summary)).not.toMatch(/NaN|null/);
+    expect(await readFile(path.join(dir, 'out/run.md'), 'utf8')).toMatch(
+      /\| `hitAt5Moment` \| [01]\.\d{3} \|/,
+    );
+    expect(await readFile(path.join(dir, 'out/run.html'), 'utf8')).toMatch(
+      /<svg class="chart" data-chart="metrics"/,
+    );
+  });
+
+  it('gate: exit 0 on the same run, exit 1 with reasons on a broken app', async () => {
+    const same = await runCli(['gate', '--baseline', 'out/run.json', '--candidate', 'out/run.json'], {
+      cwd: dir,
+    });
+    expect(same.code).toBe(0);
+    expect(same.stdout).toMatch(/^gate: PASS/);
+    const r = await runCli(
+      ['run', '--dataset', 'slice.jsonl', '--url', broken.url, '--json', 'out/broken.json'],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    const g = await runCli(
+      [
+        'gate',
+        '--baseline',
+        'out/run.json',
+        '--candidate',
+        'out/broken.json',
+        '--md',
+        'out/gate.md',
+        '--json',
+        'out/gate.json',
+      ],
+      { cwd: dir },
+    );
+    expect(g.code).toBe(1);
+    expect(g.stdout).toMatch(/^gate: FAIL/);
+    expect(g.stdout).toMatch(/why it failed:\n {2}- refusalAccuracy: /);
+    expect(g.stdout).toMatch(/cases pass → fail: 30/);
+    const md = await readFile(path.join(dir, 'out/gate.md'), 'utf8');
+    expect(md).toMatch(/^### Evals: ❌ gate failed/);
+    expect(JSON.parse(await readFile(path.join(dir, 'out/gate.json'), 'utf8')).pass).toBe(false);
+  });
+
+  it('refuses an invalid dataset with file, line and reason, and exits non-zero', async () => {
+    await writeFile(
+      path.join(dir, 'bad.jsonl'),
+      `${sliceLines[0]}\n{"id":"x","kind":"concept","query":"q"}\n{oops\n`,
+    );
+    const r = await runCli(['run', '--dataset', 'bad.jsonl', '--url', good.url, '--json', 'out/bad.json'], {
+      cwd: dir,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'evals: invalid dataset: bad.jsonl:2: gold: a concept case needs at least one gold entry (and 1 more bad line(s))',
+    );
+    expect(r.stderr).toMatch(/ {2}bad\.jsonl:3: not valid JSON/);
+    expect(existsSync(path.join(dir, 'out/bad.json'))).toBe(false);
+    expect(good.requests.filter((q) => q.url === '/api/search').length).toBeGreaterThan(0);
+  });
+
+  it('usage errors and missing files are one readable line', async () => {
+    const a = await runCli(['gate', '--baseline', 'out/run.json'], { cwd: dir });
+    expect(a.code).toBe(2);
+    expect(a.stderr.trim()).toBe("error: required option '--candidate <summary.json>' not specified");
+    const b = await runCli(['gate', '--baseline', 'missing.json', '--candidate', 'out/run.json'], {
+      cwd: dir,
+    });
+    expect(b.code).toBe(2);
+    expect(b.stderr.trim()).toBe('evals: cannot read missing.json: file not found');
+    const help = await runCli(['run', '--help'], { cwd: dir });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--dataset <file\.jsonl>/);
+  });
+
+  it('holdout: a run over a HOLDOUT directory writes aggregates only', async () => {
+    await mkdir(path.join(dir, 'sealed'), { recursive: true });
+    await writeFile(path.join(dir, 'sealed', 'HOLDOUT'), '');
+    await writeFile(path.join(dir, 'sealed', 'set.jsonl'), `${sliceLines.join('\n')}\n`);
+    const r = await runCli(
+      [
+        'run',
+        '--dataset',
+        'sealed/set.jsonl',
+        '--url',
+        good.url,
+        '--json',
+        'out/h.json',
+        '--md',
+        'out/h.md',
+        '--html',
+        'out/h.html',
+      ],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    const text = await readFile(path.join(dir, 'out/h.json'), 'utf8');
+    const s = JSON.parse(text);
+    expect(s.holdout).toBe(true);
+    expect(s.results).toBeUndefined();
+    expect(s.metrics.hitAt5Moment).toEqual(expect.any(Number));
+    const md = await readFile(path.join(dir, 'out/h.md'), 'utf8');
+    const html = await readFile(path.join(dir, 'out/h.html'), 'utf8');
+    for (const line of sliceLines.slice(0, 50)) {
+      const { id, query } = JSON.parse(line);
+      for (const out of [text, md, html, r.stdout]) {
+        expect(out.includes(query)).toBe(false);
+        expect(out.includes(id)).toBe(false);
+      }
+    }
+    const g = await runCli(['gate', '--baseline', 'out/h.json', '--candidate', 'out/h.json'], { cwd: dir });
+    expect(g.code).toBe(0);
+    expect(g.stdout).toMatch(/holdout: sealed, aggregate figures only/);
+  });
+});
