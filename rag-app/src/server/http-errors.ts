@@ -26,6 +26,9 @@ export function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
+/** Model failures worth retrying (LlmError codes from the answerer). */
+const LLM_TRANSIENT = new Set(['llm_rate_limited', 'llm_overloaded', 'llm_unavailable']);
+
 /** RagError codes that are the caller's fault, and the status they map to. */
 const RAG_CLIENT_ERRORS: Record<string, ContentfulStatusCode> = {
   input_invalid: 400,
@@ -69,8 +72,13 @@ export function classifyError(err: unknown, requestId: string, logger: Logger): 
     const status = RAG_CLIENT_ERRORS[err.code];
     if (status) return plain(status, err.code, err.message);
     logger.error({ err, requestId, code: err.code, context: err.context }, 'request failed');
-    if (err.code === 'store_error')
+    if (err.code === 'store_error') {
       return plain(503, err.code, `the store is unavailable (request ${requestId})`);
+    }
+    if (LLM_TRANSIENT.has(err.code))
+      return plain(503, err.code, 'the answering model is busy; please try again shortly');
+    if (err.code.startsWith('llm_'))
+      return plain(502, err.code, `the answering model failed (request ${requestId})`);
     return plain(500, err.code, err.message);
   }
   if (err instanceof Error && err.name === 'AbortError')
