@@ -33,7 +33,7 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
   const answerer = deps.answerer ?? createAnswerer(config);
   const retrieval = { ...DEFAULT_RETRIEVAL, vectorWeight: config.VECTOR_WEIGHT, ...deps.retrieval };
 
-  const search = (query: string, options: SearchOptions = {}) => {
+  const search = async (query: string, options: SearchOptions = {}) => {
     checkQuery(query, options);
     return hybridSearch(db, embedder, query, options, retrieval);
   };

@@ -41,7 +41,10 @@ export interface Rag {
   readonly config: Config;
   search(query: string, options?: SearchOptions): Promise<SearchHit[]>;
   ask(question: string, options?: AskOptions): Promise<AskResult>;
-  ingest(items: AsyncIterable<SourceItem> | Iterable<SourceItem>, options?: IngestOptions): Promise<IngestSummary>;
+  ingest(
+    items: AsyncIterable<SourceItem> | Iterable<SourceItem>,
+    options?: IngestOptions,
+  ): Promise<IngestSummary>;
   removeVideo(videoId: string): Promise<boolean>;
   listVideos(options?: { q?: string; limit?: number; offset?: number }): Promise<VideoPage>;
   getVideo(videoId: string): Promise<VideoDetail | null>;

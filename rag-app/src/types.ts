@@ -66,7 +66,12 @@ export interface SearchHit {
   segments: Segment[];
   /** Fused score (higher is better). */
   score: number;
-  scores: { vectorRank: number | null; lexicalRank: number | null; vector: number | null; lexical: number | null };
+  scores: {
+    vectorRank: number | null;
+    lexicalRank: number | null;
+    vector: number | null;
+    lexical: number | null;
+  };
 }
 
 export interface Citation {
