@@ -2,7 +2,8 @@ import type { AskResult, SearchHit } from '@dark-factory/rag-app';
 import { EvalsError } from './errors.ts';
 
 export interface CallOptions {
-  k: number;
+  /** Results to retrieve; for ask, left out means the app's own default. */
+  k?: number;
 }
 
 /** The system under test: what the suite needs from rag-app, in-process or over HTTP. */
@@ -19,8 +20,8 @@ export function fromRag(rag: {
   close?(): Promise<void>;
 }): RagClient {
   return {
-    search: (query, { k }) => rag.search(query, { k }),
-    ask: (question, { k }) => rag.ask(question, { k }),
+    search: (query, { k }) => rag.search(query, k === undefined ? {} : { k }),
+    ask: (question, { k }) => rag.ask(question, k === undefined ? {} : { k }),
     close: rag.close ? () => rag.close!() : undefined,
   };
 }
@@ -67,7 +68,7 @@ export function httpClient(baseUrl: string, fetchImpl: typeof fetch = fetch): Ra
       return body.results as SearchHit[];
     },
     async ask(question, { k }) {
-      const body = (await post('/api/ask', { question, k })) as AskResult;
+      const body = (await post('/api/ask', k === undefined ? { question } : { question, k })) as AskResult;
       if (
         typeof body.answer !== 'string' ||
         typeof body.refused !== 'boolean' ||

@@ -163,7 +163,7 @@ export function evaluateGate(baseline: Summary, candidate: Summary, config: Gate
     }
     if (rule.maxDrop !== undefined && check.hi !== undefined && check.hi < -rule.maxDrop) {
       check.reasons.push(
-        `dropped ${fmt(-check.delta!)} (CI of Δ [${fmt(check.lo!)}, ${fmt(check.hi)}] entirely below −${rule.maxDrop})`,
+        `dropped ${fmt(-check.delta!)} (CI of Δ [${fmt(check.lo!)}, ${fmt(check.hi)}] entirely below -${rule.maxDrop})`,
       );
     }
     if (pairing.paired && check.delta !== undefined && check.delta < 0) {

@@ -177,8 +177,8 @@ export function recordingClient(client: RagClient): RagClient {
     return p.then((v) => structuredClone(v));
   };
   return {
-    search: (q: string, o: CallOptions) => memo(`s\u0000${o.k}\u0000${q}`, () => client.search(q, o)),
-    ask: (q: string, o: CallOptions) => memo(`a\u0000${o.k}\u0000${q}`, () => client.ask(q, o)),
+    search: (q: string, o: CallOptions) => memo(`s\u0000${o.k ?? ''}\u0000${q}`, () => client.search(q, o)),
+    ask: (q: string, o: CallOptions) => memo(`a\u0000${o.k ?? ''}\u0000${q}`, () => client.ask(q, o)),
   };
 }
 

@@ -65,7 +65,10 @@ const EMPTY_ANSWER: AskResult = {
 export interface RunOptions {
   client: RagClient;
   concurrency?: number;
+  /** Results per search (default 10). */
   k?: number;
+  /** Passages per answer; default: the app's own. */
+  askK?: number;
   judge?: Judge | undefined;
   /** Called after each case. */
   onCase?: (done: number, total: number, result: CaseResult) => void;
@@ -75,7 +78,7 @@ export interface RunOptions {
 /** Runs one case; a failing call is recorded as an error and scored as a miss, never NaN. */
 async function runCase(
   c: LoadedCase,
-  opts: Required<Pick<RunOptions, 'client' | 'k' | 'now'>>,
+  opts: Required<Pick<RunOptions, 'client' | 'k' | 'now'>> & Pick<RunOptions, 'askK'>,
 ): Promise<Outcome> {
   const started = opts.now();
   const call = callFor(c);
@@ -84,7 +87,8 @@ async function runCase(
       const hits = await opts.client.search(c.query, { k: opts.k });
       return { call, hits: Array.isArray(hits) ? hits : [], latencyMs: opts.now() - started };
     }
-    const result = await opts.client.ask(c.query, { k: opts.k });
+    // Answers are judged as users get them: with the app's own retrieval depth unless one is given.
+    const result = await opts.client.ask(c.query, opts.askK === undefined ? {} : { k: opts.askK });
     return { call, result, latencyMs: opts.now() - started };
   } catch (err) {
     const latencyMs = opts.now() - started;

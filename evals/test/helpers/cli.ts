@@ -48,7 +48,7 @@ export function serveRag(client: RagClient): Promise<TestServer> {
       return json(res, 200, { results: await client.search(body.query ?? '', { k: body.k ?? 10 }) });
     }
     if (req.method === 'POST' && req.url === '/api/ask') {
-      return json(res, 200, await client.ask(body.question ?? '', { k: body.k ?? 10 }));
+      return json(res, 200, await client.ask(body.question ?? '', body.k === undefined ? {} : { k: body.k }));
     }
     json(res, 404, { error: 'not found' });
   });

@@ -82,7 +82,7 @@ export function fakeRagFromGold(cases: EvalCase[], options: FakeOptions = {}): R
     },
     async search(query, { k }) {
       state.calls += 1;
-      return searchHits(query, k);
+      return searchHits(query, k ?? 10);
     },
     async ask(question, { k }): Promise<AskResult> {
       state.calls += 1;
@@ -97,7 +97,7 @@ export function fakeRagFromGold(cases: EvalCase[], options: FakeOptions = {}): R
           timings: { retrieveMs: 1, answerMs: 0 },
         };
       }
-      const hits = searchHits(question, k).slice(0, 3);
+      const hits = searchHits(question, k ?? 8).slice(0, 3);
       const facts = (c?.facts ?? []).map((f) => f.split('|')[0]).join('; ');
       return {
         answer: `Here is what the videos say: ${facts || 'something'}.`,
