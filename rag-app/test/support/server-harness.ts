@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { LocalForge } from '@dark-factory/factory/forge';
 import type { Hono } from 'hono';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { corpusSource } from '../../src/ingest/sources.ts';
+import { corpusSource, parseVideoRef } from '../../src/ingest/sources.ts';
 import { openRag } from '../../src/open.ts';
 import type { Rag } from '../../src/rag.ts';
 import { createApp } from '../../src/server/app.ts';
@@ -81,15 +81,25 @@ export async function openSliceRag(config: Config, slugs: string[] = SLICE): Pro
 export function corpusBackedSources(dir = CORPUS_DIR): SourceFactory {
   return {
     async *youtube(refs) {
-      const ids = new Set(refs);
-      const found = new Set<string>();
-      for await (const item of corpusSource(dir)) {
-        if (item.ok && ids.has(item.transcript.videoId)) {
-          found.add(item.transcript.videoId);
-          yield { ...item, ref: item.transcript.videoId };
+      // Refs are parsed as the real YouTube source parses them (ids, youtu.be and watch urls).
+      const byId = new Map<string, string>();
+      for (const ref of refs) {
+        try {
+          byId.set(parseVideoRef(ref), ref);
+        } catch (err) {
+          yield { ref, ok: false, error: (err as Error).message };
         }
       }
-      for (const ref of refs) if (!found.has(ref)) yield { ref, ok: false, error: `no captions for ${ref}` };
+      const found = new Set<string>();
+      for await (const item of corpusSource(dir)) {
+        const ref = item.ok ? byId.get(item.transcript.videoId) : undefined;
+        if (item.ok && ref !== undefined) {
+          found.add(item.transcript.videoId);
+          yield { ...item, ref };
+        }
+      }
+      for (const [id, ref] of byId)
+        if (!found.has(id)) yield { ref, ok: false, error: `no captions for ${id}` };
     },
     corpus: (d) => corpusSource(d),
   };
