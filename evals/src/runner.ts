@@ -20,6 +20,8 @@ export function casePasses(call: 'search' | 'ask', scores: Record<string, number
 }
 
 /** Scores one case from what the system returned. Pure. */
+const ms = (v: number) => Math.round(v * 10) / 10;
+
 export function scoreCase(c: LoadedCase, outcome: Outcome): CaseResult {
   const base = { id: c.id, kind: c.kind, dataset: c.dataset, query: c.query, call: outcome.call };
   const error = outcome.error ? { error: outcome.error } : {};
@@ -30,8 +32,8 @@ export function scoreCase(c: LoadedCase, outcome: Outcome): CaseResult {
       ...base,
       pass: casePasses('search', scores),
       scores,
-      latencyMs: outcome.latencyMs,
-      retrieveMs: outcome.latencyMs,
+      latencyMs: ms(outcome.latencyMs),
+      retrieveMs: ms(outcome.latencyMs),
       top: hits.map((h) => ({ videoId: h.videoId, start: h.start, end: h.end, citeStart: h.citeStart })),
       ...error,
     };
@@ -45,8 +47,8 @@ export function scoreCase(c: LoadedCase, outcome: Outcome): CaseResult {
     scores,
     expectRefusal,
     refused: r.refused,
-    latencyMs: outcome.latencyMs,
-    retrieveMs: r.timings?.retrieveMs ?? outcome.latencyMs,
+    latencyMs: ms(outcome.latencyMs),
+    retrieveMs: ms(r.timings?.retrieveMs ?? outcome.latencyMs),
     answerMs: r.timings?.answerMs,
     usage: r.usage ?? undefined,
     answer: r.answer.length > ANSWER_KEEP_CHARS ? `${r.answer.slice(0, ANSWER_KEEP_CHARS)}…` : r.answer,
@@ -70,6 +72,8 @@ export interface RunOptions {
   /** Passages per answer; default: the app's own. */
   askK?: number;
   judge?: Judge | undefined;
+  /** Run one untimed search before the cases (default true). */
+  warmup?: boolean;
   /** Called after each case. */
   onCase?: (done: number, total: number, result: CaseResult) => void;
   now?: () => number;
@@ -130,6 +134,10 @@ export async function runCases(cases: LoadedCase[], options: RunOptions): Promis
     k: options.k ?? RETRIEVAL_K,
     now: options.now ?? (() => performance.now()),
   };
+  if (options.warmup !== false && cases.length) {
+    // One untimed search first, so lazy start-up (models, connections) is not billed to the first cases.
+    await opts.client.search(cases[0]!.query, { k: opts.k }).catch(() => undefined);
+  }
   const results = new Array<CaseResult>(cases.length);
   let next = 0;
   let done = 0;
