@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       logger,
       holder: deps.instanceId ?? newInstanceId(),
     });
-  const service: Service = { ...deps, clock, logger, syncer };
+  const service: Service = { ...deps, clock, logger, syncer, cwd: deps.cwd ?? process.cwd() };
   const policy: RolePolicy = {
     adminEmails: parseAdminEmails(deps.config.ADMIN_EMAILS),
     // The anonymous user may administer only a single-user setup bound to this machine.

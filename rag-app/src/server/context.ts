@@ -37,6 +37,8 @@ export interface ServerDeps {
   logger?: Logger;
   /** Identifies this process in leases and logs; random by default. */
   instanceId?: string;
+  /** Relative CORPUS_DIR and SYNC_SOURCES paths are resolved against this (default: process.cwd()). */
+  cwd?: string;
 }
 
 export interface SessionUser {
@@ -66,4 +68,5 @@ export interface Service {
   clock: Clock;
   logger: Logger;
   syncer: Syncer;
+  cwd: string;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { forgeFromEnv } from '@dark-factory/factory/forge';
 import type { Config } from '../config.ts';
 import { logger as rootLogger } from '../log.ts';
@@ -25,6 +26,8 @@ export interface RunOptions {
   clock?: Clock;
   /** Where the "listening on" line goes; stdout by default. */
   print?: (line: string) => void;
+  /** Base for relative CORPUS_DIR / SYNC_SOURCES paths: the directory pnpm was run from, by default. */
+  cwd?: string;
 }
 
 const log = rootLogger.child({ component: 'server' });
@@ -36,6 +39,7 @@ const log = rootLogger.child({ component: 'server' });
 export async function runServer(config: Config, rag: Rag, options: RunOptions = {}): Promise<RunningServer> {
   await migrate(rag.db);
   const clock = options.clock ?? (() => new Date());
+  const cwd = options.cwd ?? process.env.INIT_CWD ?? process.cwd();
   const forge =
     options.forge ??
     forgeFromEnv(
@@ -48,15 +52,17 @@ export async function runServer(config: Config, rag: Rag, options: RunOptions = 
     );
   const sources = options.sources ?? defaultSources();
   const syncer = createSyncer({ db: rag.db, rag, sources, clock, logger: log, holder: newInstanceId() });
-  const app = createApp({ rag, db: rag.db, forge, config, sources, clock, logger: log, syncer });
+  const app = createApp({ rag, db: rag.db, forge, config, sources, clock, logger: log, syncer, cwd });
   const http = await startServer(app, { port: config.PORT, host: config.HOST });
 
-  syncer.schedule(config.SYNC_INTERVAL_MINUTES, async () => parseSyncSources(config.SYNC_SOURCES));
+  syncer.schedule(config.SYNC_INTERVAL_MINUTES, async () => parseSyncSources(config.SYNC_SOURCES, cwd));
   if (config.CORPUS_DIR && (await rag.stats()).videos === 0) {
     // First run on an empty store: serve at once, load the corpus behind (readyz says when it is in).
-    await syncer.start('bootstrap', { refs: [], dirs: [config.CORPUS_DIR] }).catch((err) => {
-      log.warn({ err }, 'corpus bootstrap not started');
-    });
+    await syncer
+      .start('bootstrap', { refs: [], dirs: [path.resolve(cwd, config.CORPUS_DIR)] })
+      .catch((err) => {
+        log.warn({ err }, 'corpus bootstrap not started');
+      });
   }
   (options.print ?? ((line: string) => process.stdout.write(`${line}\n`)))(
     `rag-app listening on ${http.url}`,

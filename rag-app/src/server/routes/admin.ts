@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Hono } from 'hono';
 import type { Rag } from '../../rag.ts';
 import { requireAdmin } from '../auth.ts';
@@ -19,10 +20,10 @@ async function youtubeVideoIds(rag: Rag): Promise<string[]> {
 
 /** "Re-sync all": SYNC_SOURCES, the CORPUS_DIR when set, and every video that came from YouTube. */
 async function everythingPlan(service: Service): Promise<SyncPlan> {
-  const { config, rag } = service;
+  const { config, rag, cwd } = service;
   return mergePlans(
-    parseSyncSources(config.SYNC_SOURCES),
-    { refs: [], dirs: config.CORPUS_DIR ? [config.CORPUS_DIR] : [] },
+    parseSyncSources(config.SYNC_SOURCES, cwd),
+    { refs: [], dirs: config.CORPUS_DIR ? [path.resolve(cwd, config.CORPUS_DIR)] : [] },
     { refs: await youtubeVideoIds(rag), dirs: [] },
   );
 }
@@ -38,7 +39,7 @@ export function adminRoutes(service: Service): Hono<AppEnv> {
 
   app.get('/api/admin/status', async (c) => {
     const [stats, sync] = await Promise.all([rag.stats(), syncer.status()]);
-    const plan = parseSyncSources(config.SYNC_SOURCES);
+    const plan = parseSyncSources(config.SYNC_SOURCES, service.cwd);
     return c.json({
       stats,
       sync,
@@ -68,7 +69,7 @@ export function adminRoutes(service: Service): Hono<AppEnv> {
       let plan: SyncPlan;
       if (video.source === 'youtube') plan = { ...emptyPlan(), refs: [videoId] };
       else if (video.source === 'corpus' && config.CORPUS_DIR) {
-        plan = { refs: [], dirs: [config.CORPUS_DIR], only: [videoId] };
+        plan = { refs: [], dirs: [path.resolve(service.cwd, config.CORPUS_DIR)], only: [videoId] };
       } else {
         throw new ApiError(
           409,
