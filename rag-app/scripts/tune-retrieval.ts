@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { corpusSource } from '../src/ingest/corpus.ts';
 import { openRag } from '../src/open.ts';
+import { BM25 } from '../src/retrieve/lexical.ts';
 import type { SearchHit } from '../src/types.ts';
 
 const { values } = parseArgs({
@@ -15,15 +16,20 @@ const { values } = parseArgs({
     target: { type: 'string', default: '60' },
     overlap: { type: 'string', default: '30' },
     slack: { type: 'string', default: '20' },
+    title: { type: 'string', default: '0' },
     data: { type: 'string' },
     shared: { type: 'string', default: path.resolve(import.meta.dirname, '../../../shared') },
     sample: { type: 'string', default: '400' },
     variants: { type: 'string', default: 'bm25,tsrank,lsa,hybrid' },
+    k1: { type: 'string' },
+    b: { type: 'string' },
   },
 });
+if (values.k1) BM25.k1 = Number(values.k1);
+if (values.b) BM25.b = Number(values.b);
 const target = Number(values.target);
 const overlap = Number(values.overlap);
-const dataDir = values.data ?? `/tmp/tune-${target}-${overlap}-${values.slack}`;
+const dataDir = values.data ?? `/tmp/tune-${target}-${overlap}-${values.slack}${values.title === '0' ? '' : `-t${values.title}`}`;
 const config = loadConfig({ ...process.env, DATA_DIR: dataDir });
 
 interface Case {
@@ -48,6 +54,9 @@ const variants = {
   lsa: { lexicalWeight: 0, vectorWeight: 1 },
   hybrid: { lexicalWeight: 1, vectorWeight: 1 },
   hybrid2: { lexicalWeight: 1, vectorWeight: 0.5 },
+  dedup40: { lexicalWeight: 1, vectorWeight: 0, maxOverlap: 0.4 },
+  dedup60: { lexicalWeight: 1, vectorWeight: 0, maxOverlap: 0.6 },
+  dedup40cap5: { lexicalWeight: 1, vectorWeight: 0, maxOverlap: 0.4, maxPerVideo: 5 },
   hybrid03: { lexicalWeight: 1, vectorWeight: 0.3 },
   hybrid015: { lexicalWeight: 1, vectorWeight: 0.15 },
   bm25cap2: { lexicalWeight: 1, vectorWeight: 0, maxPerVideo: 2 },
@@ -68,6 +77,7 @@ for (const name of values.variants!.split(',')) {
       targetSeconds: target,
       overlapSeconds: overlap,
       sentenceSlackSeconds: Number(values.slack),
+      titleTermWeight: Number(values.title),
     },
   });
   if ((await rag.stats()).videos === 0) {

@@ -14,6 +14,7 @@ describe('chunkSegments', () => {
       targetSeconds: 60,
       overlapSeconds: 0,
       sentenceSlackSeconds: 0,
+      titleTermWeight: 0,
     });
     expect(chunks[0]).toMatchObject({ videoId: 'vid', ordinal: 0, start: 0, end: 60 });
     expect(chunks[0]!.segments).toHaveLength(4);
@@ -38,6 +39,7 @@ describe('chunkSegments', () => {
       targetSeconds: 60,
       overlapSeconds: 30,
       sentenceSlackSeconds: 0,
+      titleTermWeight: 0,
     });
     for (let i = 1; i < chunks.length; i++) {
       expect(chunks[i]!.start).toBeGreaterThan(chunks[i - 1]!.start);
@@ -51,6 +53,7 @@ describe('chunkSegments', () => {
       targetSeconds: 60,
       overlapSeconds: 0,
       sentenceSlackSeconds: 30,
+      titleTermWeight: 0,
     });
     // segments 0..3 reach 60 s; segment 5 ("…topic 5.") ends a sentence at 90 s, within the slack
     expect(chunks[0]!.end).toBe(90);

@@ -7,6 +7,8 @@ export interface ChunkOptions {
   overlapSeconds: number;
   /** Allowed extra seconds to reach a sentence end instead of cutting mid-sentence. */
   sentenceSlackSeconds: number;
+  /** The video title's terms are added to every chunk's postings this many times (0: not at all). */
+  titleTermWeight: number;
 }
 
 /** Chosen by measuring on the key-moment and concept dev sets (see rag-app/README.md, "Tuning"). */
@@ -14,6 +16,7 @@ export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = {
   targetSeconds: 60,
   overlapSeconds: 30,
   sentenceSlackSeconds: 20,
+  titleTermWeight: 0,
 };
 
 const SENTENCE_END = /[.!?]["')\]]?\s*$/;

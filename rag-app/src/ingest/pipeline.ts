@@ -29,8 +29,10 @@ export function contentHash(t: Transcript, chunkOptions: ChunkOptions): string {
 }
 
 export function indexChunks(t: Transcript, chunkOptions: ChunkOptions): IndexedChunk[] {
+  const titleTerms = terms(t.title);
   return chunkSegments(t.videoId, t.segments, chunkOptions).map((c) => {
     const tokens = terms(c.text);
+    for (let i = 0; i < chunkOptions.titleTermWeight; i++) tokens.push(...titleTerms);
     return { ...c, termFreqs: termFrequencies(tokens), tokenCount: tokens.length, embedding: null };
   });
 }

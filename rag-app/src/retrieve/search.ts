@@ -17,6 +17,8 @@ export interface RetrievalSettings {
   vectorWeight: number;
   /** At most this many chunks of one video in the results (diversity for multi-video questions). */
   maxPerVideo: number;
+  /** Skip a chunk whose span overlaps an already chosen chunk of its video by more than this share. */
+  maxOverlap: number;
 }
 
 /** Tuned on the dev sets; see rag-app/README.md "Tuning". */
@@ -26,6 +28,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   lexicalWeight: 1,
   vectorWeight: 1,
   maxPerVideo: 3,
+  maxOverlap: 0.4,
 };
 
 interface ChunkRow {
@@ -76,6 +79,7 @@ export async function hybridSearch(
     if (!row) continue;
     const used = perVideo.get(row.video_id) ?? 0;
     if (used >= settings.maxPerVideo) continue;
+    if (hits.some((h) => h.videoId === row.video_id && overlapShare(h, row) > settings.maxOverlap)) continue;
     perVideo.set(row.video_id, used + 1);
     const cite = localize(query, row.segments, idf);
     hits.push({
@@ -120,4 +124,11 @@ async function loadChunks(q: Queryable, ids: number[]): Promise<Map<number, Chun
     [ids],
   );
   return new Map(res.rows.map((r) => [Number(r.id), r]));
+}
+
+/** Shared seconds over the shorter of the two spans. */
+function overlapShare(a: { start: number; end: number }, b: ChunkRow): number {
+  const shared = Math.min(a.end, b.end_sec) - Math.max(a.start, b.start_sec);
+  const shorter = Math.min(a.end - a.start, b.end_sec - b.start_sec);
+  return shared <= 0 || shorter <= 0 ? 0 : shared / shorter;
 }
