@@ -29,7 +29,9 @@ if (values.k1) BM25.k1 = Number(values.k1);
 if (values.b) BM25.b = Number(values.b);
 const target = Number(values.target);
 const overlap = Number(values.overlap);
-const dataDir = values.data ?? `/tmp/tune-${target}-${overlap}-${values.slack}${values.title === '0' ? '' : `-t${values.title}`}`;
+const dataDir =
+  values.data ??
+  `/tmp/tune-${target}-${overlap}-${values.slack}${values.title === '0' ? '' : `-t${values.title}`}`;
 const config = loadConfig({ ...process.env, DATA_DIR: dataDir });
 
 interface Case {
