@@ -78,7 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web chat in Chromium', () => {
     server = await runServer(config, rag, { sources, print: () => undefined });
 
     anthropic = await startAnthropicServer((request) =>
-      requestText(request.body).includes('sourdough')
+      requestText(request.body).includes('Mongolia')
         ? { text: NOT_COVERED_TOKEN }
         : {
             text: 'The PIV loop has three stages: plan, implement and validate [1]. After each loop you review the result before planning the next one [2].',
@@ -268,7 +268,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web chat in Chromium', () => {
       .toBe('PIV loop notes');
     await expect.poll(() => page.locator('#conv-title').textContent()).toBe('PIV loop notes');
 
-    await page.getByLabel('Search your conversations').fill('sourdough');
+    await page.getByLabel('Search your conversations').fill('Mongolia');
     await page.getByLabel('Search your conversations').press('Enter');
     const result = page.locator('#conv-search-results a').first();
     await result.waitFor();

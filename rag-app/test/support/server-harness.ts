@@ -38,7 +38,7 @@ export const SLICE = [
 ];
 
 export const KNOWN_QUESTION = 'What are the three stages of the PIV loop?';
-export const UNKNOWN_QUESTION = 'How do I bake sourdough bread at home?';
+export const UNKNOWN_QUESTION = 'What is the capital of Mongolia?';
 
 function slugOf(ref: string): string {
   return path.basename(ref).replace(/\.md$/, '');
