@@ -7,7 +7,10 @@ export const LIMITS = {
   queryChars: 500,
   commentChars: 4000,
   titleChars: 200,
-  maxK: 20,
+  /** Passages an answer may draw on (each goes into the model's prompt). */
+  maxAskK: 20,
+  /** Results a search may return; the core's own ceiling. */
+  maxSearchK: 50,
 } as const;
 
 const tooLong = (what: string) => (issue: { maximum?: unknown }) =>
@@ -26,19 +29,18 @@ const videoId = z
   .min(1)
   .max(64)
   .regex(/^[\w-]+$/, 'not a video id');
-const k = z.number().int().min(1).max(LIMITS.maxK);
 const isoDate = z.iso.date('use an ISO date, YYYY-MM-DD');
 
 export const askBody = z.strictObject({
   question: text('question', LIMITS.questionChars),
   conversationId: z.uuid('not a conversation id').optional(),
   videoId: videoId.optional(),
-  k: k.optional(),
+  k: z.number().int().min(1).max(LIMITS.maxAskK).optional(),
 });
 
 export const searchBody = z.strictObject({
-  query: text('query', LIMITS.queryChars),
-  k: k.optional(),
+  query: text('query', LIMITS.questionChars),
+  k: z.number().int().min(1).max(LIMITS.maxSearchK).optional(),
   videoId: videoId.optional(),
   publishedAfter: isoDate.optional(),
   publishedBefore: isoDate.optional(),
@@ -113,7 +115,7 @@ export const issueBody = z
       .max(20_000, { error: tooLong('answer') })
       .optional(),
     refused: z.boolean().optional(),
-    citations: z.array(citation).max(LIMITS.maxK).optional(),
+    citations: z.array(citation).max(LIMITS.maxSearchK).optional(),
   })
   .refine((b) => b.messageId !== undefined || (b.question !== undefined && b.answer !== undefined), {
     message: 'send messageId, or question and answer',
