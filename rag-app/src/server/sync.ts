@@ -109,7 +109,6 @@ export function createSyncer(deps: SyncDeps): Syncer {
     let progress = Promise.resolve();
     try {
       const summary = await rag.ingest(itemsOf(sources, plan), {
-        total: plan.refs.length > 0 && plan.dirs.length === 0 ? plan.refs.length : undefined,
         onItem: (_item, done) => {
           progress = progress
             .then(() =>
