@@ -1,5 +1,6 @@
 import type { Answerer } from './answer/answerer.ts';
 import { createAnswerer } from './answer/index.ts';
+import { REFUSAL_ANSWER } from './answer/refusal.ts';
 import type { Config } from './config.ts';
 import type { Embedder } from './embed/embedder.ts';
 import { createEmbedder } from './embed/index.ts';
@@ -7,6 +8,8 @@ import { InputError } from './errors.ts';
 import type { ChunkOptions } from './ingest/chunk.ts';
 import { ingestItems } from './ingest/pipeline.ts';
 import type { Rag, VideoRecord } from './rag.ts';
+import { bm25IndexFor } from './retrieve/bm25-index.ts';
+import { corpusCoverage, MIN_KNOWN_SHARE } from './retrieve/coverage.ts';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from './retrieve/search.ts';
 import { countChunks } from './store/chunks.ts';
 import { type Db, openDb } from './store/db.ts';
@@ -53,7 +56,18 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
     async ask(question: string, options: AskOptions = {}): Promise<AskResult> {
       const t0 = performance.now();
       const hits = await search(question, { ...options, k: options.k ?? 8 });
+      const coverage = corpusCoverage(await bm25IndexFor(db), question);
       const t1 = performance.now();
+      if (coverage.knownShare < MIN_KNOWN_SHARE) {
+        // The question's subject never occurs in the videos: refuse without asking any model.
+        options.onToken?.(REFUSAL_ANSWER);
+        return {
+          answer: REFUSAL_ANSWER,
+          refused: true,
+          citations: [],
+          timings: { retrieveMs: Math.round(t1 - t0), answerMs: 0 },
+        };
+      }
       const out = await answerer.answer(question, hits, {
         ...(options.onToken ? { onToken: options.onToken } : {}),
         ...(options.signal ? { signal: options.signal } : {}),

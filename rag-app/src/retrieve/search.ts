@@ -19,6 +19,8 @@ export interface RetrievalSettings {
   maxPerVideo: number;
   /** Skip a chunk whose span overlaps an already chosen chunk of its video by more than this share. */
   maxOverlap: number;
+  /** After this many results, only chunks of videos not yet listed (more videos for broad questions). */
+  newVideosAfter: number;
 }
 
 /** Tuned on the dev sets; see rag-app/README.md "Tuning". */
@@ -29,6 +31,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   vectorWeight: 1,
   maxPerVideo: 3,
   maxOverlap: 0.4,
+  newVideosAfter: 5,
 };
 
 interface ChunkRow {
@@ -73,16 +76,23 @@ export async function hybridSearch(
   const vecRank = new Map(vector.map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const perVideo = new Map<string, number>();
   const hits: SearchHit[] = [];
-  for (const { id, score } of fused) {
-    if (hits.length >= k) break;
+  const skipped: number[] = [];
+  const accept = (id: number, score: number, strict: boolean): boolean => {
     const row = rows.get(id);
-    if (!row) continue;
+    if (!row) return false;
     const used = perVideo.get(row.video_id) ?? 0;
-    if (used >= settings.maxPerVideo) continue;
-    if (hits.some((h) => h.videoId === row.video_id && overlapShare(h, row) > settings.maxOverlap)) continue;
+    if (used >= settings.maxPerVideo) return false;
+    if (hits.some((h) => h.videoId === row.video_id && overlapShare(h, row) > settings.maxOverlap))
+      return false;
+    if (strict && hits.length >= settings.newVideosAfter && used > 0) return false;
     perVideo.set(row.video_id, used + 1);
+    hits.push(toHit(row, score));
+    return true;
+  };
+  const toHit = (row: ChunkRow, score: number): SearchHit => {
+    const id = Number(row.id);
     const cite = localize(query, row.segments, idf);
-    hits.push({
+    return {
       videoId: row.video_id,
       title: row.title,
       published: isoDate(row.published),
@@ -99,8 +109,19 @@ export async function hybridSearch(
         vectorRank: vecRank.get(id)?.rank ?? null,
         vector: vecRank.get(id)?.score ?? null,
       },
-    });
+    };
+  };
+  const scoreOf = new Map(fused.map((f) => [f.id, f.score]));
+  for (const { id, score } of fused) {
+    if (hits.length >= k) break;
+    if (!accept(id, score, true)) skipped.push(id);
   }
+  // Not enough distinct videos among the candidates: fill up in rank order.
+  for (const id of skipped) {
+    if (hits.length >= k) break;
+    accept(id, scoreOf.get(id)!, false);
+  }
+  hits.sort((a, b) => b.score - a.score);
   return hits;
 }
 

@@ -339,6 +339,7 @@ export function renderChat(main, me) {
         const conv = await api('/api/conversations', { method: 'POST', body: {} });
         state.conversationId = conv.id;
         history.replaceState(null, '', `/?c=${conv.id}`);
+        loadList();
       }
       messages.append(userMessage(text), li);
       question.value = '';
