@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the dev eval sets on a fresh embedded store and gates the result against the committed
+# baseline (evals/baselines/main.json). Writes the summary and the Markdown report under
+# ${EVALS_OUT:-.data/evals}. Skips with a notice when the shared data is not beside the repo.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+shared="${SHARED_DIR:-$(cd .. && pwd)/shared}"
+out="${EVALS_OUT:-.data/evals}"
+if [ ! -d "$shared/corpus/cole-medin" ] || [ ! -d "$shared/evals" ]; then
+  echo "evals-gate: no shared data at $shared (set SHARED_DIR): skipped"
+  exit 0
+fi
+mkdir -p "$out"
+store="$(mktemp -d)"
+trap 'rm -rf "$store"' EXIT
+# The gate measures the embedded default: never the server in DATABASE_URL.
+export DATA_DIR="$store" DATABASE_URL=
+echo "evals-gate: ingesting the corpus into a fresh store"
+pnpm --silent rag ingest --corpus "$shared/corpus/cole-medin"
+echo "evals-gate: running the dev sets"
+pnpm --silent evals run \
+  --dataset "$shared/evals/key-moments.dev.jsonl" \
+  --dataset "$shared/evals/concepts.dev.jsonl" \
+  --dataset "$shared/evals/answerability.dev.jsonl" \
+  --json "$out/candidate.json" --md "$out/run.md" --html "$out/run.html"
+pnpm --silent evals gate --baseline evals/baselines/main.json --candidate "$out/candidate.json" --md "$out/gate.md"
