@@ -192,7 +192,9 @@ program
   .option('--corpus <dir>', 'ingest this corpus directory first (skips unchanged videos)')
   .action(async (opts: { corpus?: string }) => {
     const config = loadConfig(process.env, userCwd);
-    const corpus = opts.corpus ?? config.CORPUS_DIR;
+    // --corpus loads in the foreground with a progress bar; CORPUS_DIR alone is loaded by the
+    // server in the background when the store is empty.
+    const corpus = opts.corpus;
     if (corpus) {
       await withRag(async (rag) => {
         const dir = fromUser(corpus);
