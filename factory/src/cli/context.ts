@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import pino from 'pino';
+import { type Forge, forgeFromEnv, GitHubForge, LocalForge } from '../forge/index.ts';
+import { CliError } from './errors.ts';
+
+export type Env = Record<string, string | undefined>;
+
+/** What every command needs, passed in so that nothing reaches for globals. */
+export interface CliContext {
+  /** The forge, opened on first use (so `--help` never touches the disk or the network). */
+  forge(): Forge;
+  /** Where the user typed the command; relative paths they give resolve against it. */
+  cwd: string;
+  out(text: string): void;
+  /** Reads a file the user named; `-` is stdin. */
+  readText(file: string): Promise<string>;
+}
+
+/** Unset and empty mean the same, as in rag-app's config. */
+function envValue(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/**
+ * The local forge directory: FORGE_DIR, else `<DATA_DIR>/forge` with DATA_DIR defaulting to `.data`,
+ * resolved against `cwd` — the same rule as rag-app's `forgeDir`, so both see the same issues.
+ */
+export function forgeDirFromEnv(env: Env, cwd: string): string {
+  const dataDir = path.resolve(cwd, envValue(env, 'DATA_DIR') ?? '.data');
+  return path.resolve(cwd, envValue(env, 'FORGE_DIR') ?? path.join(dataDir, 'forge'));
+}
+
+/** pnpm runs scripts from the package directory; INIT_CWD is where the user typed the command. */
+export function userCwd(env: Env): string {
+  return envValue(env, 'INIT_CWD') ?? process.cwd();
+}
+
+function cliLogger(env: Env): pino.Logger {
+  // Silent unless asked: a failure is reported once, as the one `factory: <code>: <message>` line.
+  return pino(
+    { level: envValue(env, 'LOG_LEVEL') ?? 'silent', base: { app: 'factory', module: 'cli' } },
+    pino.destination({ dest: 2, sync: true }),
+  );
+}
+
+/** forgeFromEnv falls back to the local forge on half a GitHub configuration; say so, since logs are off. */
+export function halfGitHubWarning(env: Env): string | undefined {
+  const token = envValue(env, 'GITHUB_TOKEN');
+  const repository = envValue(env, 'GITHUB_REPOSITORY');
+  if (Boolean(token) === Boolean(repository)) return undefined;
+  const [set, unset] = token ? ['GITHUB_TOKEN', 'GITHUB_REPOSITORY'] : ['GITHUB_REPOSITORY', 'GITHUB_TOKEN'];
+  return `${set} is set but ${unset} is not: using the local forge`;
+}
+
+export function createContext(env: Env = process.env): CliContext {
+  const cwd = userCwd(env);
+  let forge: Forge | undefined;
+  return {
+    cwd,
+    forge: () => {
+      if (!forge) {
+        const warning = halfGitHubWarning(env);
+        if (warning) process.stderr.write(`factory: warning: ${warning}\n`);
+        forge = forgeFromEnv(env, { localDir: forgeDirFromEnv(env, cwd), logger: cliLogger(env) });
+      }
+      return forge;
+    },
+    out: (text) => {
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    readText: async (file) => {
+      const target = file === '-' ? 'stdin' : path.resolve(cwd, file);
+      try {
+        return file === '-' ? await readStream(process.stdin) : await readFile(target, 'utf8');
+      } catch (err) {
+        const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+        throw new CliError('io', `cannot read ${target}: ${reason}`, { cause: err });
+      }
+    },
+  };
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Which forge a command talks to, for `status` and for messages. */
+export type ForgeInfo =
+  | { kind: 'local'; dir: string }
+  | { kind: 'github'; repository: string; apiUrl: string };
+
+export function forgeInfo(forge: Forge): ForgeInfo {
+  if (forge instanceof GitHubForge) {
+    return { kind: 'github', repository: `${forge.owner}/${forge.repo}`, apiUrl: forge.baseUrl };
+  }
+  if (forge instanceof LocalForge) return { kind: 'local', dir: forge.dir };
+  throw new Error(`unknown forge kind ${forge.kind}`);
+}

@@ -1,0 +1,35 @@
+import { CommanderError } from 'commander';
+import { isForgeError } from '../forge/index.ts';
+
+export type CliErrorCode = 'usage' | 'io';
+
+/** A failure of the command line itself (bad flags, an unreadable --body-file), as opposed to the forge. */
+export class CliError extends Error {
+  constructor(
+    readonly code: CliErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CliError';
+  }
+}
+
+/** The single stderr line for a failure: `factory: <code>: <message>`. */
+export function errorLine(err: unknown): string {
+  if (isForgeError(err) || err instanceof CliError) return `factory: ${err.code}: ${oneLine(err.message)}`;
+  if (err instanceof CommanderError) {
+    const message = err.message.replace(/^error:\s*/, '');
+    return `factory: usage: ${oneLine(message)} (add --help for usage)`;
+  }
+  return `factory: error: ${oneLine(err instanceof Error ? err.message : String(err))}`;
+}
+
+/** zod's pretty errors span lines; a CLI error is one line. */
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .join(' ');
+}

@@ -1,0 +1,144 @@
+import type { Comment, Issue, PullRequest } from '../forge/index.ts';
+import type { ForgeInfo } from './context.ts';
+
+// Pure text layout for the human output; the commands decide what to show, these decide how.
+
+const GAP = '  ';
+export const TITLE_WIDTH = 72;
+
+/** Cuts `text` to `max` characters (ending in `…`) and flattens line breaks, so a row stays one line. */
+export function cell(text: string, max = Number.POSITIVE_INFINITY): string {
+  const flat = text.replace(/\s*[\r\n]+\s*/g, ' ');
+  return flat.length > max ? `${flat.slice(0, Math.max(0, max - 1))}…` : flat;
+}
+
+/** Left-aligned columns separated by two spaces; the last column is not padded (no trailing blanks). */
+export function table(rows: readonly (readonly string[])[], header?: readonly string[]): string {
+  const all = header ? [header, ...rows] : [...rows];
+  if (all.length === 0) return '';
+  const columns = Math.max(...all.map((r) => r.length));
+  const widths = Array.from({ length: columns }, (_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
+  return all
+    .map((row) =>
+      Array.from({ length: columns }, (_, c) => {
+        const value = row[c] ?? '';
+        return c === columns - 1 ? value : value.padEnd(widths[c] ?? 0);
+      })
+        .join(GAP)
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** `2025-01-02T03:04:05.678Z` → `2025-01-02 03:04Z` (forge timestamps are UTC). */
+export function shortTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')}Z`;
+}
+
+export function issuesTable(issues: readonly Issue[]): string {
+  return table(
+    issues.map((i) => [
+      `#${i.number}`,
+      i.state,
+      cell(i.labels.join(','), 30),
+      shortTime(i.updatedAt),
+      cell(i.title, TITLE_WIDTH),
+    ]),
+    ['#', 'STATE', 'LABELS', 'UPDATED', 'TITLE'],
+  );
+}
+
+export function pullRequestsTable(pulls: readonly PullRequest[]): string {
+  return table(
+    pulls.map((p) => [
+      `#${p.number}`,
+      p.state,
+      cell(`${p.head} → ${p.base}`, 40),
+      shortTime(p.updatedAt),
+      cell(p.title, TITLE_WIDTH),
+    ]),
+    ['#', 'STATE', 'BRANCH', 'UPDATED', 'TITLE'],
+  );
+}
+
+function commentsBlock(comments: readonly Comment[]): string {
+  if (comments.length === 0) return 'no comments';
+  const blocks = comments.map((c) => {
+    const byline = `— ${c.author ? `${c.author}, ` : ''}${shortTime(c.createdAt)}`;
+    return `${byline}\n${indent(c.body)}`;
+  });
+  return `comments (${comments.length})\n\n${blocks.join('\n\n')}`;
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => (line ? `  ${line}` : ''))
+    .join('\n');
+}
+
+function detail(
+  heading: string,
+  fields: [string, string | undefined][],
+  body: string,
+  comments: readonly Comment[],
+): string {
+  const present = fields.filter((f): f is [string, string] => f[1] !== undefined && f[1] !== '');
+  const parts = [heading, table(present), body.trim() ? indent(body) : '(no description)'];
+  return `${parts.join('\n\n')}\n\n${commentsBlock(comments)}`;
+}
+
+export function issueDetail(issue: Issue, comments: readonly Comment[]): string {
+  return detail(
+    `#${issue.number}  ${cell(issue.title)}`,
+    [
+      ['state', issue.state],
+      ['labels', issue.labels.join(', ')],
+      ['author', issue.author],
+      ['created', shortTime(issue.createdAt)],
+      ['updated', shortTime(issue.updatedAt)],
+      ['closed', issue.closedAt && shortTime(issue.closedAt)],
+      ['url', issue.url],
+    ],
+    issue.body,
+    comments,
+  );
+}
+
+export function pullRequestDetail(pull: PullRequest, comments: readonly Comment[]): string {
+  return detail(
+    `#${pull.number}  ${cell(pull.title)}`,
+    [
+      ['state', pull.state],
+      ['branch', `${pull.head} → ${pull.base}`],
+      ['author', pull.author],
+      ['created', shortTime(pull.createdAt)],
+      ['updated', shortTime(pull.updatedAt)],
+      ['merged', pull.mergedAt && shortTime(pull.mergedAt)],
+      ['url', pull.url],
+    ],
+    pull.body,
+    comments,
+  );
+}
+
+export function describeForge(info: ForgeInfo): string {
+  return info.kind === 'local' ? `local ${info.dir}` : `github ${info.repository} (${info.apiUrl})`;
+}
+
+export interface StatusReport {
+  forge: ForgeInfo;
+  openIssues: number;
+  openPullRequests: number;
+}
+
+export function statusText(status: StatusReport): string {
+  return table([
+    ['forge', describeForge(status.forge)],
+    ['issues', `${status.openIssues} open`],
+    ['prs', `${status.openPullRequests} open`],
+  ]);
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { registerIssues } from './commands/issues.ts';
+import { registerPullRequests } from './commands/prs.ts';
+import { registerStatus } from './commands/status.ts';
+import { type CliContext, createContext } from './context.ts';
+import { errorLine } from './errors.ts';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('factory')
+    .description(
+      'Look at and file work in the forge (GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set, ' +
+        'else the local forge in FORGE_DIR or <DATA_DIR or .data>/forge)',
+    )
+    // Errors are printed once, by main(), as `factory: <code>: <message>`; subcommands inherit both settings.
+    .configureOutput({ outputError: () => undefined })
+    .exitOverride();
+  registerIssues(program, ctx);
+  registerPullRequests(program, ctx);
+  registerStatus(program, ctx);
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script); returns the exit code: 0 ok, 1 failed. */
+export async function main(argv: string[], ctx: CliContext = createContext()): Promise<number> {
+  try {
+    await buildProgram(ctx).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    // Help and version arrive as CommanderErrors too; commander has already printed them.
+    if (
+      err instanceof CommanderError &&
+      (err.code.startsWith('commander.help') || err.code === 'commander.version')
+    ) {
+      return err.exitCode;
+    }
+    process.stderr.write(`${errorLine(err)}\n`);
+    return 1;
+  }
+}
+
+const isEntry = (() => {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (isEntry) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
