@@ -216,8 +216,8 @@ describe('ClaudeAnswerer against a local Messages API', () => {
 
 describe('createAnswerer', () => {
   it('uses Claude when ANTHROPIC_API_KEY is set, and the extractive answerer otherwise', () => {
-    const base = { ANTHROPIC_BASE_URL: undefined, ANTHROPIC_MODEL: 'claude-sonnet-4-5' };
-    expect(createAnswerer({ ...base, ANTHROPIC_API_KEY: 'k' }).name).toBe('claude:claude-sonnet-4-5');
+    const base = { ANTHROPIC_BASE_URL: undefined, ANTHROPIC_MODEL: 'claude-sonnet-4-6' };
+    expect(createAnswerer({ ...base, ANTHROPIC_API_KEY: 'k' }).name).toBe('claude:claude-sonnet-4-6');
     expect(createAnswerer({ ...base, ANTHROPIC_API_KEY: undefined }).name).toBe('extractive');
   });
 
