@@ -21,6 +21,7 @@ export function openPlayer({ videoId, title, second, text }, opener) {
   const close = () => {
     backdrop.remove();
     document.removeEventListener('keydown', onKey, true);
+    document.removeEventListener('focusin', onFocusIn, true);
     for (const el of background) el.inert = false;
     opener?.focus();
   };
@@ -29,10 +30,10 @@ export function openPlayer({ videoId, title, second, text }, opener) {
       event.preventDefault();
       close();
     } else if (event.key === 'Tab') {
-      const items = [...dialog.querySelectorAll(FOCUSABLE)];
-      if (items.length === 0) return;
-      const first = items[0];
-      const last = items[items.length - 1];
+      const list = items();
+      if (list.length === 0) return;
+      const first = list[0];
+      const last = list[list.length - 1];
       if (event.shiftKey && document.activeElement === first) {
         event.preventDefault();
         last.focus();
@@ -89,10 +90,27 @@ export function openPlayer({ videoId, title, second, text }, opener) {
       if (event.target === backdrop) close();
     },
   });
+  // Focus that leaves the player iframe (a cross-origin document: our keydown handler never sees
+  // its Tab presses) lands on a sentinel and is sent back inside, so it can never escape.
+  const sentinel = (target) =>
+    h('span', {
+      tabindex: '0',
+      class: 'focus-sentinel',
+      'aria-hidden': 'true',
+      onfocus: () => target().focus(),
+    });
+  const items = () =>
+    [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => !el.classList.contains('focus-sentinel'));
+  dialog.prepend(sentinel(() => items().at(-1) ?? closeButton));
+  dialog.append(sentinel(() => closeButton));
+  const onFocusIn = (event) => {
+    if (!dialog.contains(event.target)) closeButton.focus();
+  };
   backdrop.append(dialog);
   for (const el of background) el.inert = true;
   document.body.append(backdrop);
   document.addEventListener('keydown', onKey, true);
+  document.addEventListener('focusin', onFocusIn, true);
   closeButton.focus();
   return { close, dialog };
 }
