@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for both services of docker-compose.yml: rag-app (the default command) and factory
-# (`pnpm factory run`). TypeScript runs through tsx, so there is no build step.
+# (`pnpm factory status`, and its other forge commands). TypeScript runs through tsx, so there is no build step.
 FROM node:20-bookworm-slim
 
 # git: the factory works on repository checkouts; ca-certificates: HTTPS to the model and forge APIs.
