@@ -10,7 +10,13 @@ const bool = z
 export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z.string().url().optional(),
-  EMBEDDER: z.enum(['none', 'lsa']).default('none'),
+  EMBEDDER: z.enum(['none', 'lsa', 'openai']).default('none'),
+  /** EMBEDDER=openai: any OpenAI-compatible /embeddings endpoint (OpenAI, Ollama's /v1, vLLM...). */
+  EMBEDDINGS_BASE_URL: z.string().url().default('https://api.openai.com/v1'),
+  EMBEDDINGS_API_KEY: z.string().optional(),
+  EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  /** Texts per embeddings request (OpenAI accepts up to 2048). */
+  EMBEDDINGS_BATCH: z.coerce.number().int().min(1).max(2048).default(64),
   /** Weight of the vector list in the RRF fusion (the lexical BM25 list has weight 1). */
   VECTOR_WEIGHT: z.coerce.number().min(0).max(10).default(1),
   ANTHROPIC_API_KEY: z.string().optional(),

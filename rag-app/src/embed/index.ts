@@ -1,9 +1,12 @@
 import type { Config } from '../config.ts';
+import { ConfigError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import type { Embedder } from './embedder.ts';
 import { LsaEmbedder } from './lsa-embedder.ts';
+import { OpenAiEmbedder } from './openai.ts';
 
 export type { Embedder } from './embedder.ts';
+export { EmbeddingError, OpenAiEmbedder, type OpenAiEmbedderOptions } from './openai.ts';
 
 /** Picks the embedder named by EMBEDDER. */
 export async function createEmbedder(config: Config, db: Db): Promise<Embedder | null> {
@@ -14,6 +17,21 @@ export async function createEmbedder(config: Config, db: Db): Promise<Embedder |
       const lsa = new LsaEmbedder();
       await lsa.load(db);
       return lsa;
+    }
+    case 'openai': {
+      if (!config.EMBEDDINGS_API_KEY && new URL(config.EMBEDDINGS_BASE_URL).hostname === 'api.openai.com') {
+        throw new ConfigError(
+          'EMBEDDER=openai needs EMBEDDINGS_API_KEY for api.openai.com (or set EMBEDDINGS_BASE_URL to a local OpenAI-compatible server such as Ollama)',
+          { EMBEDDINGS_BASE_URL: config.EMBEDDINGS_BASE_URL },
+        );
+      }
+      return new OpenAiEmbedder({
+        baseUrl: config.EMBEDDINGS_BASE_URL,
+        apiKey: config.EMBEDDINGS_API_KEY,
+        model: config.EMBEDDINGS_MODEL,
+        batchSize: config.EMBEDDINGS_BATCH,
+        db,
+      });
     }
   }
 }
