@@ -41,9 +41,11 @@ export function storeReport(f: StoreFigures): string[] {
     `${f.store}`,
     `  ingest     ${num(i.added)} videos, ${num(i.chunks)} chunks, ${num(i.segments)} segments in ${i.seconds} s` +
       ` (${num(i.videosPerSec)} videos/s, ${num(i.chunksPerSec)} chunks/s, ${num(i.segmentsPerSec)} segments/s)` +
-      (i.failed ? `, ${i.failed} failed` : ''),
-    `  memory     RSS ${num(i.before.rssMb)} -> ${num(i.after.rssMb)} MB (ingest peak ${num(i.peakRssMb)} MB,` +
-      ` whole pass peak ${num(f.peakRssMb)} MB), heap ${num(i.before.heapUsedMb)} -> ${num(i.after.heapUsedMb)} MB`,
+      (i.failed ? `, ${i.failed} failed (first: ${i.firstFailure})` : ''),
+    `  memory     RSS ${num(f.start.rssMb)} MB at start, ${num(f.opened.rssMb)} MB with the store open,` +
+      ` ${num(f.peakRssMb)} MB peak over the whole pass`,
+    `             ingest: RSS ${num(i.before.rssMb)} -> ${num(i.after.rssMb)} MB (peak ${num(i.peakRssMb)} MB),` +
+      ` heap used ${num(i.before.heapUsedMb)} -> ${num(i.after.heapUsedMb)} MB`,
     `  re-ingest  ${f.reingest.skipped} skipped, ${f.reingest.changed} changed, ${f.reingest.failed} failed in ${f.reingest.seconds} s`,
     `  search     cold first query (BM25 index load) ${num(f.search.coldMs)} ms`,
     '',

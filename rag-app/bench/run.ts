@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     options = parseOptions(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`bench: ${err.message}\n\n${USAGE}`);
+    process.stderr.write(`bench: ${err.message} (see --help)\n`);
     return 2;
   }
   if (options === 'help') {

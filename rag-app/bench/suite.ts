@@ -59,6 +59,8 @@ export interface IngestFigures {
   seconds: number;
   added: number;
   failed: number;
+  /** Why the first failed item failed. */
+  firstFailure: string | null;
   chunks: number;
   segments: number;
   videosPerSec: number;
@@ -76,6 +78,9 @@ export interface StoreFigures {
   search: { coldMs: number; latency: Latency; qps: number };
   ask: { latency: Latency; qps: number; refused: number };
   http: HttpRun[];
+  /** Process memory before the store opens, and once it is open and migrated (PGlite's WASM heap). */
+  start: Memory;
+  opened: Memory;
   /** Highest RSS of the whole pass, in MB. */
   peakRssMb: number;
 }
@@ -108,6 +113,7 @@ async function ingestPhase(rag: Rag, corpusDir: string): Promise<IngestFigures> 
     seconds: secs(ms),
     added: summary.added + summary.updated,
     failed: summary.failed,
+    firstFailure: summary.items.find((r) => r.status === 'failed')?.reason ?? null,
     chunks: summary.chunks,
     segments: tally.segments,
     videosPerSec: rate(summary.added + summary.updated, ms),
@@ -125,8 +131,10 @@ export async function benchStore(store: Store, plan: SuitePlan): Promise<StoreFi
   const { queries } = plan;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-'));
   const config = benchConfig(dataDir);
+  const start = memory();
   const whole = samplePeakRss(100);
   const rag = await openRag(config, { db: await store.open() });
+  const opened = memory();
   try {
     say(`ingesting ${plan.corpusDir}`);
     const ingest = await ingestPhase(rag, plan.corpusDir);
@@ -175,6 +183,8 @@ export async function benchStore(store: Store, plan: SuitePlan): Promise<StoreFi
         refused,
       },
       http,
+      start,
+      opened,
       peakRssMb: whole.stop(),
     };
   } finally {
