@@ -133,9 +133,12 @@ export async function benchStore(store: Store, plan: SuitePlan): Promise<StoreFi
   const config = benchConfig(dataDir);
   const start = memory();
   const whole = samplePeakRss(100);
-  const rag = await openRag(config, { db: await store.open() });
-  const opened = memory();
+  let db: Db | undefined;
   try {
+    db = await store.open();
+    const rag = await openRag(config, { db });
+    const opened = memory();
+
     say(`ingesting ${plan.corpusDir}`);
     const ingest = await ingestPhase(rag, plan.corpusDir);
 
@@ -189,7 +192,7 @@ export async function benchStore(store: Store, plan: SuitePlan): Promise<StoreFi
     };
   } finally {
     whole.stop();
-    await rag.close();
+    await db?.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
