@@ -31,7 +31,9 @@ export interface ExtractiveSettings {
 export const DEFAULT_EXTRACTIVE: ExtractiveSettings = {
   minSentences: 3,
   maxSentences: 5,
-  rankPrior: 0.15,
+  // Measured on the 30 answerable dev questions (evals factRecall): 0.15 → 0.278, 0.3 → 0.322,
+  // 0.5-0.8 → 0.339 with cited-moment accuracy 0.22 → 0.28; the retriever's order is worth trusting.
+  rankPrior: 0.8,
   contextWeight: 0.5,
   citeBonus: 0.05,
   lambda: 0.7,
