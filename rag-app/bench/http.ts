@@ -5,13 +5,17 @@ import type { Rag } from '../src/rag.ts';
 import { runServer } from '../src/server/main.ts';
 import { type Latency, rate, runLoad, summarize } from './measure.ts';
 
+/** Retrieval settings taken from the caller's env; ANTHROPIC_* is not, so `ask` stays offline. */
+const RETRIEVAL_ENV = /^(EMBEDDER|VECTOR_WEIGHT|EMBEDDINGS_\w+)$/;
+
 /**
  * A server config that lets the benchmark through: anonymous asks, limits far above N requests,
- * a free port, state (forge) in `dataDir`. EMBEDDER / VECTOR_WEIGHT follow the caller's env.
+ * a free port, state (forge) in `dataDir`.
  */
 export function benchConfig(dataDir: string, env: NodeJS.ProcessEnv = process.env): Config {
   return loadConfig(
     {
+      ...Object.fromEntries(Object.entries(env).filter(([k]) => RETRIEVAL_ENV.test(k))),
       DATA_DIR: dataDir,
       FORGE_DIR: path.join(dataDir, 'forge'),
       ALLOW_ANONYMOUS: '1',
@@ -19,8 +23,6 @@ export function benchConfig(dataDir: string, env: NodeJS.ProcessEnv = process.en
       PORT: '0',
       IP_RATE_PER_MINUTE: '1000000',
       DAILY_MESSAGE_CAP: '1000000',
-      EMBEDDER: env.EMBEDDER,
-      VECTOR_WEIGHT: env.VECTOR_WEIGHT,
       LOG_LEVEL: env.LOG_LEVEL,
     },
     dataDir,

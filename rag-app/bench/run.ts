@@ -34,7 +34,8 @@ Options:
 Targets: ${Object.entries(TARGETS)
   .map(([k, v]) => `${k} < ${v}`)
   .join(', ')}.
-Progress goes to stderr, the report to stdout. EMBEDDER and VECTOR_WEIGHT are read from the environment.
+Progress goes to stderr, the report to stdout. EMBEDDER, VECTOR_WEIGHT and EMBEDDINGS_* are read from
+the environment; ANTHROPIC_* is not (answers are always the offline extractive ones).
 `;
 
 interface Options {
@@ -122,7 +123,8 @@ async function main(argv: string[]): Promise<number> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const out = [
     `rag-app bench: ${options.corpus}, ${queries.length} queries from ${path.basename(options.queries)}`,
-    `node ${process.version}, ${cpu} x ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GB`,
+    `node ${process.version}, ${cpu} x ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GB,` +
+      ` EMBEDDER=${process.env.EMBEDDER || 'none'}, offline extractive answerer`,
     '',
     ...figures.flatMap((f) => [...storeReport(f), '']),
     'targets',

@@ -4,6 +4,7 @@ import { REFUSAL_ANSWER } from './answer/refusal.ts';
 import type { Config } from './config.ts';
 import type { Embedder } from './embed/embedder.ts';
 import { createEmbedder } from './embed/index.ts';
+import { clearVectors } from './embed/space.ts';
 import { InputError } from './errors.ts';
 import type { ChunkOptions } from './ingest/chunk.ts';
 import { ingestItems } from './ingest/pipeline.ts';
@@ -89,6 +90,11 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
           ...(options.onItem ? { onItem: options.onItem } : {}),
         },
       ),
+    async reindex(onProgress) {
+      await clearVectors(db);
+      if (embedder?.afterIngest) await embedder.afterIngest(db, onProgress);
+      return { chunks: await countChunks(db), provider: embedder?.provider ?? null };
+    },
     async removeVideo(videoId: string) {
       const removed = await db.transaction(async (tx) => {
         const gone = await videos.deleteVideo(tx, videoId);

@@ -46,6 +46,8 @@ export interface Rag {
     options?: IngestOptions,
   ): Promise<IngestSummary>;
   removeVideo(videoId: string): Promise<boolean>;
+  /** Drops every stored vector and embeds the whole store again with the configured embedder. */
+  reindex(onProgress?: (message: string) => void): Promise<{ chunks: number; provider: string | null }>;
   listVideos(options?: { q?: string; limit?: number; offset?: number }): Promise<VideoPage>;
   getVideo(videoId: string): Promise<VideoDetail | null>;
   stats(): Promise<{ videos: number; chunks: number }>;

@@ -85,7 +85,7 @@ describe('the rag CLI (public interface)', () => {
   });
 
   it('has --help on every command and exits non-zero with one readable line on errors', async () => {
-    for (const cmd of [[], ['ingest'], ['ask'], ['search'], ['serve'], ['stats']]) {
+    for (const cmd of [[], ['ingest'], ['ask'], ['search'], ['serve'], ['stats'], ['reindex']]) {
       const res = await rag(dataDir, ...cmd, '--help');
       expect(res.code).toBe(0);
       expect(res.stdout).toMatch(/Usage: rag/);

@@ -213,6 +213,16 @@ program
   });
 
 program
+  .command('reindex')
+  .description('drop every stored vector and embed the store again with the configured EMBEDDER')
+  .action(async () => {
+    const res = await withRag((rag) => rag.reindex((m) => process.stderr.write(`${m}\n`)));
+    process.stdout.write(
+      `reindexed ${res.chunks} chunks with ${res.provider ?? 'no embedder (BM25 only)'}\n`,
+    );
+  });
+
+program
   .command('stats')
   .description('count the videos and chunks in the store')
   .action(async () => {

@@ -1,5 +1,5 @@
 import { EmbeddingMismatchError } from '../errors.ts';
-import type { Queryable } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 
 export interface EmbeddingSpace {
   provider: string;
@@ -29,4 +29,17 @@ export function assertSameSpace(stored: EmbeddingSpace | null, wanted: Embedding
       { stored, wanted },
     );
   }
+}
+
+/** Forgets the store's embedding space: vectors, fitted models and their HNSW indexes. */
+export async function clearVectors(db: Db): Promise<void> {
+  await db.transaction(async (tx) => {
+    const indexes = await tx.query<{ indexname: string }>(
+      "SELECT indexname FROM pg_indexes WHERE tablename = 'chunks' AND indexname LIKE 'chunks_embedding_hnsw_%'",
+    );
+    for (const { indexname } of indexes.rows) await tx.query(`DROP INDEX ${indexname}`);
+    await tx.query('UPDATE chunks SET embedding = NULL WHERE embedding IS NOT NULL');
+    await tx.query('DELETE FROM embedding_space');
+    await tx.query('DELETE FROM embedding_models');
+  });
 }

@@ -5,7 +5,7 @@ import type { IndexedChunk } from '../store/chunks.ts';
 import { replaceChunks } from '../store/chunks.ts';
 import type { Db } from '../store/db.ts';
 import { bumpCorpusVersion, getContentHash, upsertVideo } from '../store/videos.ts';
-import { termFrequencies, terms } from '../text/tokenize.ts';
+import { TOKENIZER_VERSION, termFrequencies, terms } from '../text/tokenize.ts';
 import type { IngestItemResult, IngestSummary, SourceItem, Transcript } from '../types.ts';
 import { type ChunkOptions, chunkSegments, DEFAULT_CHUNK_OPTIONS } from './chunk.ts';
 
@@ -23,7 +23,9 @@ export interface PipelineOptions {
 /** Hash of everything that ends up in the store, so an unchanged video is skipped. */
 export function contentHash(t: Transcript, chunkOptions: ChunkOptions): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([t.title, t.url, t.published, t.durationSec, t.source, chunkOptions]));
+  h.update(
+    JSON.stringify([TOKENIZER_VERSION, t.title, t.url, t.published, t.durationSec, t.source, chunkOptions]),
+  );
   for (const s of t.segments) h.update(`${s.start}|${s.end}|${s.text}\n`);
   return h.digest('hex');
 }

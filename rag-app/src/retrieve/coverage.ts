@@ -1,12 +1,5 @@
-import { terms } from '../text/tokenize.ts';
+import { questionTerms } from '../text/tokenize.ts';
 import type { Bm25Index } from './bm25-index.ts';
-
-/** Words that frame a question about the channel instead of naming its subject. */
-const FRAME_TERMS = new Set(
-  terms(
-    "cole cole's say says said recommend recommends best explain describe talk video videos channel think guide",
-  ),
-);
 
 /**
  * Below this share of known subject terms the question is about things no video ever mentions, so
@@ -25,7 +18,7 @@ export interface CorpusCoverage {
 }
 
 export function corpusCoverage(index: Bm25Index, question: string): CorpusCoverage {
-  const subject = [...new Set(terms(question))].filter((t) => !FRAME_TERMS.has(t));
+  const subject = questionTerms(question);
   const unknown = subject.filter((t) => index.idf(t) === 0);
   return { terms: subject, unknown, knownShare: subject.length ? 1 - unknown.length / subject.length : 1 };
 }

@@ -10,7 +10,8 @@ this those through to too under until up very was wasnt we wed well were weve we
 wheres which while who whos whom why whys with wont would wouldnt you youd youll youre youve your yours yourself
 yourselves um uh uhm gonna wanna gotta yeah okay ok oh just really like kind sort actually basically literally
 thing things going get got lot lots know mean right so now here go also pretty much way cuz cause
-does did doing done make makes made use used using want wants can will shall may might must one`
+does did doing done make makes made use used using want wants can will shall may might must one
+stuff even still many us via per ll ve re cannot couldn didn doesn don hadn hasn haven isn wasn weren wouldn aren shouldn won`
     .split(/\s+/)
     .filter(Boolean),
 );

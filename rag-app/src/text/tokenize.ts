@@ -2,10 +2,13 @@ import { stemmer } from 'stemmer';
 import { STOPWORDS } from './stopwords.ts';
 
 /**
- * Speech-recognition text is lower case and full of product names; keep digits and short
- * tokens like "n8n", "ai", "mcp" — they carry most of the meaning in this domain.
+ * The one tokenizer of the app: the BM25 index, localisation, refusal and the extractive answerer
+ * all see the same terms. Speech-recognition text is lower case and full of product names; keep
+ * digits, short tokens like "n8n", "ai", "mcp", and version numbers like "5.3" whole.
+ * Bump TOKENIZER_VERSION whenever the output changes: it is part of each video's content hash, so
+ * the next ingest re-indexes every video.
  */
-const TOKEN = /[\p{L}\p{N}]+/gu;
+export const TOKENIZER_VERSION = 2;
 
 const stemCache = new Map<string, string>();
 
@@ -18,19 +21,50 @@ export function stem(word: string): string {
   return s;
 }
 
-/** Lower-cased words, apostrophes folded ("don't" → "dont"), no stemming. */
+/** Lower-cased words: "cole's" → "cole", "don't" → "dont", "GPT-5.3" → "gpt", "5.3". */
 export function words(text: string): string[] {
-  return text.toLowerCase().replace(/['’]/g, '').match(TOKEN) ?? [];
+  const normalised = text
+    .toLowerCase()
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/'s\b/g, '')
+    .replace(/'/g, '');
+  const out: string[] = [];
+  for (const raw of normalised.split(/[^\p{L}\p{N}.]+/u)) {
+    const token = raw.replace(/^\.+|\.+$/g, '');
+    if (!token) continue;
+    // A dot inside a word is sentence punctuation glued by the transcript ("agents.the"): split it.
+    if (token.includes('.') && !/^\d+(\.\d+)+$/.test(token)) {
+      for (const part of token.split('.')) if (part) out.push(part);
+    } else {
+      out.push(token);
+    }
+  }
+  return out;
 }
 
-/** Index terms: words minus stopwords, stemmed. The same function serves documents and queries. */
+/** Index terms: words minus stopwords and single letters, stemmed (Porter). */
 export function terms(text: string): string[] {
   const out: string[] = [];
   for (const w of words(text)) {
     if (STOPWORDS.has(w)) continue;
+    // Single letters carry nothing; single digits can ("Claude 5").
+    if (w.length < 2 && !/\d/.test(w)) continue;
     out.push(stem(w));
   }
   return out;
+}
+
+// Words that frame a question about the channel rather than name its subject: every question is
+// "what did Cole say about X", so these are no evidence for X.
+const QUESTION_FRAME = new Set(
+  terms(`cole coles medin say said says tell talk talks talked mention mentions mentioned recommend
+  recommends recommended describe describes explain explains video videos channel think thinks
+  opinion stance view according cover covered approach best guide`),
+);
+
+/** The distinct subject terms of a question: its terms minus the words that only frame it. */
+export function questionTerms(question: string): string[] {
+  return [...new Set(terms(question).filter((t) => !QUESTION_FRAME.has(t)))];
 }
 
 export function termFrequencies(tokens: readonly string[]): Map<string, number> {
