@@ -63,7 +63,8 @@ async function ask(p: Page, question: string): Promise<void> {
   await p.getByLabel('Your question').press('Enter');
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('web chat in Chromium', () => {
+// CI installs Debian's chromium (scripts/setup.sh --ci): there a missing browser fails the run.
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     tmp = tempDir('rag-browser');
