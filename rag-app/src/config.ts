@@ -10,7 +10,9 @@ const bool = z
 export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z.string().url().optional(),
-  EMBEDDER: z.enum(['none', 'lsa', 'openai']).default('none'),
+  EMBEDDER: z.enum(['none', 'lsa', 'openai', 'transformers']).default('none'),
+  /** EMBEDDER=transformers: a local transformers.js model (config.json, tokenizer.json, onnx/model.onnx). */
+  EMBEDDER_MODEL_DIR: z.string().optional(),
   /** EMBEDDER=openai: any OpenAI-compatible /embeddings endpoint (OpenAI, Ollama's /v1, vLLM...). */
   EMBEDDINGS_BASE_URL: z.string().url().default('https://api.openai.com/v1'),
   EMBEDDINGS_API_KEY: z.string().optional(),

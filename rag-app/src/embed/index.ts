@@ -4,9 +4,11 @@ import type { Db } from '../store/db.ts';
 import type { Embedder } from './embedder.ts';
 import { LsaEmbedder } from './lsa-embedder.ts';
 import { OpenAiEmbedder } from './openai.ts';
+import { TransformersEmbedder } from './transformers.ts';
 
 export type { Embedder } from './embedder.ts';
 export { EmbeddingError, OpenAiEmbedder, type OpenAiEmbedderOptions } from './openai.ts';
+export { TransformersEmbedder, type TransformersEmbedderOptions } from './transformers.ts';
 
 /** Picks the embedder named by EMBEDDER. */
 export async function createEmbedder(config: Config, db: Db): Promise<Embedder | null> {
@@ -33,5 +35,8 @@ export async function createEmbedder(config: Config, db: Db): Promise<Embedder |
         db,
       });
     }
+    case 'transformers':
+      // Checks the directory now; the model itself loads on first use.
+      return new TransformersEmbedder({ modelDir: config.EMBEDDER_MODEL_DIR ?? '', db });
   }
 }
