@@ -23,10 +23,12 @@ const { values } = parseArgs({
     variants: { type: 'string', default: 'bm25,tsrank,lsa,hybrid' },
     k1: { type: 'string' },
     b: { type: 'string' },
+    respell: { type: 'string' },
   },
 });
 if (values.k1) BM25.k1 = Number(values.k1);
 if (values.b) BM25.b = Number(values.b);
+if (values.respell) BM25.respell = values.respell === '1';
 const target = Number(values.target);
 const overlap = Number(values.overlap);
 const dataDir =

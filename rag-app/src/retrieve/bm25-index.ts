@@ -3,6 +3,7 @@ import { corpusVersion } from '../store/videos.ts';
 import { termFrequencies, terms } from '../text/tokenize.ts';
 import type { SearchOptions } from '../types.ts';
 import { BM25, type LexicalHit } from './lexical.ts';
+import { respell } from './oov.ts';
 
 interface Posting {
   docs: number[];
@@ -76,9 +77,23 @@ export class Bm25Index {
     return df === 0 ? 0 : Math.log(1 + (this.docs.length - df + 0.5) / (df + 0.5));
   }
 
+  df(term: string): number {
+    return this.postings.get(term)?.docs.length ?? 0;
+  }
+
+  terms(): Iterable<string> {
+    return this.postings.keys();
+  }
+
   search(query: string, limit: number, options: SearchOptions = {}): LexicalHit[] {
     const scores = new Map<number, number>();
-    for (const [term, qtf] of termFrequencies(terms(query))) {
+    const queryTerms = termFrequencies(terms(query));
+    if (BM25.respell) {
+      for (const [term, weight] of respell(queryTerms.keys(), this)) {
+        queryTerms.set(term, (queryTerms.get(term) ?? 0) + weight);
+      }
+    }
+    for (const [term, qtf] of queryTerms) {
       const p = this.postings.get(term);
       if (!p) continue;
       const idf = this.idf(term);

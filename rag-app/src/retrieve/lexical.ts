@@ -9,7 +9,7 @@ export interface LexicalHit {
 }
 
 /** Okapi BM25 parameters; b < 0.75 because chunks have near-equal durations already. */
-export const BM25 = { k1: 1.2, b: 0.5 };
+export const BM25 = { k1: 1.2, b: 0.5, respell: true };
 
 /**
  * BM25 over the chunk_terms postings, computed in SQL so it holds across processes and needs no

@@ -1,0 +1,108 @@
+/**
+ * Speech recognition spells product names its own way ("superbase" for Supabase, "olama" for
+ * Ollama, "fast api" for FastAPI), so a correctly spelled query term can be absent from the whole
+ * corpus. Such a term is mapped onto the corpus's own spelling: the closest vocabulary term by edit
+ * distance, or the two corpus words it splits into. Pure: the vocabulary comes in as a parameter.
+ */
+import { stem } from '../text/tokenize.ts';
+
+export interface Vocabulary {
+  /** Number of chunks holding the term (0 when absent). */
+  df(term: string): number;
+  terms(): Iterable<string>;
+}
+
+/** Weight of a replacement relative to a term the corpus spells the same way. */
+export const OOV_WEIGHT = 0.8;
+
+/** Optimal-string-alignment distance, or `max + 1` as soon as it must exceed `max`. */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, prev2[j - 2]! + 1);
+      row.push(d);
+      best = Math.min(best, d);
+    }
+    if (best > max) return max + 1;
+    prev2 = prev;
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Edits allowed for a term of this length: none for short terms, where a miss is another word. */
+function allowedEdits(length: number): number {
+  if (length < 5) return 0;
+  return length < 7 ? 1 : 2;
+}
+
+/**
+ * Replacement terms (with weights) for the query terms the corpus never contains. Terms the corpus
+ * has, and terms with no close spelling, are left out.
+ */
+export function respell(queryTerms: Iterable<string>, vocab: Vocabulary): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const term of queryTerms) {
+    if (vocab.df(term) > 0 || /^\d+$/.test(term)) continue;
+    // One edit is a misspelling; a split ("fast api") beats a two-edit guess.
+    const near = nearest(term, vocab);
+    const split = near?.distance === 1 ? null : splitInTwo(term, vocab);
+    if (split) {
+      for (const part of split) out.set(part, Math.max(out.get(part) ?? 0, OOV_WEIGHT / 2));
+    } else if (near) {
+      out.set(near.term, Math.max(out.get(near.term) ?? 0, OOV_WEIGHT));
+    }
+  }
+  return out;
+}
+
+/** "fastapi" → ["fast", "api"], "mem0" → ["mem", "0"] when the corpus has both (stemmed) parts. */
+function splitInTwo(term: string, vocab: Vocabulary): [string, string] | null {
+  let best: [string, string] | null = null;
+  let bestDf = 0;
+  const part = (s: string) => (/^\d+$/.test(s) || s.length >= 3 ? stem(s) : null);
+  for (let i = 1; i < term.length; i++) {
+    const left = part(term.slice(0, i));
+    const right = part(term.slice(i));
+    if (!left || !right) continue;
+    const df = Math.min(vocab.df(left), vocab.df(right));
+    if (df > bestDf) {
+      best = [left, right];
+      bestDf = df;
+    }
+  }
+  return best;
+}
+
+/**
+ * The closest vocabulary term that starts with the same letter (speech recognition keeps the first
+ * sound: "superbase", "olama", "graffiti"). One edit wins over two unless the two-edit spelling is
+ * far more common in the corpus (a one-off typo of the usual misspelling).
+ */
+function nearest(term: string, vocab: Vocabulary): { term: string; distance: number } | null {
+  const max = allowedEdits(term.length);
+  if (max === 0) return null;
+  const best: ({ term: string; df: number } | null)[] = [null, null, null];
+  for (const candidate of vocab.terms()) {
+    if (candidate[0] !== term[0]) continue;
+    const d = editDistance(term, candidate, max);
+    if (d > max) continue;
+    const df = vocab.df(candidate);
+    const current = best[d];
+    if (!current || df > current.df || (df === current.df && candidate < current.term))
+      best[d] = { term: candidate, df };
+  }
+  const one = best[1];
+  const two = best[2];
+  if (one && (!two || two.df <= 10 * one.df)) return { term: one.term, distance: 1 };
+  if (two) return { term: two.term, distance: 2 };
+  return null;
+}
