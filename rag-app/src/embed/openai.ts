@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import { RagError } from '../errors.ts';
 import { type Logger, logger as rootLogger } from '../log.ts';
-import { hnswIndexSql } from '../retrieve/vector.ts';
-import { type IndexedChunk, vectorLiteral } from '../store/chunks.ts';
-import type { Db, Queryable } from '../store/db.ts';
-import type { Embedder } from './embedder.ts';
-import { assertSameSpace, type EmbeddingSpace, readSpace, writeSpace } from './space.ts';
+import type { Queryable } from '../store/db.ts';
+import { TextEmbedder } from './text-embedder.ts';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_EMBEDDINGS_MODEL = 'text-embedding-3-small';
@@ -168,7 +165,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * the first response; the store's embedding space is checked before vectors are used or written
  * and recorded (with its HNSW index) after an ingest.
  */
-export class OpenAiEmbedder implements Embedder {
+export class OpenAiEmbedder extends TextEmbedder {
   readonly provider = PROVIDER;
   readonly model: string;
   private readonly url: string;
@@ -177,9 +174,9 @@ export class OpenAiEmbedder implements Embedder {
   >;
   private readonly fetchFn: typeof fetch;
   private readonly log: Logger;
-  private dimension: number | null = null;
 
   constructor(private readonly options: OpenAiEmbedderOptions = {}) {
+    super(options.db, (options.batchSize ?? DEFAULT_OPENAI_EMBEDDER.batchSize) * 4);
     this.model = options.model ?? DEFAULT_OPENAI_EMBEDDER.model;
     this.url = `${(options.baseUrl ?? DEFAULT_OPENAI_EMBEDDER.baseUrl).replace(/\/+$/, '')}/embeddings`;
     this.settings = {
@@ -192,71 +189,6 @@ export class OpenAiEmbedder implements Embedder {
     };
     this.fetchFn = options.fetch ?? globalThis.fetch;
     this.log = (options.logger ?? rootLogger).child({ module: 'embed-openai', model: this.model });
-  }
-
-  dim(): number | null {
-    return this.dimension;
-  }
-
-  async embedChunks(chunks: readonly IndexedChunk[]): Promise<(number[] | null)[]> {
-    if (chunks.length === 0) return [];
-    const { db } = this.options;
-    if (db) await this.checkStore(db);
-    const known = this.dimension;
-    const vectors = await this.embedTexts(chunks.map((c) => c.text));
-    if (db && known === null) await this.checkStore(db);
-    return vectors;
-  }
-
-  async embedQuery(db: Db, text: string): Promise<number[] | null> {
-    // No recorded space means no vectors to compare with: skip the paid call.
-    if (!(await this.checkStore(db))) return null;
-    const [vector] = await this.embedTexts([text]);
-    await this.checkStore(db);
-    return vector ?? null;
-  }
-
-  /** Embeds chunks stored without a vector, then records the space and makes sure its HNSW index exists. */
-  async afterIngest(db: Db, onProgress?: (message: string) => void): Promise<void> {
-    await this.checkStore(db);
-    const missing = await db.query<{ n: string | number }>(
-      'SELECT count(*) AS n FROM chunks WHERE embedding IS NULL',
-    );
-    const total = Number(missing.rows[0]?.n ?? 0);
-    if (total > 0) {
-      onProgress?.(`embedding ${total} chunks without a vector (${this.model})`);
-      const page = this.settings.batchSize * 4;
-      let lastId = 0;
-      let done = 0;
-      for (;;) {
-        // Keyset paging by id ends even if a row keeps its NULL (e.g. deleted and re-added meanwhile).
-        const res = await db.query<{ id: string | number; text: string }>(
-          'SELECT id, text FROM chunks WHERE embedding IS NULL AND id > $1 ORDER BY id LIMIT $2',
-          [lastId, page],
-        );
-        if (res.rows.length === 0) break;
-        const vectors = await this.embedTexts(res.rows.map((r) => r.text));
-        await this.checkStore(db);
-        const rows = res.rows.map((r, i) => ({ id: Number(r.id), embedding: vectorLiteral(vectors[i]!) }));
-        await db.query(
-          `UPDATE chunks c SET embedding = x.embedding::vector
-           FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, embedding text)
-           WHERE c.id = x.id AND c.embedding IS NULL`,
-          [JSON.stringify(rows)],
-        );
-        lastId = rows[rows.length - 1]!.id;
-        done += rows.length;
-        onProgress?.(`embedded ${done}/${total} chunks`);
-      }
-    }
-    const dim = this.dimension;
-    // Nothing was embedded by this process (e.g. a removal): there is no space to record.
-    if (dim === null) return;
-    await db.transaction(async (tx) => {
-      assertSameSpace(await readSpace(tx), this.space(dim));
-      await writeSpace(tx, this.space(dim));
-      await tx.query(hnswIndexSql(dim));
-    });
   }
 
   /** Vectors for texts, in order, L2-normalised; batched and retried. */
@@ -281,18 +213,6 @@ export class OpenAiEmbedder implements Embedder {
       out.push(...vectors);
     }
     return out;
-  }
-
-  private space(dim: number): EmbeddingSpace {
-    return { provider: PROVIDER, model: this.model, dim };
-  }
-
-  /** Throws EmbeddingMismatchError when the store holds another space; returns the stored space. */
-  private async checkStore(q: Queryable): Promise<EmbeddingSpace | null> {
-    const stored = await readSpace(q);
-    // Before the first call the dimension is unknown: provider and model can still be compared.
-    if (stored) assertSameSpace(stored, this.space(this.dimension ?? stored.dim));
-    return stored;
   }
 
   private async request(input: string[]): Promise<number[][]> {

@@ -3,11 +3,8 @@ import path from 'node:path';
 import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import { ConfigError, RagError } from '../errors.ts';
 import { type Logger, logger as rootLogger } from '../log.ts';
-import { hnswIndexSql } from '../retrieve/vector.ts';
-import { type IndexedChunk, vectorLiteral } from '../store/chunks.ts';
-import type { Db, Queryable } from '../store/db.ts';
-import type { Embedder } from './embedder.ts';
-import { assertSameSpace, type EmbeddingSpace, readSpace, writeSpace } from './space.ts';
+import type { Queryable } from '../store/db.ts';
+import { TextEmbedder } from './text-embedder.ts';
 
 const PROVIDER = 'transformers';
 /** What `pipeline('feature-extraction', ..., { dtype: 'fp32' })` reads from the model directory. */
@@ -87,16 +84,16 @@ export function inspectModelDir(dir: string | undefined, cwd = process.cwd()): M
  * attention mask and L2-normalised, as sentence-transformers models are meant to be used. Nothing is
  * ever fetched: remote models are off and the library is imported only when this embedder first runs.
  */
-export class TransformersEmbedder implements Embedder {
+export class TransformersEmbedder extends TextEmbedder {
   readonly provider = PROVIDER;
   readonly model: string;
   readonly modelDir: string;
   private readonly batchSize: number;
   private readonly log: Logger;
   private extractor: Promise<FeatureExtractionPipeline> | null = null;
-  private dimension: number | null = null;
 
-  constructor(private readonly options: TransformersEmbedderOptions) {
+  constructor(readonly options: TransformersEmbedderOptions) {
+    super(options.db, (options.batchSize ?? DEFAULT_TRANSFORMERS_BATCH) * 4);
     const info = inspectModelDir(options.modelDir);
     this.modelDir = info.dir;
     this.model = info.model;
@@ -105,70 +102,6 @@ export class TransformersEmbedder implements Embedder {
       throw new ConfigError(`batchSize must be a positive integer, got ${this.batchSize}`);
     }
     this.log = (options.logger ?? rootLogger).child({ module: 'embed-transformers', model: this.model });
-  }
-
-  dim(): number | null {
-    return this.dimension;
-  }
-
-  async embedChunks(chunks: readonly IndexedChunk[]): Promise<(number[] | null)[]> {
-    if (chunks.length === 0) return [];
-    const { db } = this.options;
-    if (db) await this.checkStore(db);
-    const known = this.dimension;
-    const vectors = await this.embedTexts(chunks.map((c) => c.text));
-    if (db && known === null) await this.checkStore(db);
-    return vectors;
-  }
-
-  async embedQuery(db: Db, text: string): Promise<number[] | null> {
-    // No recorded space means no vectors to compare with: don't load the model for nothing.
-    if (!(await this.checkStore(db))) return null;
-    const [vector] = await this.embedTexts([text]);
-    await this.checkStore(db);
-    return vector ?? null;
-  }
-
-  /** Embeds chunks stored without a vector, then records the space and makes sure its HNSW index exists. */
-  async afterIngest(db: Db, onProgress?: (message: string) => void): Promise<void> {
-    await this.checkStore(db);
-    const missing = await db.query<{ n: string | number }>(
-      'SELECT count(*) AS n FROM chunks WHERE embedding IS NULL',
-    );
-    const total = Number(missing.rows[0]?.n ?? 0);
-    if (total > 0) {
-      onProgress?.(`embedding ${total} chunks without a vector (${this.model})`);
-      let lastId = 0;
-      let done = 0;
-      for (;;) {
-        // Keyset paging by id ends even if a row keeps its NULL (e.g. deleted and re-added meanwhile).
-        const res = await db.query<{ id: string | number; text: string }>(
-          'SELECT id, text FROM chunks WHERE embedding IS NULL AND id > $1 ORDER BY id LIMIT $2',
-          [lastId, this.batchSize * 4],
-        );
-        if (res.rows.length === 0) break;
-        const vectors = await this.embedTexts(res.rows.map((r) => r.text));
-        await this.checkStore(db);
-        const rows = res.rows.map((r, i) => ({ id: Number(r.id), embedding: vectorLiteral(vectors[i]!) }));
-        await db.query(
-          `UPDATE chunks c SET embedding = x.embedding::vector
-           FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, embedding text)
-           WHERE c.id = x.id AND c.embedding IS NULL`,
-          [JSON.stringify(rows)],
-        );
-        lastId = rows[rows.length - 1]!.id;
-        done += rows.length;
-        onProgress?.(`embedded ${done}/${total} chunks`);
-      }
-    }
-    const dim = this.dimension;
-    // Nothing was embedded by this process (e.g. a removal): there is no space to record.
-    if (dim === null) return;
-    await db.transaction(async (tx) => {
-      assertSameSpace(await readSpace(tx), this.space(dim));
-      await writeSpace(tx, this.space(dim));
-      await tx.query(hnswIndexSql(dim));
-    });
   }
 
   /** Unit vectors for texts, in order, computed `batchSize` texts at a time. */
@@ -256,18 +189,6 @@ export class TransformersEmbedder implements Embedder {
         modelDir: this.modelDir,
       });
     }
-  }
-
-  private space(dim: number): EmbeddingSpace {
-    return { provider: PROVIDER, model: this.model, dim };
-  }
-
-  /** Throws EmbeddingMismatchError when the store holds another space; returns the stored space. */
-  private async checkStore(q: Queryable): Promise<EmbeddingSpace | null> {
-    const stored = await readSpace(q);
-    // Before the first run the dimension is unknown: provider and model can still be compared.
-    if (stored) assertSameSpace(stored, this.space(this.dimension ?? stored.dim));
-    return stored;
   }
 }
 
