@@ -16,7 +16,6 @@ import { ingestItems } from '../src/ingest/pipeline.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
 import { type Db, openPglite } from '../src/store/db.ts';
-import type { SourceItem, Transcript } from '../src/types.ts';
 import {
   bagOfWordsVector,
   type EmbeddingsServer,
@@ -24,6 +23,7 @@ import {
   startEmbeddingsServer,
 } from './support/embeddings-server.ts';
 import { storeTargets } from './support/stores.ts';
+import { filler, ok, video } from './support/videos.ts';
 
 const KEY = 'sk-test-embeddings';
 const MODEL = 'text-embedding-3-small';
@@ -337,24 +337,6 @@ describe('createEmbedder and config for EMBEDDER=openai', () => {
   });
 });
 
-function video(videoId: string, title: string, lines: string[], published = '2025-01-01'): Transcript {
-  return {
-    videoId,
-    title,
-    url: `https://www.youtube.com/watch?v=${videoId}`,
-    published,
-    durationSec: lines.length * 15,
-    source: 'corpus',
-    segments: lines.map((text, i) => ({ start: i * 15, end: i * 15 + 15, text })),
-  };
-}
-
-const filler = (topic: string, n: number) =>
-  Array.from(
-    { length: n },
-    (_, i) => `part ${i} of the talk where we keep discussing ${topic} in general terms.`,
-  );
-
 const videos = [
   video('AAAAAAAAAAA', 'Supabase deep dive', [
     ...filler('databases', 8),
@@ -373,7 +355,6 @@ const videos = [
   ]),
 ];
 
-const ok = (t: Transcript): SourceItem => ({ ref: t.videoId, ok: true, transcript: t });
 const VECTOR_ONLY = { lexicalWeight: 0, vectorWeight: 1 };
 
 async function count(db: Db, sql: string): Promise<number> {

@@ -9,7 +9,6 @@ import { ConfigError, EmbeddingMismatchError } from '../src/errors.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
 import { type Db, openPglite } from '../src/store/db.ts';
-import type { SourceItem, Transcript } from '../src/types.ts';
 import { storeTargets } from './support/stores.ts';
 import {
   TINY_DIM,
@@ -18,6 +17,7 @@ import {
   tinyTypeTable,
   writeTinyBert,
 } from './support/tiny-bert.ts';
+import { filler, ok, video } from './support/videos.ts';
 
 let root: string;
 let modelDir: string;
@@ -189,24 +189,6 @@ describe('TransformersEmbedder running a real model with transformers.js and onn
   });
 });
 
-function video(videoId: string, title: string, lines: string[]): Transcript {
-  return {
-    videoId,
-    title,
-    url: `https://www.youtube.com/watch?v=${videoId}`,
-    published: '2025-01-01',
-    durationSec: lines.length * 15,
-    source: 'corpus',
-    segments: lines.map((text, i) => ({ start: i * 15, end: i * 15 + 15, text })),
-  };
-}
-
-const filler = (topic: string, n: number) =>
-  Array.from(
-    { length: n },
-    (_, i) => `part ${i} of the talk where we keep discussing ${topic} in general terms.`,
-  );
-
 const videos = [
   video('AAAAAAAAAAA', 'Supabase deep dive', [
     ...filler('databases', 8),
@@ -225,7 +207,6 @@ const videos = [
   ]),
 ];
 
-const ok = (t: Transcript): SourceItem => ({ ref: t.videoId, ok: true, transcript: t });
 const VECTOR_ONLY = { lexicalWeight: 0, vectorWeight: 1 };
 const config = loadConfig({ DATA_DIR: '/tmp/unused-by-embed-transformers-tests' });
 

@@ -4,28 +4,10 @@ import { LsaEmbedder } from '../src/embed/lsa-embedder.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
 import type { Db } from '../src/store/db.ts';
-import type { SourceItem, Transcript } from '../src/types.ts';
 import { storeTargets } from './support/stores.ts';
+import { filler, ok, video } from './support/videos.ts';
 
 const config = loadConfig({ DATA_DIR: '/tmp/unused-by-store-tests' });
-
-function video(videoId: string, title: string, lines: string[], published = '2025-01-01'): Transcript {
-  return {
-    videoId,
-    title,
-    url: `https://www.youtube.com/watch?v=${videoId}`,
-    published,
-    durationSec: lines.length * 15,
-    source: 'corpus',
-    segments: lines.map((text, i) => ({ start: i * 15, end: i * 15 + 15, text })),
-  };
-}
-
-const filler = (topic: string, n: number) =>
-  Array.from(
-    { length: n },
-    (_, i) => `part ${i} of the talk where we keep discussing ${topic} in general terms.`,
-  );
 
 const videos = [
   video('AAAAAAAAAAA', 'Supabase deep dive', [
@@ -54,8 +36,6 @@ const videos = [
     '2026-02-01',
   ),
 ];
-
-const ok = (t: Transcript): SourceItem => ({ ref: t.videoId, ok: true, transcript: t });
 
 for (const target of storeTargets()) {
   describe(`store on ${target.name}`, () => {
