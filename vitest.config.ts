@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['rag-app', 'evals', 'factory'],
+    projects: ['forge', 'rag-app', 'evals', 'factory'],
   },
 });

@@ -1,1 +1,1 @@
-export * from './forge/index.ts';
+export {};

@@ -3,13 +3,13 @@ import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CommentSchema, IssueSchema, LocalForge, PullRequestSchema } from '@dark-factory/forge';
+import { startGitHubServer } from '@dark-factory/forge/testing';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { forgeDirFromEnv, halfGitHubWarning } from '../src/cli/context.ts';
 import { cell, shortTime, table } from '../src/cli/format.ts';
-import { CommentSchema, IssueSchema, LocalForge, PullRequestSchema } from '../src/forge/index.ts';
-import { startGitHubServer } from './support/github-server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalForge } from '@dark-factory/factory/forge';
+import { LocalForge } from '@dark-factory/forge';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_COVERED_TOKEN } from '../src/answer/prompt.ts';

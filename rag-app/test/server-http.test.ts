@@ -5,9 +5,9 @@
  */
 import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { LocalForge } from '@dark-factory/factory/forge';
+import { LocalForge } from '@dark-factory/forge';
+import { type GitHubServer, startGitHubServer } from '@dark-factory/forge/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GitHubServer, startGitHubServer } from '../../factory/test/support/github-server.ts';
 import type { Config } from '../src/config.ts';
 import { logger } from '../src/log.ts';
 import { openRag } from '../src/open.ts';

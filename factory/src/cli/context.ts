@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type Forge, forgeFromEnv, GitHubForge, LocalForge } from '@dark-factory/forge';
 import pino from 'pino';
-import { type Forge, forgeFromEnv, GitHubForge, LocalForge } from '../forge/index.ts';
 import { CliError } from './errors.ts';
 
 export type Env = Record<string, string | undefined>;

@@ -1,5 +1,5 @@
+import { isForgeError } from '@dark-factory/forge';
 import { CommanderError } from 'commander';
-import { isForgeError } from '../forge/index.ts';
 
 export type CliErrorCode = 'usage' | 'io';
 

@@ -1,4 +1,4 @@
-import type { Comment, Issue, PullRequest } from '../forge/index.ts';
+import type { Comment, Issue, PullRequest } from '@dark-factory/forge';
 import type { ForgeInfo } from './context.ts';
 
 // Pure text layout for the human output; the commands decide what to show, these decide how.

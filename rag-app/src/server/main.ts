@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { forgeFromEnv } from '@dark-factory/factory/forge';
+import { forgeFromEnv } from '@dark-factory/forge';
 import type { Config } from '../config.ts';
 import { logger as rootLogger } from '../log.ts';
 import { openRag } from '../open.ts';

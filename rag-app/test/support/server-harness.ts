@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalForge } from '@dark-factory/factory/forge';
+import { LocalForge } from '@dark-factory/forge';
 import type { Hono } from 'hono';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { corpusSource, parseVideoRef } from '../../src/ingest/sources.ts';

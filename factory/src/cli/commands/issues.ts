@@ -1,5 +1,5 @@
+import type { ListIssuesQuery } from '@dark-factory/forge';
 import { type Command, Option } from 'commander';
-import type { ListIssuesQuery } from '../../forge/index.ts';
 import type { CliContext } from '../context.ts';
 import { issueDetail, issuesTable } from '../format.ts';
 import { itemNumber, json, jsonOption, stateOption } from './args.ts';

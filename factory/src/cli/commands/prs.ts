@@ -1,5 +1,5 @@
+import type { ListPullRequestsQuery } from '@dark-factory/forge';
 import type { Command } from 'commander';
-import type { ListPullRequestsQuery } from '../../forge/index.ts';
 import type { CliContext } from '../context.ts';
 import { pullRequestDetail, pullRequestsTable } from '../format.ts';
 import { itemNumber, json, jsonOption, stateOption } from './args.ts';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ForgeError, forgeFromEnv, GitHubForge, LocalForge } from '../src/forge/index.ts';
-import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
+import { ForgeError, forgeFromEnv, GitHubForge, LocalForge } from '../src/index.ts';
+import { type GitHubServer, startGitHubServer } from '../src/testing/github-server.ts';
 
 const silent = pino({ level: 'silent' });
 let server: GitHubServer;

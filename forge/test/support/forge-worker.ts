@@ -3,7 +3,7 @@
 // "ready" and waits for a line on stdin, so that the parent can start several workers together.
 import { createInterface } from 'node:readline';
 import pino from 'pino';
-import { LocalForge } from '../../src/forge/local.ts';
+import { LocalForge } from '../../src/local.ts';
 
 const [dir, countText, tag] = process.argv.slice(2);
 if (!dir || !countText || !tag) {

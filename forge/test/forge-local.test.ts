@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ForgeError, LocalForge, type LocalForgeOptions } from '../src/forge/index.ts';
+import { ForgeError, LocalForge, type LocalForgeOptions } from '../src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = resolve(here, '..');
