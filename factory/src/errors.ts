@@ -1,0 +1,30 @@
+/**
+ * The factory's own failures. `code` is stable and safe to branch on; `context` names what was
+ * involved (never a secret).
+ */
+export type FactoryErrorCode =
+  | 'policy_invalid'
+  | 'budget_exceeded'
+  | 'model_error'
+  | 'no_sandbox'
+  | 'git_error'
+  | 'store_error'
+  | 'lease_lost'
+  | 'gate_error'
+  | 'usage';
+
+export class FactoryError extends Error {
+  constructor(
+    readonly code: FactoryErrorCode,
+    message: string,
+    readonly context: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'FactoryError';
+  }
+}
+
+export function isFactoryError(err: unknown, code?: FactoryErrorCode): err is FactoryError {
+  return err instanceof FactoryError && (code === undefined || err.code === code);
+}
