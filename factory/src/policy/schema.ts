@@ -5,8 +5,16 @@ import { z } from 'zod';
  * factory enforces comes from here; the prose below the front matter is for the model only.
  */
 
-const Glob = z.string().trim().min(1, 'a glob must not be empty');
-const PositiveInt = z.number().int().positive();
+/** A glob relative to the repository root, matched with picomatch (`dot: true`) against POSIX paths. */
+const Glob = z
+  .string()
+  .trim()
+  .min(1, 'a glob must not be empty')
+  .refine((glob) => !glob.startsWith('/') && !glob.split('/').includes('..') && !glob.includes('\\'), {
+    message: 'a glob is relative to the repository root (no leading "/", no "..", no backslash)',
+  });
+const PositiveInt = z.number().int('must be a whole number').positive('must be > 0');
+const PositiveNumber = z.number().positive('must be > 0');
 
 export const RUN_STATUSES = ['merged', 'rejected', 'needs-human', 'blocked', 'failed'] as const;
 export const RunStatusSchema = z.enum(RUN_STATUSES);
@@ -36,7 +44,13 @@ export const STOP_REASONS = [
 export const StopReasonSchema = z.enum(STOP_REASONS);
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
-const StopRuleSchema = z.object({ status: RunStatusSchema, label: z.string().min(1) });
+const StopRuleSchema = z
+  .object({
+    status: RunStatusSchema,
+    /** Forge label set on the issue (GitHub's limit: 50 characters). */
+    label: z.string().trim().min(1, 'a label must not be empty').max(50, 'a label is at most 50 characters'),
+  })
+  .strict();
 
 const DEFAULT_STOP_REASONS: Record<StopReason, z.infer<typeof StopRuleSchema>> = {
   merged: { status: 'merged', label: 'factory:merged' },
@@ -59,52 +73,62 @@ const DEFAULT_STOP_REASONS: Record<StopReason, z.infer<typeof StopRuleSchema>> =
   factory_error: { status: 'failed', label: 'factory:failed' },
 };
 
-export const ValidateCommandSchema = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1)
-    .regex(/^[a-z0-9][a-z0-9-]*$/, 'name: lower-case letters, digits and dashes'),
-  /** Parsed as argv (no shell): quotes are honoured, operators such as `|`, `&&` or `>` are refused. */
-  command: z.string().trim().min(1),
-  timeoutSeconds: PositiveInt.default(600),
-});
+export const ValidateCommandSchema = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes only'),
+    /** Parsed as argv (no shell): quotes are honoured, operators such as `|`, `&&` or `>` are refused. */
+    command: z.string().trim().min(1, 'a command must not be empty'),
+    timeoutSeconds: PositiveInt.default(600),
+  })
+  .strict();
 export type ValidateCommand = z.infer<typeof ValidateCommandSchema>;
 
-export const GatePolicySchema = z.object({
-  /** Transcript folder the candidate's and main's servers ingest (relative to the repository root). */
-  corpus: z.string().min(1),
-  /** Eval sets (JSON Lines) run by main's evals code against both servers. */
-  datasets: z.array(z.string().min(1)).min(1),
-  /** Holdout eval sets' file names inside the holdout directory (default: every *.jsonl there). */
-  holdoutDatasets: z.array(z.string().min(1)).optional(),
-  timeoutSeconds: PositiveInt.default(900),
-});
+export const GatePolicySchema = z
+  .object({
+    /** Transcript folder the candidate's and main's servers ingest (relative to the repository root). */
+    corpus: z.string().min(1),
+    /** Eval sets (JSON Lines) run by main's evals code against both servers. */
+    datasets: z.array(z.string().min(1)).min(1),
+    /** Holdout eval sets' file names inside the holdout directory (default: every *.jsonl there). */
+    holdoutDatasets: z.array(z.string().min(1)).optional(),
+    timeoutSeconds: PositiveInt.default(900),
+  })
+  .strict();
 export type GatePolicy = z.infer<typeof GatePolicySchema>;
 
 export const PolicySchema = z
   .object({
-    version: z.literal(1),
+    version: z.literal(1, 'must be 1 (the only policy version)'),
     /** Branch the factory starts from and merges into. */
-    base: z.string().min(1).default('main'),
-    writable: z.array(Glob).min(1).default(['rag-app/**']),
-    protected: z.array(Glob).min(1),
+    base: z.string().trim().min(1, 'a branch name must not be empty').default('main'),
+    writable: z.array(Glob).min(1, 'give at least one glob').default(['rag-app/**']),
+    protected: z.array(Glob).min(1, 'give at least one glob'),
     /** Lock files: protected unless allowDependencyChanges. */
     lockfiles: z.array(Glob).default(['pnpm-lock.yaml', '**/package-lock.json', '**/yarn.lock']),
     allowDependencyChanges: z.boolean().default(false),
     /** Files the factory may only append lines to (checked in code), even when protected. */
     appendOnly: z.array(Glob).default([]),
     /** Directory of sealed eval sets outside the repository; env FACTORY_HOLDOUT_DIR wins. Must hold a HOLDOUT file. */
-    holdout: z.string().min(1).optional(),
+    holdout: z.string().trim().min(1, 'omit the key to leave the holdout unset').optional(),
     limits: z
       .object({
         maxChangedLines: PositiveInt.default(500),
         maxFiles: PositiveInt.default(20),
-        fixAttempts: z.number().int().min(0).max(10).default(2),
+        fixAttempts: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be ≥ 0')
+          .max(10, 'must be ≤ 10')
+          .default(2),
         maxIssueBodyChars: PositiveInt.default(20_000),
         /** Model turns per agent step (plan, implement, each fix). */
         maxTurnsPerStep: PositiveInt.default(40),
       })
+      .strict()
       .prefault({}),
     budgets: z
       .object({
@@ -112,30 +136,71 @@ export const PolicySchema = z
           .object({
             modelTurns: PositiveInt.default(150),
             tokens: PositiveInt.default(3_000_000),
-            usd: z.number().positive().default(15),
+            usd: PositiveNumber.default(15),
             wallMinutes: PositiveInt.default(120),
           })
+          .strict()
           .prefault({}),
         day: z
-          .object({ usd: z.number().positive().default(100), runs: PositiveInt.default(30) })
+          .object({ usd: PositiveNumber.default(100), runs: PositiveInt.default(30) })
+          .strict()
           .prefault({}),
-        author: z.object({ issuesPerDay: PositiveInt.default(3) }).prefault({}),
+        author: z
+          .object({ issuesPerDay: PositiveInt.default(3) })
+          .strict()
+          .prefault({}),
       })
+      .strict()
       .prefault({}),
-    validate: z.array(ValidateCommandSchema).min(1),
+    validate: z
+      .array(ValidateCommandSchema)
+      .min(1, 'give at least one command')
+      .superRefine((commands, ctx) => {
+        const seen = new Set<string>();
+        commands.forEach((command, index) => {
+          if (seen.has(command.name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'name'],
+              message: `"${command.name}" is used twice`,
+            });
+          }
+          seen.add(command.name);
+        });
+      }),
     gate: GatePolicySchema.optional(),
     merge: z
       .object({
-        method: z.literal('squash').default('squash'),
+        method: z.literal('squash', 'only "squash" is supported').default('squash'),
         dailyCap: PositiveInt.default(10),
         /** Run the validate commands on the base branch after merging; revert when they fail. */
         verifyAfterMerge: z.boolean().default(true),
       })
+      .strict()
       .prefault({}),
     /** Where commands run: bubblewrap (default), or a boundary the operator provides (the worker's container). */
-    sandbox: z.object({ boundary: z.enum(['bubblewrap', 'container']).default('bubblewrap') }).prefault({}),
+    sandbox: z
+      .object({ boundary: z.enum(['bubblewrap', 'container']).default('bubblewrap') })
+      .strict()
+      .prefault({}),
     paused: z.boolean().default(false),
-    stopReasons: z.record(StopReasonSchema, StopRuleSchema).default(DEFAULT_STOP_REASONS),
+    /** Every stop reason must be listed (a new reason without a status and label does not load). */
+    stopReasons: z
+      .record(StopReasonSchema, StopRuleSchema)
+      .default(DEFAULT_STOP_REASONS)
+      .superRefine((table, ctx) => {
+        // Only a merge may be reported as merged, and a merge always is.
+        for (const [reason, rule] of Object.entries(table)) {
+          if ((reason === 'merged') !== (rule.status === 'merged')) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [reason, 'status'],
+              message:
+                reason === 'merged' ? 'must be "merged"' : 'only the reason "merged" may map to "merged"',
+            });
+          }
+        }
+      }),
   })
   .strict();
 
