@@ -8,6 +8,7 @@ export type FactoryErrorCode =
   | 'model_error'
   | 'no_sandbox'
   | 'git_error'
+  | 'install_error'
   | 'store_error'
   | 'lease_lost'
   | 'gate_error'
