@@ -2,7 +2,8 @@
 # Installs what the project needs. Idempotent, and takes seconds when everything is already there.
 #   bash scripts/setup.sh          pnpm 12.4.2 + workspace dependencies (frozen lockfile)
 #   bash scripts/setup.sh --ci     also the test servers' needs: pgvector in the PostgreSQL of
-#                                  DATABASE_URL (default the local `test` db) and Debian's Chromium
+#                                  DATABASE_URL (default the local `test` db), Debian's Chromium
+#                                  and bubblewrap (the factory's command sandbox)
 # --with-server-deps is a synonym of --ci.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,7 +17,7 @@ for arg in "$@"; do
   case "$arg" in
     --ci | --with-server-deps) server_deps=1 ;;
     -h | --help)
-      sed -n '2,6p' "$0"
+      sed -n '2,7p' "$0"
       exit 0
       ;;
     *) die "unknown option '$arg' (expected --ci or --with-server-deps)" ;;
@@ -85,6 +86,21 @@ ensure_pgvector() {
   log "pgvector $(psql "$url" -XAtqc "select extversion from pg_extension where extname = 'vector'") ready in $where"
 }
 
+# The factory runs every agent and validate command inside bubblewrap (factory/src/tools/sandbox.ts);
+# its tests use it for real, so CI needs a bwrap that can create the namespaces.
+ensure_bubblewrap() {
+  if ! command -v bwrap >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || die "bubblewrap (bwrap) not found and apt-get is not available: install bubblewrap"
+    apt_install bubblewrap
+  fi
+  local err
+  if ! err="$(bwrap --die-with-parent --unshare-net --unshare-pid --unshare-ipc --new-session \
+    --ro-bind / / --dev /dev --proc /proc true 2>&1)"; then
+    die "bubblewrap cannot create a sandbox here (${err:-no reason given}): the container needs user or mount namespaces"
+  fi
+  log "bubblewrap $(bwrap --version | cut -d' ' -f2) can create a sandbox"
+}
+
 t_start=$SECONDS
 command -v node >/dev/null 2>&1 || die "Node.js 20+ is required (node not found)"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -95,5 +111,6 @@ install_workspace
 if [ "$server_deps" = 1 ]; then
   ensure_pgvector
   bash scripts/install-chromium.sh
+  ensure_bubblewrap
 fi
 log "done in $((SECONDS - t_start))s"

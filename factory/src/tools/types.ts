@@ -23,15 +23,44 @@ export interface CommandResult {
   durationMs: number;
   /** stdout and stderr interleaved, trimmed to the head and tail (a marker says how much was cut). */
   output: string;
-  /** bubblewrap | container */
-  boundary: string;
+  /** Untrimmed stdout alone, only when the run asked for `fullStdout` (e.g. the gate's judge process). */
+  stdout?: string;
+  /** Where it ran: bubblewrap, or the operator's container (plain spawn with the clean environment). */
+  boundary: SandboxBoundary;
 }
+
+export type SandboxBoundary = 'bubblewrap' | 'container';
+
+export interface RunOptions {
+  timeoutMs: number;
+  /** Also return stdout untrimmed in `stdout` (the log in `output` stays trimmed). */
+  fullStdout?: boolean;
+  /** Working directory: the worktree (default) or a directory inside it or the temp dir. */
+  cwd?: string;
+  /**
+   * Extra variables on top of the allow-list (e.g. PORT, DATA_DIR for a judge process). Names that
+   * look like secrets (…KEY, …TOKEN, …SECRET…, …PASSWORD…, DATABASE_URL, CI) are refused.
+   */
+  env?: Record<string, string>;
+}
+
+/** One command the runner ran, for the run's event log. */
+export type CommandEvent = {
+  argv: string[];
+  cwd: string;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  boundary: SandboxBoundary;
+};
 
 /**
  * Runs argv (never a shell) inside the sandbox: no network, an allow-listed environment without
  * secrets, only the worktree and a temp dir writable, protected paths read-only.
  */
 export interface CommandRunner {
-  readonly boundary: 'bubblewrap' | 'container';
-  run(argv: string[], options: { timeoutMs: number }): Promise<CommandResult>;
+  readonly boundary: SandboxBoundary;
+  /** Never rejects for a failing or missing command (that is an exit code); only for a factory fault. */
+  run(argv: string[], options: RunOptions): Promise<CommandResult>;
 }
