@@ -32,6 +32,7 @@ function baseEnv(): NodeJS.ProcessEnv {
     'DATA_DIR',
     'INIT_CWD',
     'LOG_LEVEL',
+    'FACTORY_AUTHOR',
   ]) {
     delete env[name];
   }
@@ -98,7 +99,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'factory-cli-'));
-  env = { FORGE_DIR: dir };
+  env = { FORGE_DIR: dir, FACTORY_AUTHOR: 'maintainer' };
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -177,7 +178,9 @@ describe('factory issues on the local forge', () => {
     expect(human).toMatch(/^#1 {2}Answer cites the wrong video\n\nstate {4}open\nlabels {3}bug, ui\n/);
     expect(human).toContain('\n  It cited A.\n\n  Expected B.\n');
     expect(human).toContain('comments (2)');
-    expect(human).toMatch(/— \d{4}-\d\d-\d\d \d\d:\d\dZ\n {2}Picked up by the factory\n/);
+    // The local forge records FACTORY_AUTHOR (else the OS user) as the author.
+    expect(human).toMatch(/\nauthor {3}maintainer\n/);
+    expect(human).toMatch(/— maintainer, \d{4}-\d\d-\d\d \d\d:\d\dZ\n {2}Picked up by the factory\n/);
 
     expect(ok(await cli(['issues', 'close', '1', '--comment', 'Fixed by #3'], { env }))).toBe(
       'closed issue #1: Answer cites the wrong video\n',

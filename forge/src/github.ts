@@ -14,13 +14,17 @@ import {
   type Issue,
   IssueSchema,
   ItemNumberSchema,
+  LabelSchema,
   LabelsSchema,
   type ListIssuesQuery,
   ListIssuesQuerySchema,
   type ListPullRequestsQuery,
   ListPullRequestsQuerySchema,
+  LoginSchema,
   type MergeOptions,
   MergeOptionsSchema,
+  type Permission,
+  PermissionSchema,
   type PullRequest,
   PullRequestSchema,
 } from './types.ts';
@@ -47,14 +51,14 @@ export interface GitHubForgeOptions {
 }
 
 /** The subset of GitHub's payloads we read; validated so a surprising server fails loudly, not later. */
-const UserSchema = z.object({ login: z.string() }).nullish();
-const LabelSchema = z.union([z.string(), z.object({ name: z.string().nullish() })]);
+const UserSchema = z.object({ login: z.string(), type: z.string().optional() }).nullish();
+const GhLabelSchema = z.union([z.string(), z.object({ name: z.string().nullish() })]);
 const GhIssueSchema = z.object({
   number: z.number(),
   title: z.string(),
   body: z.string().nullish(),
   state: z.string(),
-  labels: z.array(LabelSchema),
+  labels: z.array(GhLabelSchema),
   html_url: z.string(),
   user: UserSchema,
   created_at: z.string(),
@@ -81,7 +85,11 @@ const GhPullSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   merged_at: z.string().nullish(),
+  merge_commit_sha: z.string().nullish(),
 });
+const GhMergeResultSchema = z.object({ sha: z.string().nullish(), merged: z.boolean().optional() });
+/** `role_name` may be a custom role on GitHub Enterprise; `permission` is always one of the legacy four. */
+const GhPermissionSchema = z.object({ permission: z.string(), role_name: z.string().nullish() });
 
 /** Issues and pull requests of one GitHub repository through the REST API (Octokit). */
 export class GitHubForge implements Forge {
@@ -91,6 +99,7 @@ export class GitHubForge implements Forge {
   readonly baseUrl: string;
   private readonly octokit: Octokit;
   private readonly logger: Logger;
+  private viewerLogin: Promise<string | undefined> | undefined;
 
   constructor(options: GitHubForgeOptions) {
     const { owner, repo } = parseInput(GitHubRepositorySchema, options.repository, 'GitHub repository');
@@ -204,7 +213,41 @@ export class GitHubForge implements Forge {
     const res = await this.call('add labels', { number: n, labels: add }, () =>
       this.octokit.rest.issues.addLabels({ ...this.repoRef(), issue_number: n, labels: add }),
     );
-    return checked(z.array(LabelSchema), res.data, 'labels').flatMap(labelName);
+    return checked(z.array(GhLabelSchema), res.data, 'labels').flatMap(labelName);
+  }
+
+  async reopenIssue(number: number, comment?: string): Promise<Issue> {
+    const n = checkNumber(number);
+    const text =
+      comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
+    if (text !== undefined) await this.comment(n, text);
+    const res = await this.call('reopen issue', { number: n }, () =>
+      this.octokit.rest.issues.update({ ...this.repoRef(), issue_number: n, state: 'open' }),
+    );
+    this.logger.info({ issue: n }, 'issue reopened');
+    return toIssue(res.data);
+  }
+
+  async removeLabel(number: number, label: string): Promise<string[]> {
+    const n = checkNumber(number);
+    const name = parseInput(LabelSchema, label, 'label', { number });
+    try {
+      const res = await this.call(
+        'remove label',
+        { number: n, label: name },
+        () => this.octokit.rest.issues.removeLabel({ ...this.repoRef(), issue_number: n, name }),
+        isNotFound,
+      );
+      return checked(z.array(GhLabelSchema), res.data, 'labels').flatMap(labelName);
+    } catch (err) {
+      if (!(err instanceof ForgeError) || !isNotFound(err)) throw err;
+      // GitHub answers 404 both for a label the issue does not carry and for a missing issue:
+      // read the issue to tell them apart (a missing one fails here with not_found).
+      const res = await this.call('get issue', { number: n }, () =>
+        this.octokit.rest.issues.get({ ...this.repoRef(), issue_number: n }),
+      );
+      return checked(GhIssueSchema, res.data, 'issue').labels.flatMap(labelName);
+    }
   }
 
   async createPullRequest(input: CreatePullRequestInput): Promise<PullRequest> {
@@ -249,12 +292,104 @@ export class GitHubForge implements Forge {
 
   async mergePullRequest(number: number, options: MergeOptions = {}): Promise<PullRequest> {
     const n = checkNumber(number);
-    const { method } = parseInput(MergeOptionsSchema, options, 'merge options', { number });
-    await this.call('merge pull request', { number: n, method }, () =>
-      this.octokit.rest.pulls.merge({ ...this.repoRef(), pull_number: n, merge_method: method }),
+    // mergeCommitSha is the local forge's; GitHub makes its own commit.
+    const { method, commitTitle, commitMessage, sha } = parseInput(
+      MergeOptionsSchema,
+      options,
+      'merge options',
+      {
+        number,
+      },
     );
-    this.logger.info({ pull: n, method }, 'pull request merged');
-    return this.getPullRequest(n);
+    const res = await this.call('merge pull request', { number: n, method, sha }, () =>
+      this.octokit.rest.pulls.merge({
+        ...this.repoRef(),
+        pull_number: n,
+        merge_method: method,
+        commit_title: commitTitle,
+        commit_message: commitMessage,
+        sha,
+      }),
+    );
+    const result = checked(GhMergeResultSchema, res.data, 'merge result');
+    const pull = await this.getPullRequest(n);
+    const merged = pull.mergeCommitSha || !result.sha ? pull : { ...pull, mergeCommitSha: result.sha };
+    this.logger.info({ pull: n, method, mergeCommitSha: merged.mergeCommitSha }, 'pull request merged');
+    return merged;
+  }
+
+  async closePullRequest(number: number, comment?: string): Promise<PullRequest> {
+    const n = checkNumber(number);
+    const text =
+      comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
+    if (text !== undefined) await this.comment(n, text);
+    const res = await this.call('close pull request', { number: n }, () =>
+      this.octokit.rest.pulls.update({ ...this.repoRef(), pull_number: n, state: 'closed' }),
+    );
+    const pull = toPull(res.data);
+    this.logger.info({ pull: n, state: pull.state }, 'pull request closed');
+    return pull;
+  }
+
+  async getPermission(login: string): Promise<Permission> {
+    const username = parseInput(LoginSchema, login, 'login');
+    let data: unknown;
+    try {
+      const res = await this.call(
+        'get permission',
+        { login: username },
+        () => this.octokit.rest.repos.getCollaboratorPermissionLevel({ ...this.repoRef(), username }),
+        isNotFound,
+      );
+      data = res.data;
+    } catch (err) {
+      // 404: no such user (or not visible to this token); either way, no access.
+      if (err instanceof ForgeError && isNotFound(err)) return 'none';
+      throw err;
+    }
+    const raw = checked(GhPermissionSchema, data, 'permission');
+    const role = PermissionSchema.safeParse(raw.role_name);
+    if (role.success) return role.data;
+    const legacy = PermissionSchema.safeParse(raw.permission);
+    if (legacy.success) return legacy.data;
+    throw new ForgeError(
+      'unavailable',
+      `unexpected permission "${raw.permission}" from GitHub for ${username}`,
+      {
+        login: username,
+        permission: raw.permission,
+        roleName: raw.role_name,
+      },
+    );
+  }
+
+  /** `GET /user`, asked once per instance (a failure is not remembered, so a later call retries). */
+  viewer(): Promise<string | undefined> {
+    if (!this.viewerLogin) {
+      this.viewerLogin = this.fetchViewer().catch((err: unknown) => {
+        this.viewerLogin = undefined;
+        throw err;
+      });
+    }
+    return this.viewerLogin;
+  }
+
+  private async fetchViewer(): Promise<string | undefined> {
+    try {
+      const res = await this.call(
+        'get viewer',
+        {},
+        () => this.octokit.rest.users.getAuthenticated(),
+        cannotReadUser,
+      );
+      return checked(z.object({ login: z.string() }), res.data, 'user').login;
+    } catch (err) {
+      if (err instanceof ForgeError && cannotReadUser(err)) {
+        this.logger.info('this token cannot read its user; viewer unknown');
+        return undefined;
+      }
+      throw err;
+    }
   }
 
   private repoRef(): { owner: string; repo: string } {
@@ -268,13 +403,19 @@ export class GitHubForge implements Forge {
     return toComment(res.data);
   }
 
-  private async call<T>(action: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+  /** `expected` names an answer the caller handles (logged at debug, not as a failure). */
+  private async call<T>(
+    action: string,
+    context: Record<string, unknown>,
+    fn: () => Promise<T>,
+    expected?: (err: ForgeError) => boolean,
+  ): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       if (err instanceof ForgeError) throw err;
       const mapped = toForgeError(err, action, { repository: `${this.owner}/${this.repo}`, ...context });
-      this.logger.warn(
+      this.logger[expected?.(mapped) ? 'debug' : 'warn'](
         { err: mapped.message, code: mapped.code, ...mapped.context },
         `GitHub ${action} failed`,
       );
@@ -370,9 +511,18 @@ function checkNumber(number: number): number {
   return parseInput(ItemNumberSchema, number, 'issue or pull request number', { number });
 }
 
-function labelName(label: z.infer<typeof LabelSchema>): string[] {
+function labelName(label: z.infer<typeof GhLabelSchema>): string[] {
   const name = typeof label === 'string' ? label : label.name;
   return name ? [name] : [];
+}
+
+const isNotFound = (err: ForgeError) => err.code === 'not_found';
+/** An app installation token (and Actions' GITHUB_TOKEN) may not read /user: 403, not a failure. */
+const cannotReadUser = (err: ForgeError) => err.code === 'auth' && err.context.status === 403;
+
+/** Known only when GitHub says which type of account it is. */
+function isBot(user: z.infer<typeof UserSchema>): boolean | undefined {
+  return user?.type === undefined ? undefined : user.type === 'Bot';
 }
 
 function toIssue(data: unknown): Issue {
@@ -387,6 +537,7 @@ function toIssue(data: unknown): Issue {
       labels: raw.labels.flatMap(labelName),
       url: raw.html_url,
       author: raw.user?.login,
+      authorIsBot: isBot(raw.user),
       createdAt: raw.created_at,
       updatedAt: raw.updated_at,
       closedAt: raw.closed_at ?? undefined,
@@ -403,6 +554,7 @@ function toComment(data: unknown): Comment {
       id: raw.id,
       body: raw.body ?? '',
       author: raw.user?.login,
+      authorIsBot: isBot(raw.user),
       createdAt: raw.created_at,
       url: raw.html_url,
     },
@@ -426,6 +578,8 @@ function toPull(data: unknown): PullRequest {
       createdAt: raw.created_at,
       updatedAt: raw.updated_at,
       mergedAt: raw.merged_at ?? undefined,
+      // Before the merge GitHub puts its test merge commit here; only a merged PR's is the real one.
+      mergeCommitSha: raw.merged_at ? (raw.merge_commit_sha ?? undefined) : undefined,
     },
     'pull request',
   );

@@ -18,6 +18,11 @@ export * from './types.ts';
 export interface ForgeFromEnvOptions {
   /** Directory for the local forge when GitHub is not configured. Default `.data/forge` (cwd-relative). */
   localDir?: string;
+  /**
+   * Local forge only: who files and comments (`LocalForgeOptions.author`; e.g. FACTORY_AUTHOR or the
+   * OS user). GitHub ignores it: there the token's user is the author.
+   */
+  author?: string;
   /** Passed to Octokit; lets tests and proxies supply their own fetch. */
   fetch?: typeof globalThis.fetch;
   logger?: Logger;
@@ -42,7 +47,11 @@ export function forgeFromEnv(
       logger: options.logger,
     });
   }
-  const forge = new LocalForge({ dir: options.localDir ?? DEFAULT_LOCAL_FORGE_DIR, logger: options.logger });
+  const forge = new LocalForge({
+    dir: options.localDir ?? DEFAULT_LOCAL_FORGE_DIR,
+    author: options.author,
+    logger: options.logger,
+  });
   if (token || repository) {
     // CI sets GITHUB_REPOSITORY on its own, so half a configuration is common: say which half is missing.
     (options.logger ?? defaultForgeLogger).warn(

@@ -16,13 +16,17 @@ import {
   type Issue,
   IssueStateSchema,
   ItemNumberSchema,
+  LabelSchema,
   LabelsSchema,
   type ListIssuesQuery,
   ListIssuesQuerySchema,
   type ListPullRequestsQuery,
   ListPullRequestsQuerySchema,
+  LoginSchema,
   type MergeOptions,
   MergeOptionsSchema,
+  type Permission,
+  PermissionSchema,
   type PullRequest,
   PullRequestStateSchema,
 } from './types.ts';
@@ -67,11 +71,19 @@ const StoredPullSchema = z.object({
   closedAt: Timestamp.optional(),
   mergedAt: Timestamp.optional(),
   mergeMethod: MergeOptionsSchema.shape.method.optional(),
+  /** What the merge was asked for, as GitHub would have been asked. */
+  commitTitle: z.string().optional(),
+  commitMessage: z.string().optional(),
+  mergeHeadSha: z.string().optional(),
+  mergeCommitSha: z.string().optional(),
   comments: z.array(StoredCommentSchema),
 });
 type StoredPull = z.infer<typeof StoredPullSchema>;
 
 const CounterSchema = z.object({ last: z.number().int().nonnegative() });
+
+/** `collaborators.json`: `{ "<login>": "<permission>" }`, written by the operator. */
+const CollaboratorsSchema = z.record(LoginSchema, PermissionSchema);
 
 type Kind = 'issues' | 'pulls';
 type Stored<K extends Kind> = K extends 'issues' ? StoredIssue : StoredPull;
@@ -81,8 +93,13 @@ const ITEM_FILE = /^(\d+)\.json$/;
 export interface LocalForgeOptions {
   /** Directory holding the forge (created on first write). Default `.data/forge`, resolved against cwd. */
   dir?: string;
-  /** Recorded as the author of everything this instance creates. */
+  /**
+   * Recorded as the author of everything this instance creates (an issue may name its own). It is
+   * the operator on this machine: `getPermission` says `admin` for it, and `viewer()` returns it.
+   */
   author?: string;
+  /** Permissions by login, on top of `<dir>/collaborators.json` (these win). */
+  collaborators?: Record<string, Permission>;
   now?: () => Date;
   lock?: Pick<FileLockOptions, 'leaseMs' | 'timeoutMs'>;
   logger?: Logger;
@@ -90,7 +107,8 @@ export interface LocalForgeOptions {
 
 /**
  * A forge in plain files: `issues/<n>.json`, `pulls/<n>.json` (comments inside), `counter.json`
- * (last number handed out; issues and PRs share the sequence as on GitHub) and `.lock`.
+ * (last number handed out; issues and PRs share the sequence as on GitHub), `.lock`, and
+ * optionally `collaborators.json` (permissions by login, read on every `getPermission`).
  * Every write happens under the cross-process lock and lands by atomic rename; every read is
  * validated, and a damaged file is reported as `corrupt`, naming it.
  */
@@ -100,12 +118,17 @@ export class LocalForge implements Forge {
   private readonly lock: FileLock;
   private readonly now: () => Date;
   private readonly author: string | undefined;
+  private readonly collaborators: ReadonlyMap<string, Permission>;
   private readonly logger: Logger;
 
   constructor(options: LocalForgeOptions = {}) {
     this.dir = resolve(options.dir ?? DEFAULT_LOCAL_FORGE_DIR);
     this.now = options.now ?? (() => new Date());
-    this.author = options.author;
+    this.author =
+      options.author === undefined ? undefined : parseInput(LoginSchema, options.author, 'forge author');
+    this.collaborators = byLogin(
+      parseInput(CollaboratorsSchema, options.collaborators ?? {}, 'collaborators', { dir: this.dir }),
+    );
     this.logger = (options.logger ?? defaultForgeLogger).child({ forge: 'local', dir: this.dir });
     this.lock = new FileLock(join(this.dir, '.lock'), { ...options.lock, logger: this.logger });
   }
@@ -121,7 +144,7 @@ export class LocalForge implements Forge {
         body: data.body,
         state: 'open',
         labels: mergeLabels([], data.labels ?? []),
-        author: this.author,
+        author: data.author ?? this.author,
         createdAt: at,
         updatedAt: at,
         comments: [],
@@ -183,12 +206,44 @@ export class LocalForge implements Forge {
     return this.toIssue(stored);
   }
 
+  async reopenIssue(number: number, comment?: string): Promise<Issue> {
+    const n = checkNumber(number);
+    const text =
+      comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
+    const stored = await this.mutate('issues', n, (issue) => {
+      const at = this.timestamp();
+      if (text !== undefined) issue.comments.push(this.newComment(issue.comments, text, at));
+      if (issue.state === 'closed') {
+        issue.state = 'open';
+        delete issue.closedAt;
+      }
+      issue.updatedAt = at;
+    });
+    this.logger.info({ issue: n }, 'issue reopened');
+    return this.toIssue(stored);
+  }
+
   async addLabels(number: number, labels: string[]): Promise<string[]> {
     const n = checkNumber(number);
     const add = parseInput(LabelsSchema, labels, 'labels', { number });
     const stored = await this.mutate('issues', n, (issue) => {
       issue.labels = mergeLabels(issue.labels, add);
       issue.updatedAt = this.timestamp();
+    });
+    return stored.labels;
+  }
+
+  async removeLabel(number: number, label: string): Promise<string[]> {
+    const n = checkNumber(number);
+    const name = parseInput(LabelSchema, label, 'label', { number }).toLowerCase();
+    const current = await this.readIssue(n);
+    if (!current.labels.some((l) => l.toLowerCase() === name)) return current.labels;
+    const stored = await this.mutate('issues', n, (issue) => {
+      const kept = issue.labels.filter((l) => l.toLowerCase() !== name);
+      if (kept.length !== issue.labels.length) {
+        issue.labels = kept;
+        issue.updatedAt = this.timestamp();
+      }
     });
     return stored.labels;
   }
@@ -245,7 +300,8 @@ export class LocalForge implements Forge {
 
   async mergePullRequest(number: number, options: MergeOptions = {}): Promise<PullRequest> {
     const n = checkNumber(number);
-    const { method } = parseInput(MergeOptionsSchema, options, 'merge options', { number });
+    const merge = parseInput(MergeOptionsSchema, options, 'merge options', { number });
+    const { method } = merge;
     const stored = await this.mutate('pulls', n, (pull) => {
       if (pull.state !== 'open') {
         throw new ForgeError('conflict', `pull request #${n} is ${pull.state}, not open: cannot merge it`, {
@@ -259,9 +315,44 @@ export class LocalForge implements Forge {
       pull.closedAt = at;
       pull.updatedAt = at;
       pull.mergeMethod = method;
+      if (merge.commitTitle !== undefined) pull.commitTitle = merge.commitTitle;
+      if (merge.commitMessage !== undefined) pull.commitMessage = merge.commitMessage;
+      if (merge.sha !== undefined) pull.mergeHeadSha = merge.sha;
+      if (merge.mergeCommitSha !== undefined) pull.mergeCommitSha = merge.mergeCommitSha;
     });
-    this.logger.info({ pull: n, method }, 'pull request merged');
+    this.logger.info({ pull: n, method, mergeCommitSha: stored.mergeCommitSha }, 'pull request merged');
     return this.toPull(stored);
+  }
+
+  async closePullRequest(number: number, comment?: string): Promise<PullRequest> {
+    const n = checkNumber(number);
+    const text =
+      comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
+    const stored = await this.mutate('pulls', n, (pull) => {
+      const at = this.timestamp();
+      if (text !== undefined) pull.comments.push(this.newComment(pull.comments, text, at));
+      if (pull.state === 'open') {
+        pull.state = 'closed';
+        pull.closedAt = at;
+      }
+      pull.updatedAt = at;
+    });
+    this.logger.info({ pull: n, state: stored.state }, 'pull request closed');
+    return this.toPull(stored);
+  }
+
+  async getPermission(login: string): Promise<Permission> {
+    const key = parseInput(LoginSchema, login, 'login').toLowerCase();
+    if (this.author !== undefined && this.author.toLowerCase() === key) return 'admin';
+    const fromOption = this.collaborators.get(key);
+    if (fromOption) return fromOption;
+    const path = join(this.dir, 'collaborators.json');
+    const fromFile = byLogin((await readJsonFile(path, CollaboratorsSchema)) ?? {});
+    return fromFile.get(key) ?? 'none';
+  }
+
+  async viewer(): Promise<string | undefined> {
+    return this.author;
   }
 
   // --- storage ---
@@ -413,7 +504,15 @@ export class LocalForge implements Forge {
   }
 
   private toPull(pull: StoredPull): PullRequest {
-    const { comments: _comments, closedAt: _closedAt, mergeMethod: _mergeMethod, ...rest } = pull;
+    const {
+      comments: _comments,
+      closedAt: _closedAt,
+      mergeMethod: _mergeMethod,
+      commitTitle: _commitTitle,
+      commitMessage: _commitMessage,
+      mergeHeadSha: _mergeHeadSha,
+      ...rest
+    } = pull;
     return { ...rest, url: `forge://local/pulls/${pull.number}`, path: this.itemPath('pulls', pull.number) };
   }
 
@@ -424,6 +523,11 @@ export class LocalForge implements Forge {
 
 function checkNumber(number: number): number {
   return parseInput(ItemNumberSchema, number, 'issue or pull request number', { number });
+}
+
+/** Logins compare case-insensitively, as on GitHub. */
+function byLogin(record: Record<string, Permission>): Map<string, Permission> {
+  return new Map(Object.entries(record).map(([login, permission]) => [login.toLowerCase(), permission]));
 }
 
 /** Union keeping first-seen spelling; GitHub treats label names case-insensitively. */

@@ -3,6 +3,17 @@ import { z } from 'zod';
 const Timestamp = z.iso.datetime({ offset: true });
 const ItemNumber = z.number().int().positive();
 const Label = z.string().trim().min(1, 'label must not be empty').max(50, 'label is at most 50 characters');
+/** A user name as a forge records it: a GitHub login, or on the local forge any name without spaces (`alice`, `web:42`). */
+const Login = z
+  .string()
+  .trim()
+  .min(1, 'login must not be empty')
+  .max(100, 'login is at most 100 characters')
+  .refine((s) => !/[\s\p{Cc}]/u.test(s), 'login must not contain spaces or control characters');
+/** A full commit id (SHA-1, or SHA-256 for repositories using it). */
+const CommitSha = z
+  .string()
+  .regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i, 'expected a full commit sha (40 or 64 hex digits)');
 
 // Schemas of what a forge returns.
 
@@ -18,6 +29,8 @@ export const IssueSchema = z.object({
   /** Web address on GitHub; `forge://local/issues/<n>` for the local forge. */
   url: z.string(),
   author: z.string().optional(),
+  /** GitHub only: the author is a bot account (`user.type === 'Bot'`, e.g. an app's `name[bot]`). */
+  authorIsBot: z.boolean().optional(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   closedAt: Timestamp.optional(),
@@ -30,6 +43,8 @@ export const CommentSchema = z.object({
   id: z.number().int().positive(),
   body: z.string(),
   author: z.string().optional(),
+  /** GitHub only: the author is a bot account (`user.type === 'Bot'`). */
+  authorIsBot: z.boolean().optional(),
   createdAt: Timestamp,
   url: z.string(),
 });
@@ -50,6 +65,8 @@ export const PullRequestSchema = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   mergedAt: Timestamp.optional(),
+  /** The commit the merge made on the base branch, once merged (locally: the one the caller reported). */
+  mergeCommitSha: z.string().optional(),
   path: z.string().optional(),
 });
 export type PullRequest = z.infer<typeof PullRequestSchema>;
@@ -62,6 +79,11 @@ export const CreateIssueInputSchema = z.object({
   title: z.string().trim().min(1, 'title must not be empty').max(256, 'title is at most 256 characters'),
   body: z.string().max(65_536, 'body is at most 65536 characters').default(''),
   labels: z.array(Label).optional(),
+  /**
+   * Local forge only: who files the issue (e.g. `web:42` for a rag-app reporter), else the forge's
+   * `author` option. GitHub ignores it: the token's user is the author there.
+   */
+  author: Login.optional(),
 });
 export type CreateIssueInput = z.input<typeof CreateIssueInputSchema>;
 
@@ -78,6 +100,12 @@ export const CommentBodySchema = z
   .refine((s) => s.length <= 65_536, 'comment is at most 65536 characters');
 
 export const LabelsSchema = z.array(Label).min(1, 'give at least one label');
+export const LabelSchema = Label;
+export const LoginSchema = Login;
+
+/** A user's access to the repository, GitHub's role names from most to least. */
+export const PermissionSchema = z.enum(['admin', 'maintain', 'write', 'triage', 'read', 'none']);
+export type Permission = z.infer<typeof PermissionSchema>;
 
 const BranchName = z
   .string()
@@ -102,6 +130,22 @@ export type ListPullRequestsQuery = z.input<typeof ListPullRequestsQuerySchema>;
 
 export const MergeOptionsSchema = z.object({
   method: z.enum(['merge', 'squash', 'rebase']).default('merge'),
+  /** Title of the merge or squash commit (GitHub's default when omitted). */
+  commitTitle: z
+    .string()
+    .trim()
+    .min(1, 'commit title must not be empty')
+    .max(256, 'commit title is at most 256 characters')
+    .optional(),
+  /** Body of the merge or squash commit. */
+  commitMessage: z.string().max(65_536, 'commit message is at most 65536 characters').optional(),
+  /** The head commit the caller validated: the merge is refused (`conflict`) if the branch moved since. */
+  sha: CommitSha.optional(),
+  /**
+   * Local forge only: the commit the caller made on the base branch (the local forge does not run git).
+   * GitHub ignores it and reports the commit it made.
+   */
+  mergeCommitSha: CommitSha.optional(),
 });
 export type MergeOptions = z.input<typeof MergeOptionsSchema>;
 
@@ -121,13 +165,36 @@ export interface Forge {
   listComments(number: number): Promise<Comment[]>;
   /** Closes the issue, first posting `comment` if given. Closing a closed issue is a no-op. */
   closeIssue(number: number, comment?: string): Promise<Issue>;
+  /** Reopens the issue, first posting `comment` if given. Reopening an open issue is a no-op. */
+  reopenIssue(number: number, comment?: string): Promise<Issue>;
   /** Adds labels (keeping existing ones) and returns all labels now on the issue. */
   addLabels(number: number, labels: string[]): Promise<string[]>;
+  /**
+   * Removes one label (case-insensitively) and returns the labels now on the issue. Removing a
+   * label the issue does not carry is a no-op.
+   */
+  removeLabel(number: number, label: string): Promise<string[]>;
   createPullRequest(input: CreatePullRequestInput): Promise<PullRequest>;
   getPullRequest(number: number): Promise<PullRequest>;
   /** Newest first. `closed` means closed without merging. */
   listPullRequests(query?: ListPullRequestsQuery): Promise<PullRequest[]>;
   commentOnPullRequest(number: number, body: string): Promise<Comment>;
-  /** Merges an open pull request; a closed or already merged one gives `conflict`. */
+  /**
+   * Merges an open pull request; a closed or already merged one gives `conflict`, and so does a
+   * head that is no longer `options.sha`.
+   */
   mergePullRequest(number: number, options?: MergeOptions): Promise<PullRequest>;
+  /**
+   * Closes a pull request without merging, first posting `comment` if given. Closing a closed or
+   * merged pull request is a no-op.
+   */
+  closePullRequest(number: number, comment?: string): Promise<PullRequest>;
+  /** The user's access to the repository; `none` for someone who has none (or is unknown). */
+  getPermission(login: string): Promise<Permission>;
+  /**
+   * The login this forge acts as, i.e. the author of what it writes (so that callers can tell
+   * their own comments); undefined when it cannot tell (a GitHub token that may not read its user,
+   * such as an app installation token, or a local forge without an `author`).
+   */
+  viewer(): Promise<string | undefined>;
 }

@@ -286,3 +286,241 @@ describe('forgeFromEnv', () => {
     );
   });
 });
+
+describe('GitHubForge labels and reopening', () => {
+  it('removes a label through DELETE; an absent label is a no-op, a missing issue not_found', async () => {
+    const issue = await forge.createIssue({ title: 'flaky', labels: ['bug', 'factory:accepted'] });
+    expect(await forge.removeLabel(issue.number, 'Factory:Accepted')).toEqual(['bug']);
+    const removal = server.state.requests.at(-1)!;
+    expect([removal.method, removal.path]).toEqual([
+      'DELETE',
+      '/repos/acme/widgets/issues/1/labels/Factory%3AAccepted',
+    ]);
+    expect(server.state.issues.get(1)?.labels).toEqual(['bug']);
+
+    // GitHub answers 404 "Label does not exist"; the forge reads the issue and reports its labels.
+    expect(await forge.removeLabel(issue.number, 'factory:accepted')).toEqual(['bug']);
+    expect(server.state.requests.slice(-2).map((r) => [r.method, r.path])).toEqual([
+      ['DELETE', '/repos/acme/widgets/issues/1/labels/factory%3Aaccepted'],
+      ['GET', '/repos/acme/widgets/issues/1'],
+    ]);
+    expect(await forge.removeLabel(issue.number, 'bug')).toEqual([]);
+
+    const missing = await forgeError(forge.removeLabel(7, 'bug'));
+    expect(missing.code).toBe('not_found');
+    expect(missing.context).toMatchObject({ status: 404, number: 7 });
+
+    const before = server.state.requests.length;
+    expect((await forgeError(forge.removeLabel(1, ''))).code).toBe('invalid');
+    expect(server.state.requests.length).toBe(before);
+
+    server.script({ method: 'DELETE', status: 500, body: { message: 'boom' } });
+    expect((await forgeError(forge.removeLabel(1, 'bug'))).code).toBe('unavailable');
+  });
+
+  it('reopens an issue, posting the comment first', async () => {
+    const issue = await forge.createIssue({ title: 'Regression' });
+    await forge.closeIssue(issue.number, 'Fixed by #2');
+    const reopened = await forge.reopenIssue(issue.number, 'main failed after the merge: reverted');
+    expect(reopened).toMatchObject({ number: 1, state: 'open' });
+    expect(reopened.closedAt).toBeUndefined();
+    expect(server.state.requests.slice(-2).map((r) => [r.method, r.path, r.body])).toEqual([
+      ['POST', '/repos/acme/widgets/issues/1/comments', { body: 'main failed after the merge: reverted' }],
+      ['PATCH', '/repos/acme/widgets/issues/1', { state: 'open' }],
+    ]);
+    expect((await forge.listIssues()).map((i) => i.number)).toEqual([1]);
+    expect((await forge.reopenIssue(issue.number)).state).toBe('open');
+    expect((await forge.listComments(1)).length).toBe(2);
+    expect((await forgeError(forge.reopenIssue(9))).code).toBe('not_found');
+  });
+});
+
+describe('GitHubForge authors and bots', () => {
+  it('reports each author and whether it is a bot; CreateIssueInput.author is not sent', async () => {
+    await server.close();
+    server = await startGitHubServer({
+      token: 'ghp_secret',
+      login: 'factory[bot]',
+      tokens: { ghp_reporter: 'alice', ghp_ci: 'ci-runner' },
+      bots: ['ci-runner'],
+    });
+    const as = (token: string) =>
+      new GitHubForge({ token, repository: 'acme/widgets', baseUrl: server.url, logger: silent });
+    const factory = as('ghp_secret');
+    const alice = as('ghp_reporter');
+
+    const issue = await alice.createIssue({ title: 'Wrong video', author: 'web:42' });
+    expect(issue).toMatchObject({ author: 'alice', authorIsBot: false });
+    expect(server.state.requests.at(-1)?.body).toEqual({ title: 'Wrong video', body: '' });
+
+    await factory.commentOnIssue(issue.number, 'accepted');
+    await alice.commentOnIssue(issue.number, 'thanks');
+    await as('ghp_ci').commentOnIssue(issue.number, 'CI green');
+    expect((await factory.listComments(issue.number)).map((c) => [c.author, c.authorIsBot, c.body])).toEqual([
+      ['factory[bot]', true, 'accepted'],
+      ['alice', false, 'thanks'],
+      ['ci-runner', true, 'CI green'],
+    ]);
+    expect((await factory.getIssue(issue.number)).authorIsBot).toBe(false);
+  });
+
+  it('says who the token acts as, once per instance; undefined when the token may not read /user', async () => {
+    expect(await forge.viewer()).toBe('factory-bot');
+    expect(await forge.viewer()).toBe('factory-bot');
+    expect(server.state.requests.filter((r) => r.path === '/user').length).toBe(1);
+
+    const installation = new GitHubForge({
+      token: 'ghp_secret',
+      repository: 'acme/widgets',
+      baseUrl: server.url,
+      logger: silent,
+    });
+    server.script({
+      path: '/user',
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
+    expect(await installation.viewer()).toBeUndefined();
+
+    const wrong = new GitHubForge({
+      token: 'nope',
+      repository: 'acme/widgets',
+      baseUrl: server.url,
+      logger: silent,
+    });
+    expect((await forgeError(wrong.viewer())).code).toBe('auth');
+    // A failure is not remembered.
+    server.script({ path: '/user', status: 502, body: { message: 'Bad Gateway' } });
+    const flaky = new GitHubForge({
+      token: 'ghp_secret',
+      repository: 'acme/widgets',
+      baseUrl: server.url,
+      logger: silent,
+    });
+    expect((await forgeError(flaky.viewer())).code).toBe('unavailable');
+    expect(await flaky.viewer()).toBe('factory-bot');
+  });
+});
+
+describe('GitHubForge permissions', () => {
+  it('reads role_name from the collaborator permission endpoint; 404 is none', async () => {
+    for (const [login, permission] of Object.entries({
+      maintainer: 'maintain',
+      writer: 'write',
+      triager: 'triage',
+      reader: 'read',
+      outsider: 'none',
+    } as const)) {
+      server.state.collaborators.set(login, permission);
+    }
+    expect(await forge.getPermission('factory-bot')).toBe('admin');
+    expect(await forge.getPermission('Maintainer')).toBe('maintain');
+    expect(await forge.getPermission('writer')).toBe('write');
+    expect(await forge.getPermission('triager')).toBe('triage');
+    expect(await forge.getPermission('reader')).toBe('read');
+    expect(await forge.getPermission('outsider')).toBe('none');
+    expect(await forge.getPermission('stranger')).toBe('none');
+    expect(server.state.requests.at(-1)?.path).toBe('/repos/acme/widgets/collaborators/stranger/permission');
+
+    // A custom role (GitHub Enterprise) falls back to the legacy permission.
+    server.script({
+      path: '/repos/acme/widgets/collaborators/auditor/permission',
+      status: 200,
+      body: { permission: 'read', role_name: 'security-auditor', user: { login: 'auditor' } },
+    });
+    expect(await forge.getPermission('auditor')).toBe('read');
+
+    server.script({ path: /\/permission$/, status: 403, body: { message: 'Must have push access' } });
+    expect((await forgeError(forge.getPermission('writer'))).code).toBe('auth');
+    expect((await forgeError(forge.getPermission('two words'))).code).toBe('invalid');
+  });
+});
+
+describe('GitHubForge pull request closing and merge details', () => {
+  it('closes a pull request with a comment; closing a merged one leaves it merged', async () => {
+    const pr = await forge.createPullRequest({ title: 'Attempt', head: 'factory/1-x', base: 'main' });
+    const closed = await forge.closePullRequest(pr.number, 'Superseded');
+    expect(closed).toMatchObject({ number: 1, state: 'closed' });
+    expect(closed.mergedAt).toBeUndefined();
+    expect(server.state.requests.slice(-2).map((r) => [r.method, r.path, r.body])).toEqual([
+      ['POST', '/repos/acme/widgets/issues/1/comments', { body: 'Superseded' }],
+      ['PATCH', '/repos/acme/widgets/pulls/1', { state: 'closed' }],
+    ]);
+    expect((await forge.listPullRequests({ state: 'closed' })).map((p) => p.number)).toEqual([1]);
+    expect((await forge.closePullRequest(pr.number)).state).toBe('closed');
+    expect((await forgeError(forge.mergePullRequest(pr.number))).code).toBe('conflict');
+
+    const retry = await forge.createPullRequest({ title: 'Retry', head: 'factory/1-x', base: 'main' });
+    await forge.mergePullRequest(retry.number);
+    expect((await forge.closePullRequest(retry.number)).state).toBe('merged');
+    expect((await forgeError(forge.closePullRequest(9))).code).toBe('not_found');
+  });
+
+  it('passes the commit title, message and head sha; a moved head is a conflict', async () => {
+    const pr = await forge.createPullRequest({ title: 'Fix search', head: 'factory/1-fix', base: 'main' });
+    const head = server.state.pulls.get(pr.number)!.headSha;
+    expect(pr.mergeCommitSha).toBeUndefined();
+
+    // The branch moved after validation: GitHub refuses with 409.
+    server.state.pulls.get(pr.number)!.headSha = 'c'.repeat(40);
+    const moved = await forgeError(forge.mergePullRequest(pr.number, { method: 'squash', sha: head }));
+    expect(moved.code).toBe('conflict');
+    expect(moved.context.status).toBe(409);
+    expect(moved.message).toMatch(/Head branch was modified/);
+    expect((await forge.getPullRequest(pr.number)).state).toBe('open');
+
+    const merged = await forge.mergePullRequest(pr.number, {
+      method: 'squash',
+      commitTitle: 'Fix search (#1)',
+      commitMessage: 'Fixes #1\n\nFactory-Run: run-1',
+      sha: 'c'.repeat(40),
+      mergeCommitSha: 'd'.repeat(40),
+    });
+    const stored = server.state.pulls.get(pr.number)!;
+    expect(merged).toMatchObject({ state: 'merged', mergeCommitSha: stored.mergeCommitSha });
+    expect(merged.mergeCommitSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(merged.mergeCommitSha).not.toBe('d'.repeat(40));
+    expect(stored).toMatchObject({
+      mergeMethod: 'squash',
+      mergeCommitTitle: 'Fix search (#1)',
+      mergeCommitMessage: 'Fixes #1\n\nFactory-Run: run-1',
+      mergeSha: 'c'.repeat(40),
+    });
+    expect(
+      server.state.requests.find(
+        (r) => r.method === 'PUT' && r.body !== undefined && 'commit_title' in (r.body as object),
+      )?.body,
+    ).toEqual({
+      merge_method: 'squash',
+      commit_title: 'Fix search (#1)',
+      commit_message: 'Fixes #1\n\nFactory-Run: run-1',
+      sha: 'c'.repeat(40),
+    });
+    expect((await forge.getPullRequest(pr.number)).mergeCommitSha).toBe(stored.mergeCommitSha);
+
+    const before = server.state.requests.length;
+    expect((await forgeError(forge.mergePullRequest(pr.number, { sha: 'abc' }))).code).toBe('invalid');
+    expect(server.state.requests.length).toBe(before);
+  });
+});
+
+describe('forgeFromEnv author', () => {
+  it('gives the local forge its author; GitHub keeps the token’s user', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'forge-env-author-'));
+    try {
+      const local = forgeFromEnv({}, { localDir: dir, author: 'operator', logger: silent });
+      expect((await local.createIssue({ title: 'mine' })).author).toBe('operator');
+      expect(await local.viewer()).toBe('operator');
+      expect(await local.getPermission('operator')).toBe('admin');
+
+      const github = forgeFromEnv(
+        { GITHUB_TOKEN: 'ghp_secret', GITHUB_REPOSITORY: 'acme/widgets', GITHUB_API_URL: server.url },
+        { localDir: dir, author: 'operator', logger: silent },
+      );
+      expect((await github.createIssue({ title: 'theirs' })).author).toBe('factory-bot');
+      expect(await github.viewer()).toBe('factory-bot');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

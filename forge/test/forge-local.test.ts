@@ -377,3 +377,163 @@ describe('LocalForge lock', () => {
     expect((await forgeError(forge.createIssue({ title: 'blocked' }))).code).toBe('unavailable');
   });
 });
+
+describe('LocalForge authors and viewer', () => {
+  it('records the issue’s own author, else the forge’s, and the forge’s on comments', async () => {
+    const forge = make({ author: 'operator' });
+    const reported = await forge.createIssue({ title: 'Wrong citation', author: 'web:42' });
+    const filed = await forge.createIssue({ title: 'Slow search' });
+    expect(reported.author).toBe('web:42');
+    expect(filed.author).toBe('operator');
+    expect(reported.authorIsBot).toBeUndefined();
+    expect((await forge.commentOnIssue(reported.number, 'triaged')).author).toBe('operator');
+    // Another instance (the web app, no author of its own) still records who reported.
+    const web = make();
+    expect((await web.createIssue({ title: 'Another', author: 'web:7' })).author).toBe('web:7');
+    expect((await web.createIssue({ title: 'Anonymous' })).author).toBeUndefined();
+    expect((await make().getIssue(1)).author).toBe('web:42');
+
+    const spaced = await forgeError(forge.createIssue({ title: 'x', author: 'two words' }));
+    expect(spaced.code).toBe('invalid');
+    expect(spaced.message).toMatch(/login must not contain spaces/);
+    expect(() => make({ author: '' })).toThrow(ForgeError);
+  });
+
+  it('says who it acts as: its author, or undefined without one', async () => {
+    expect(await make({ author: 'operator' }).viewer()).toBe('operator');
+    expect(await make().viewer()).toBeUndefined();
+  });
+});
+
+describe('LocalForge labels and reopening', () => {
+  it('removes a label case-insensitively; removing an absent one changes nothing', async () => {
+    const clock = { at: new Date('2025-03-01T10:00:00.000Z') };
+    const forge = make({ now: () => clock.at });
+    const issue = await forge.createIssue({ title: 'Broken', labels: ['bug', 'factory:accepted'] });
+    clock.at = new Date('2025-03-01T11:00:00.000Z');
+    expect(await forge.removeLabel(issue.number, 'FACTORY:Accepted')).toEqual(['bug']);
+    const after = await forge.getIssue(issue.number);
+    expect(after.labels).toEqual(['bug']);
+    expect(after.updatedAt).toBe('2025-03-01T11:00:00.000Z');
+
+    const path = join(dir, 'issues', '1.json');
+    const before = await readFile(path, 'utf8');
+    clock.at = new Date('2025-03-01T12:00:00.000Z');
+    expect(await forge.removeLabel(issue.number, 'factory:accepted')).toEqual(['bug']);
+    expect(await readFile(path, 'utf8')).toBe(before);
+    expect(await forge.removeLabel(issue.number, 'bug')).toEqual([]);
+
+    expect((await forgeError(forge.removeLabel(issue.number, ' '))).code).toBe('invalid');
+    expect((await forgeError(forge.removeLabel(9, 'bug'))).code).toBe('not_found');
+    const pr = await forge.createPullRequest({ title: 'p', head: 'feature', base: 'main' });
+    expect((await forgeError(forge.removeLabel(pr.number, 'bug'))).message).toMatch(/is a pull request/);
+  });
+
+  it('reopens a closed issue with a comment; reopening an open one only comments', async () => {
+    const forge = make({ author: 'factory' });
+    const issue = await forge.createIssue({ title: 'Regression' });
+    const closed = await forge.closeIssue(issue.number, 'Fixed by #2');
+    expect(closed.closedAt).toBeDefined();
+
+    const reopened = await forge.reopenIssue(issue.number, 'main failed after the merge: reverted');
+    expect(reopened.state).toBe('open');
+    expect(reopened.closedAt).toBeUndefined();
+    expect((await forge.listIssues()).map((i) => i.number)).toEqual([issue.number]);
+    expect((await forge.listComments(issue.number)).map((c) => [c.body, c.author])).toEqual([
+      ['Fixed by #2', 'factory'],
+      ['main failed after the merge: reverted', 'factory'],
+    ]);
+
+    const again = await forge.reopenIssue(issue.number);
+    expect(again.state).toBe('open');
+    expect((await forge.listComments(issue.number)).length).toBe(2);
+    expect((await forgeError(forge.reopenIssue(issue.number, ''))).code).toBe('invalid');
+    expect((await forgeError(forge.reopenIssue(5))).code).toBe('not_found');
+  });
+});
+
+describe('LocalForge pull request closing and merge details', () => {
+  it('closes a pull request without merging; closing a closed or merged one changes nothing', async () => {
+    const forge = make({ author: 'factory' });
+    const pr = await forge.createPullRequest({ title: 'Attempt', head: 'factory/1-x', base: 'main' });
+    const closed = await forge.closePullRequest(pr.number, 'Superseded');
+    expect(closed.state).toBe('closed');
+    expect(closed.mergedAt).toBeUndefined();
+    expect((await forge.listComments(pr.number)).map((c) => [c.body, c.author])).toEqual([
+      ['Superseded', 'factory'],
+    ]);
+    expect((await forge.listPullRequests({ state: 'closed' })).map((p) => p.number)).toEqual([pr.number]);
+    expect((await forge.closePullRequest(pr.number)).state).toBe('closed');
+    expect((await forgeError(forge.mergePullRequest(pr.number))).code).toBe('conflict');
+
+    const other = await forge.createPullRequest({ title: 'Retry', head: 'factory/1-x', base: 'main' });
+    await forge.mergePullRequest(other.number, { method: 'squash' });
+    expect((await forge.closePullRequest(other.number)).state).toBe('merged');
+
+    const issue = await forge.createIssue({ title: 'an issue' });
+    expect((await forgeError(forge.closePullRequest(issue.number))).message).toMatch(/is an issue/);
+  });
+
+  it('stores what the merge was asked for and the commit the caller made', async () => {
+    const forge = make();
+    const pr = await forge.createPullRequest({ title: 'Fix', head: 'factory/3-fix', base: 'main' });
+    const head = 'a'.repeat(40);
+    const commit = 'b'.repeat(40);
+    const merged = await forge.mergePullRequest(pr.number, {
+      method: 'squash',
+      commitTitle: 'Fix search (#1)',
+      commitMessage: 'Fixes #1\n\nFactory-Run: run-1',
+      sha: head,
+      mergeCommitSha: commit,
+    });
+    expect(merged).toMatchObject({ state: 'merged', mergeCommitSha: commit });
+    expect(await forge.getPullRequest(pr.number)).toEqual(merged);
+    const onDisk = JSON.parse(await readFile(join(dir, 'pulls', `${pr.number}.json`), 'utf8'));
+    expect(onDisk).toMatchObject({
+      mergeMethod: 'squash',
+      commitTitle: 'Fix search (#1)',
+      commitMessage: 'Fixes #1\n\nFactory-Run: run-1',
+      mergeHeadSha: head,
+      mergeCommitSha: commit,
+    });
+
+    const next = await forge.createPullRequest({ title: 'Next', head: 'factory/4', base: 'main' });
+    const bad = await forgeError(forge.mergePullRequest(next.number, { sha: 'abc123' }));
+    expect(bad.code).toBe('invalid');
+    expect(bad.message).toMatch(/full commit sha/);
+    expect((await forge.getPullRequest(next.number)).state).toBe('open');
+  });
+});
+
+describe('LocalForge permissions', () => {
+  it('reads collaborators.json and the option (which wins); its own author is admin; others none', async () => {
+    await writeFile(join(dir, 'collaborators.json'), JSON.stringify({ Alice: 'write', bob: 'triage' }));
+    const forge = make({ author: 'operator', collaborators: { bob: 'read', carol: 'maintain' } });
+    expect(await forge.getPermission('OPERATOR')).toBe('admin');
+    expect(await forge.getPermission('alice')).toBe('write');
+    expect(await forge.getPermission('bob')).toBe('read');
+    expect(await forge.getPermission('carol')).toBe('maintain');
+    expect(await forge.getPermission('web:42')).toBe('none');
+    // The file is read on each call: an operator's edit counts at once.
+    await writeFile(join(dir, 'collaborators.json'), JSON.stringify({ 'web:42': 'write' }));
+    expect(await forge.getPermission('web:42')).toBe('write');
+    expect(await forge.getPermission('alice')).toBe('none');
+
+    expect(await make().getPermission('anyone')).toBe('none');
+    expect((await forgeError(forge.getPermission(' '))).code).toBe('invalid');
+    expect(() => make({ collaborators: { dave: 'owner' as never } })).toThrow(/collaborators/);
+  });
+
+  it('reports a broken collaborators.json as corrupt, naming it', async () => {
+    const forge = make();
+    const path = join(dir, 'collaborators.json');
+    await writeFile(path, '{"alice": "write",');
+    const notJson = await forgeError(forge.getPermission('alice'));
+    expect(notJson.code).toBe('corrupt');
+    expect(notJson.message).toContain(path);
+    await writeFile(path, JSON.stringify({ alice: 'owner' }));
+    const badValue = await forgeError(forge.getPermission('alice'));
+    expect(badValue.code).toBe('corrupt');
+    expect(badValue.message).toMatch(/alice/);
+  });
+});

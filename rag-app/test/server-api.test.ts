@@ -546,11 +546,22 @@ describe('report a problem', () => {
     expect(issue.body).toContain(answer.citations[0]!.url);
     expect(issue.body).toContain(answer.citations[0]!.title);
     expect(issue.body).not.toContain('reporter@example.com');
+    // Each reporter is an author of their own (the factory's per-author flood limit counts them apart).
+    const reporter = (await c.me()).user!;
+    expect(issue.author).toBe(`web:${reporter.id}`);
 
     const inline = await c.json<{ number: number }>('/api/issues', {
       json: { question: 'q?', answer: 'a.', refused: true, citations: [], comment: '' },
     });
     expect(inline.body.number).toBe(res.body.number + 1);
+    const other = client();
+    await other.signup('second-reporter@example.com');
+    const second = await other.json<{ number: number }>('/api/issues', {
+      json: { question: 'q2?', answer: 'a2.', comment: 'me too' },
+    });
+    const otherId = (await other.me()).user!.id;
+    expect(otherId).not.toBe(reporter.id);
+    expect((await svc.forge.getIssue(second.body.number)).author).toBe(`web:${otherId}`);
     const bad = await c.json<ErrorJson>('/api/issues', { json: { comment: 'no context' } });
     expect(bad.body.error.message).toMatch(/send messageId, or question and answer/);
   });

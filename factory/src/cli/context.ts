@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { type Forge, forgeFromEnv, GitHubForge, LocalForge } from '@dark-factory/forge';
+import { type Forge, forgeFromEnv, GitHubForge, LocalForge, LoginSchema } from '@dark-factory/forge';
 import pino from 'pino';
 import { CliError } from './errors.ts';
 
@@ -30,6 +31,26 @@ function envValue(env: Env, name: string): string | undefined {
 export function forgeDirFromEnv(env: Env, cwd: string): string {
   const dataDir = path.resolve(cwd, envValue(env, 'DATA_DIR') ?? '.data');
   return path.resolve(cwd, envValue(env, 'FORGE_DIR') ?? path.join(dataDir, 'forge'));
+}
+
+/**
+ * Who the local forge records as the author of what this CLI files and comments (and treats as the
+ * operator): FACTORY_AUTHOR, else the OS user. Undefined when neither is a usable login.
+ */
+export function authorFromEnv(
+  env: Env,
+  userName: () => string = () => os.userInfo().username,
+): string | undefined {
+  const named = envValue(env, 'FACTORY_AUTHOR');
+  if (named !== undefined) return named;
+  let user: string;
+  try {
+    user = userName();
+  } catch {
+    return undefined; // no passwd entry for this uid (some containers)
+  }
+  const parsed = LoginSchema.safeParse(user);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** pnpm runs scripts from the package directory; INIT_CWD is where the user typed the command. */
@@ -63,7 +84,11 @@ export function createContext(env: Env = process.env): CliContext {
       if (!forge) {
         const warning = halfGitHubWarning(env);
         if (warning) process.stderr.write(`factory: warning: ${warning}\n`);
-        forge = forgeFromEnv(env, { localDir: forgeDirFromEnv(env, cwd), logger: cliLogger(env) });
+        forge = forgeFromEnv(env, {
+          localDir: forgeDirFromEnv(env, cwd),
+          author: authorFromEnv(env),
+          logger: cliLogger(env),
+        });
       }
       return forge;
     },

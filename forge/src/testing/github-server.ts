@@ -6,12 +6,18 @@ import type { AddressInfo } from 'node:net';
  * Octokit client. It implements the subset the forge uses, with GitHub's shapes and rules:
  * issues and pull requests share one number space and the issues endpoints list PRs too; list
  * endpoints paginate with `per_page`/`page` and a `link` header; every request must carry
- * `authorization: token <token>` (or `Bearer`), else 401 "Bad credentials"; bad input gets 422
- * "Validation Failed". Any response can be scripted (`script()`), e.g. a 429 or a 404.
+ * `authorization: token <token>` (or `Bearer`) of a known token, else 401 "Bad credentials", and
+ * acts as that token's user; bad input gets 422 "Validation Failed". Users whose login ends in
+ * `[bot]` (or who are in `state.bots`) are `type: "Bot"`. Any response can be scripted
+ * (`script()`), e.g. a 429 or a 404.
  *
+ *   GET /user
  *   POST/GET /repos/:o/:r/issues          GET/PATCH /repos/:o/:r/issues/:n
  *   GET/POST /repos/:o/:r/issues/:n/comments   POST /repos/:o/:r/issues/:n/labels
- *   POST/GET /repos/:o/:r/pulls           GET /repos/:o/:r/pulls/:n   PUT /repos/:o/:r/pulls/:n/merge
+ *   DELETE /repos/:o/:r/issues/:n/labels/:name (404 "Label does not exist" when absent)
+ *   POST/GET /repos/:o/:r/pulls           GET/PATCH /repos/:o/:r/pulls/:n
+ *   PUT /repos/:o/:r/pulls/:n/merge (405 when not mergeable, 409 when `sha` is not the head)
+ *   GET /repos/:o/:r/collaborators/:user/permission (404 for a login not in `state.collaborators`)
  */
 
 export interface FakeIssue {
@@ -40,10 +46,18 @@ export interface FakePull {
   number: number;
   head: string;
   base: string;
+  /** The head branch's commit; set it to simulate a push (a merge naming the old `sha` then gets 409). */
+  headSha: string;
   mergedAt: string | null;
   mergeCommitSha: string | null;
   mergeMethod: string | null;
+  /** What the merge request asked for (`commit_title`, `commit_message`, `sha`). */
+  mergeCommitTitle: string | null;
+  mergeCommitMessage: string | null;
+  mergeSha: string | null;
 }
+
+export type FakePermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
 export interface ScriptedResponse {
   /** Matches any method when omitted. */
@@ -69,8 +83,14 @@ export interface GitHubServerState {
   owner: string;
   repo: string;
   token: string;
-  /** Login recorded as the author of everything created through the API. */
+  /** Login of `token`: the author of everything created with it. */
   login: string;
+  /** Every accepted token and the login it acts as (`token` → `login` included). */
+  tokens: Map<string, string>;
+  /** Repository permissions by login (`login` is `admin` unless told otherwise). */
+  collaborators: Map<string, FakePermission>;
+  /** Logins reported as `type: "Bot"` besides those ending in `[bot]`. */
+  bots: Set<string>;
   issues: Map<number, FakeIssue>;
   pulls: Map<number, FakePull>;
   comments: FakeComment[];
@@ -98,6 +118,11 @@ export interface GitHubServerOptions {
   owner?: string;
   repo?: string;
   login?: string;
+  /** More tokens, each acting as its login (e.g. a reporter besides the factory). */
+  tokens?: Record<string, string>;
+  /** Repository permissions by login; merged over `{ [login]: 'admin' }`. */
+  collaborators?: Record<string, FakePermission>;
+  bots?: string[];
   now?: () => Date;
 }
 
@@ -119,13 +144,28 @@ const validationFailed = (resource: string, field: string, code: string, message
     documentation_url: 'https://docs.github.com/rest',
   });
 
+/** The legacy `permission` field knows only admin/write/read/none. */
+const LEGACY_PERMISSION: Record<FakePermission, string> = {
+  admin: 'admin',
+  maintain: 'write',
+  write: 'write',
+  triage: 'read',
+  read: 'read',
+  none: 'none',
+};
+
 export async function startGitHubServer(options: GitHubServerOptions = {}): Promise<GitHubServer> {
   const now = options.now ?? (() => new Date());
+  const token = options.token ?? 'test-token';
+  const login = options.login ?? 'octocat';
   const state: GitHubServerState = {
     owner: options.owner ?? 'acme',
     repo: options.repo ?? 'widgets',
-    token: options.token ?? 'test-token',
-    login: options.login ?? 'octocat',
+    token,
+    login,
+    tokens: new Map([...Object.entries(options.tokens ?? {}), [token, login]]),
+    collaborators: new Map(Object.entries({ [login]: 'admin' as FakePermission, ...options.collaborators })),
+    bots: new Set(options.bots ?? []),
     issues: new Map(),
     pulls: new Map(),
     comments: [],
@@ -142,7 +182,18 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     now()
       .toISOString()
       .replace(/\.\d{3}Z$/, 'Z');
-  const user = (login: string) => ({ login, id: 1, type: 'User' });
+  const isBot = (name: string) => name.endsWith('[bot]') || state.bots.has(name);
+  const userIds = new Map<string, number>();
+  const user = (name: string) => {
+    if (!userIds.has(name)) userIds.set(name, userIds.size + 1);
+    return { login: name, id: userIds.get(name)!, type: isBot(name) ? 'Bot' : 'User', site_admin: false };
+  };
+  const permissionOf = (name: string): FakePermission | undefined => {
+    for (const [known, permission] of state.collaborators) {
+      if (known.toLowerCase() === name.toLowerCase()) return permission;
+    }
+    return undefined;
+  };
   const repoPath = () => `/repos/${state.owner}/${state.repo}`;
   const labelJson = (name: string) => {
     const label = state.labels.get(name.toLowerCase());
@@ -187,7 +238,11 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   };
   const pullJson = (pull: FakePull) => {
     const issue = state.issues.get(pull.number)!;
-    const ref = (name: string) => ({ ref: name, label: `${state.owner}:${name}`, sha: sha(name) });
+    const ref = (name: string, commit: string) => ({
+      ref: name,
+      label: `${state.owner}:${name}`,
+      sha: commit,
+    });
     return {
       id: 5000 + pull.number,
       number: pull.number,
@@ -198,8 +253,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       body: issue.body,
       user: user(issue.user),
       labels: issue.labels.map(labelJson),
-      head: ref(pull.head),
-      base: ref(pull.base),
+      head: ref(pull.head, pull.headSha),
+      base: ref(pull.base, sha(pull.base)),
       merged: pull.mergedAt !== null,
       merged_at: pull.mergedAt,
       merge_commit_sha: pull.mergeCommitSha,
@@ -251,7 +306,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     };
   };
 
-  const route = (method: string, url: URL, body: unknown): Reply => {
+  const route = (method: string, url: URL, body: unknown, actor: string): Reply => {
+    if (url.pathname === '/user' && method === 'GET') {
+      return { status: 200, body: { ...user(actor), name: actor, html_url: `${origin}/${actor}` } };
+    }
     const prefix = repoPath();
     if (!url.pathname.startsWith(`${prefix}/`)) throw notFound();
     const rest = url.pathname.slice(prefix.length);
@@ -264,8 +322,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     const issuePath = numbered(/^\/issues\/(\d+)$/);
     const commentsPath = numbered(/^\/issues\/(\d+)\/comments$/);
     const labelsPath = numbered(/^\/issues\/(\d+)\/labels$/);
+    const labelPath = /^\/issues\/(\d+)\/labels\/([^/]+)$/.exec(rest);
     const pullPath = numbered(/^\/pulls\/(\d+)$/);
     const mergePath = numbered(/^\/pulls\/(\d+)\/merge$/);
+    const permissionPath = /^\/collaborators\/([^/]+)\/permission$/.exec(rest);
 
     if (rest === '/issues' && method === 'GET') {
       const wantState = url.searchParams.get('state') ?? 'open';
@@ -293,7 +353,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         body: typeof input.body === 'string' ? input.body : null,
         state: 'open',
         labels: ((input.labels as string[] | undefined) ?? []).map(ensureLabel),
-        user: state.login,
+        user: actor,
         createdAt: at,
         updatedAt: at,
         closedAt: null,
@@ -337,7 +397,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
           id: state.nextId++,
           issueNumber: issue.number,
           body: input.body,
-          user: state.login,
+          user: actor,
           createdAt: timestamp(),
         };
         state.comments.push(comment);
@@ -356,6 +416,29 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       }
       issue.updatedAt = timestamp();
       return { status: 200, body: issue.labels.map(labelJson) };
+    }
+    if (labelPath && method === 'DELETE') {
+      const issue = getIssue(Number(labelPath[1]));
+      const name = decodeURIComponent(labelPath[2]!).toLowerCase();
+      const kept = issue.labels.filter((l) => l.toLowerCase() !== name);
+      if (kept.length === issue.labels.length) {
+        throw new HttpFailure(404, {
+          message: 'Label does not exist',
+          documentation_url: 'https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue',
+        });
+      }
+      issue.labels = kept;
+      issue.updatedAt = timestamp();
+      return { status: 200, body: issue.labels.map(labelJson) };
+    }
+    if (permissionPath && method === 'GET') {
+      const name = decodeURIComponent(permissionPath[1]!);
+      const permission = permissionOf(name);
+      if (permission === undefined) throw notFound();
+      return {
+        status: 200,
+        body: { permission: LEGACY_PERMISSION[permission], role_name: permission, user: user(name) },
+      };
     }
     if (rest === '/pulls' && method === 'GET') {
       const wantState = url.searchParams.get('state') ?? 'open';
@@ -395,7 +478,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         body: typeof input.body === 'string' ? input.body : null,
         state: 'open',
         labels: [],
-        user: state.login,
+        user: actor,
         createdAt: at,
         updatedAt: at,
         closedAt: null,
@@ -405,9 +488,13 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         number: issue.number,
         head,
         base,
+        headSha: sha(head),
         mergedAt: null,
         mergeCommitSha: null,
         mergeMethod: null,
+        mergeCommitTitle: null,
+        mergeCommitMessage: null,
+        mergeSha: null,
       };
       state.issues.set(issue.number, issue);
       state.pulls.set(pull.number, pull);
@@ -416,6 +503,46 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (pullPath !== undefined && method === 'GET') {
       return { status: 200, body: pullJson(getPull(pullPath)) };
     }
+    if (pullPath !== undefined && method === 'PATCH') {
+      const pull = getPull(pullPath);
+      const issue = getIssue(pull.number);
+      if (input.state !== undefined && input.state !== 'open' && input.state !== 'closed') {
+        throw validationFailed('PullRequest', 'state', 'invalid');
+      }
+      if (input.state === 'open' && issue.state === 'closed') {
+        if (pull.mergedAt !== null) {
+          throw validationFailed('PullRequest', 'state', 'custom', 'Cannot reopen a merged pull request');
+        }
+        const other = [...state.pulls.values()].find(
+          (p) =>
+            p.number !== pull.number &&
+            p.head === pull.head &&
+            p.base === pull.base &&
+            state.issues.get(p.number)?.state === 'open',
+        );
+        if (other) {
+          throw validationFailed(
+            'PullRequest',
+            'state',
+            'custom',
+            `A pull request already exists for ${state.owner}:${pull.head}.`,
+          );
+        }
+      }
+      const at = timestamp();
+      if (typeof input.title === 'string') issue.title = input.title;
+      if (typeof input.body === 'string') issue.body = input.body;
+      if (typeof input.base === 'string' && input.base.trim() !== '') pull.base = input.base;
+      if (input.state === 'closed' && issue.state === 'open') {
+        issue.state = 'closed';
+        issue.closedAt = at;
+      } else if (input.state === 'open' && issue.state === 'closed') {
+        issue.state = 'open';
+        issue.closedAt = null;
+      }
+      issue.updatedAt = at;
+      return { status: 200, body: pullJson(pull) };
+    }
     if (mergePath !== undefined && method === 'PUT') {
       const pull = getPull(mergePath);
       const issue = getIssue(pull.number);
@@ -423,12 +550,26 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       if (mergeMethod !== 'merge' && mergeMethod !== 'squash' && mergeMethod !== 'rebase') {
         throw validationFailed('PullRequest', 'merge_method', 'invalid');
       }
+      for (const field of ['commit_title', 'commit_message', 'sha'] as const) {
+        if (input[field] !== undefined && typeof input[field] !== 'string') {
+          throw validationFailed('PullRequest', field, 'invalid');
+        }
+      }
       if (issue.state !== 'open' || state.unmergeable.has(pull.number)) {
         throw new HttpFailure(405, { message: 'Pull Request is not mergeable' });
+      }
+      if (input.sha !== undefined && input.sha !== pull.headSha) {
+        throw new HttpFailure(409, {
+          message: 'Head branch was modified. Review and try the merge again.',
+          documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request',
+        });
       }
       const at = timestamp();
       pull.mergedAt = at;
       pull.mergeMethod = mergeMethod;
+      pull.mergeCommitTitle = (input.commit_title as string | undefined) ?? null;
+      pull.mergeCommitMessage = (input.commit_message as string | undefined) ?? null;
+      pull.mergeSha = (input.sha as string | undefined) ?? null;
       pull.mergeCommitSha = sha(`${pull.head}->${pull.base}#${pull.number}`);
       issue.state = 'closed';
       issue.closedAt = at;
@@ -495,7 +636,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       return;
     }
     const auth = /^(?:token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!auth || auth[1] !== state.token) {
+    const actor = auth ? state.tokens.get(auth[1]!) : undefined;
+    if (actor === undefined) {
       send(res, {
         status: 401,
         body: {
@@ -511,7 +653,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       return;
     }
     try {
-      send(res, route(method, url, body));
+      send(res, route(method, url, body, actor));
     } catch (err) {
       if (err instanceof HttpFailure) send(res, { status: err.status, body: err.body });
       else send(res, { status: 500, body: { message: `fake GitHub server error: ${String(err)}` } });

@@ -6,12 +6,14 @@ import type { Db } from '../store/db.ts';
 import type { SourceItem } from '../types.ts';
 import type { Syncer } from './sync.ts';
 
-/** What "report a problem" needs from the forge; the factory's Forge satisfies it structurally. */
+/** What "report a problem" needs from the forge; @dark-factory/forge's Forge satisfies it structurally. */
 export interface IssueForge {
   createIssue(input: {
     title: string;
     body: string;
     labels?: string[];
+    /** Who reported it (`web:<user id>`); the local forge records it, GitHub uses the token's user. */
+    author?: string;
   }): Promise<{ number: number; url: string }>;
 }
 

@@ -45,7 +45,8 @@ export function issueRoutes(service: Service): Hono<AppEnv> {
     }
     let issue: { number: number; url: string };
     try {
-      issue = await forge.createIssue(reportToIssue(report));
+      // Each reporter is an author of their own, so the factory's per-author flood limit sees them apart.
+      issue = await forge.createIssue({ ...reportToIssue(report), author: `web:${user.id}` });
     } catch (err) {
       logger.error({ err, requestId: c.get('requestId') }, 'filing the problem report failed');
       throw new ApiError(
