@@ -11,6 +11,8 @@ export type FactoryErrorCode =
   | 'install_error'
   | 'store_error'
   | 'lease_lost'
+  /** A second run for an issue that already has one running (one run per issue at a time). */
+  | 'run_active'
   | 'gate_error'
   | 'usage';
 

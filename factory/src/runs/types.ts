@@ -13,6 +13,11 @@ export const StepNameSchema = z
   .regex(/^(intake|triage|plan|implement|validate|review|merge|verify|(fix|validate|review)-[1-9]\d*)$/);
 export type StepName = z.infer<typeof StepNameSchema>;
 
+/** Run ids are random UUIDs (the runs table checks the form too). */
+export const RunIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a run id (uuid)');
+
 export const RunStateSchema = z.enum(['running', ...RunStatusSchema.options]);
 export type RunState = z.infer<typeof RunStateSchema>;
 
@@ -37,6 +42,8 @@ export interface RunRecord {
   finishedAt: Date | null;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
+  /** The lease has not expired by the database's clock when the row was read ('running' with a dead lease = resumable). */
+  leaseLive: boolean;
 }
 
 export interface StepRecord {
@@ -96,41 +103,67 @@ export interface NewRun {
   repo: string;
 }
 
+export interface RunQuery {
+  issue?: number;
+  state?: RunState;
+  /** Newest first; default 50, at most 1000. */
+  limit?: number;
+}
+
+/** Guards a write: it happens only while the run is 'running' and `owner` holds its lease, else `lease_lost`. */
+export interface LeaseGuard {
+  owner: string;
+}
+
 /**
- * The run store (PGlite under DATA_DIR/factory by default; DATABASE_URL → schema `factory`).
- * Every state change is one guarded statement; leases decide who owns a run.
+ * The read half of the store: what `status` needs. Served by the store itself or, while another
+ * process owns an embedded store, by that owner's status endpoint (runs/remote.ts).
  */
-export interface RunStore {
-  createRun(run: NewRun, lease: { owner: string; ttlMs: number }): Promise<RunRecord>;
+export interface RunReader {
   getRun(id: string): Promise<RunRecord | undefined>;
-  listRuns(query?: { issue?: number; limit?: number }): Promise<RunRecord[]>;
+  listRuns(query?: RunQuery): Promise<RunRecord[]>;
   /** The run for this issue that is still 'running' (at most one: enforced by a unique index). */
   activeRun(issue: number): Promise<RunRecord | undefined>;
-  setIssueHash(runId: string, hash: string): Promise<void>;
-  setPullRequest(runId: string, pr: number): Promise<void>;
-  setSandbox(runId: string, boundary: string): Promise<void>;
-  /** Ends the run: only succeeds while it is running and we hold the lease. */
-  finishRun(runId: string, owner: string, end: { state: RunStatus; stopReason: string }): Promise<void>;
-
-  /** Takes the lease when it is free or expired; false when someone else holds a live one. */
-  acquireLease(runId: string, owner: string, ttlMs: number): Promise<boolean>;
-  /** Extends our lease; false when we lost it (someone took it over after expiry). */
-  heartbeat(runId: string, owner: string, ttlMs: number): Promise<boolean>;
-  releaseLease(runId: string, owner: string): Promise<void>;
-
-  /** Stores a finished step (replaces a step of the same name: steps are idempotent on resume). */
-  saveStep(step: Omit<StepRecord, 'seq'>): Promise<StepRecord>;
   steps(runId: string): Promise<StepRecord[]>;
-  addEvent(event: Omit<EventRecord, 'at'>): Promise<void>;
   events(runId: string, query?: { step?: string; kind?: EventKind }): Promise<EventRecord[]>;
-
-  addLedgerEntry(entry: Omit<LedgerEntry, 'at'>): Promise<void>;
   runCost(runId: string): Promise<CostTotals>;
   /** Totals over every run since `since` (UTC day start for daily budgets). */
   costSince(since: Date): Promise<CostTotals>;
+  close(): Promise<void>;
+}
+
+/**
+ * The run store (PGlite under DATA_DIR/factory by default; DATABASE_URL → schema `factory`).
+ * Every state change is one guarded statement; leases decide who owns a run.
+ * Failures are `FactoryError('store_error')`; a guarded write whose lease is gone is `lease_lost`.
+ */
+export interface RunStore extends RunReader {
+  /** Creates a 'running' run holding the lease for `owner`; `run_active` when the issue already has one. */
+  createRun(run: NewRun, lease: { owner: string; ttlMs: number }): Promise<RunRecord>;
+  /** 'running' runs whose lease expired (or was released): what `resume` and a restarted `loop` pick up. */
+  expiredRuns(): Promise<RunRecord[]>;
+  setIssueHash(runId: string, hash: string, guard?: LeaseGuard): Promise<void>;
+  setPullRequest(runId: string, pr: number, guard?: LeaseGuard): Promise<void>;
+  setSandbox(runId: string, boundary: string, guard?: LeaseGuard): Promise<void>;
+  /** Ends the run: only succeeds while it is running and we hold the lease (else `lease_lost` / `store_error`). */
+  finishRun(runId: string, owner: string, end: { state: RunStatus; stopReason: string }): Promise<void>;
+
+  /** Takes the lease when it is free, expired or already ours; false when someone else holds a live one. */
+  acquireLease(runId: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends our lease; false when we lost it (someone took it over after expiry, or the run ended). */
+  heartbeat(runId: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(runId: string, owner: string): Promise<void>;
+
+  /**
+   * Stores a finished step (replaces a step of the same name: steps are idempotent on resume; a
+   * replaced step keeps its seq). With a guard, only while the run is running and the lease is ours.
+   */
+  saveStep(step: Omit<StepRecord, 'seq'>, guard?: LeaseGuard): Promise<StepRecord>;
+  addEvent(event: Omit<EventRecord, 'at'>): Promise<void>;
+
+  addLedgerEntry(entry: Omit<LedgerEntry, 'at'>): Promise<void>;
   runsSince(since: Date): Promise<number>;
   mergesSince(since: Date): Promise<number>;
-  /** Triage decisions recorded for issues by this author since `since` (the flood limit). */
+  /** Issues by this author with a triage step since `since` (the flood limit). */
   triagedByAuthorSince(author: string, since: Date): Promise<number>;
-  close(): Promise<void>;
 }
