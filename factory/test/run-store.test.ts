@@ -391,6 +391,16 @@ describe('prices', () => {
 });
 
 describe('run store on PGlite', () => {
+  it('reads nothing, and creates nothing, where no store exists yet', async () => {
+    const empty = path.join(tmpdir(), `factory-none-${randomBytes(4).toString('hex')}`);
+    const reader = await openRunReader({ dataDir: empty });
+    expect(reader.via).toBe('none');
+    expect(await reader.listRuns()).toEqual([]);
+    expect(await reader.costSince(new Date(0))).toMatchObject({ calls: 0, usd: 0 });
+    await reader.close();
+    expect(existsSync(empty)).toBe(false);
+  });
+
   let dir: string;
   let store: OpenedRunStore;
 

@@ -1,13 +1,14 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { FactoryError, isFactoryError } from '../errors.ts';
 import { type Db, DEFAULT_SCHEMA, openPglite, openPostgres } from './db.ts';
 import { migrate } from './migrate.ts';
-import { claimStore, readOwner } from './owner.ts';
+import { claimStore, ownerFile, readOwner } from './owner.ts';
 import { createRemoteReader } from './remote.ts';
 import { startStatusServer } from './status-server.ts';
 import { createSqlRunStore } from './store.ts';
-import type { RunReader, RunStore } from './types.ts';
+import type { CostTotals, RunReader, RunStore } from './types.ts';
 
 export interface OpenRunStoreOptions {
   /** postgres://… → schema `factory` on that server (many processes may open it). */
@@ -128,8 +129,11 @@ export interface OpenRunReaderOptions {
 }
 
 export type OpenedRunReader = RunReader & {
-  /** `direct`: this process opened the store; `owner`: read through the owner's status endpoint. */
-  readonly via: 'direct' | 'owner';
+  /**
+   * `direct`: this process opened the store; `owner`: read through the owner's status endpoint;
+   * `none`: no embedded store exists yet (nothing has run), so there is nothing to read.
+   */
+  readonly via: 'direct' | 'owner' | 'none';
 };
 
 /**
@@ -138,6 +142,14 @@ export type OpenedRunReader = RunReader & {
  */
 export async function openRunReader(options: OpenRunReaderOptions): Promise<OpenedRunReader> {
   const logger = options.logger ?? pino({ level: 'silent' });
+  // Reading must not create a database: without one there are no runs.
+  if (
+    !options.databaseUrl &&
+    !existsSync(pgliteDir(options.dataDir)) &&
+    !existsSync(ownerFile(options.dataDir))
+  ) {
+    return Object.assign(emptyReader(), { via: 'none' as const });
+  }
   try {
     const store = await openRunStore({ ...options, logger, serve: false, label: 'pnpm factory status' });
     return Object.assign(store, { via: 'direct' as const });
@@ -151,4 +163,27 @@ export async function openRunReader(options: OpenRunReaderOptions): Promise<Open
       via: 'owner' as const,
     });
   }
+}
+
+function emptyReader(): RunReader {
+  const none: CostTotals = {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheCreationInputTokens: 0,
+    cacheReadInputTokens: 0,
+    usd: 0,
+    knownUsd: 0,
+    unpricedCalls: 0,
+    calls: 0,
+  };
+  return {
+    getRun: async () => undefined,
+    listRuns: async () => [],
+    activeRun: async () => undefined,
+    steps: async () => [],
+    events: async () => [],
+    runCost: async () => ({ ...none }),
+    costSince: async () => ({ ...none }),
+    close: async () => {},
+  };
 }
