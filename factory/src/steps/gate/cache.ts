@@ -1,0 +1,90 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { GatePolicy } from '../../policy/schema.ts';
+import { git } from '../../workspace/git.ts';
+import { AppOutputSchema, GATE_ENTRY_VERSION, JudgeOutputSchema } from './schemas.ts';
+
+/**
+ * Main's measurement, cached by what determines it: the judge's commit, the gate's configuration
+ * (policy and the judge's evals/gate.json), the datasets' content and the corpus's file list and
+ * sizes, and the entries' version. Another candidate on the same base then reuses it (a test run
+ * measures main once). Latency is the one figure that depends on the moment: when a candidate fails
+ * on latency alone against a cached main, the gate measures main again (see index.ts).
+ */
+
+export const CachedMainSchema = z.object({
+  key: z.string(),
+  measuredAt: z.string(),
+  judgeSha: z.string(),
+  judge: JudgeOutputSchema,
+  app: AppOutputSchema,
+  durationMs: z.number(),
+});
+export type CachedMain = z.infer<typeof CachedMainSchema>;
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+export interface CacheKeyInput {
+  judgeDir: string;
+  gate: GatePolicy;
+  corpusDir: string;
+  datasets: string[];
+  holdoutDatasets: string[];
+  concurrency: number;
+}
+
+export async function judgeHead(judgeDir: string): Promise<string> {
+  return (await git(judgeDir, ['rev-parse', 'HEAD'])).stdout.trim();
+}
+
+export async function mainCacheKey(input: CacheKeyInput): Promise<{ key: string; judgeSha: string }> {
+  const judgeSha = await judgeHead(input.judgeDir);
+  const gateConfig = await readFile(path.join(input.judgeDir, 'evals', 'gate.json'), 'utf8').catch(() => '');
+  const files = async (list: string[]) =>
+    Promise.all(list.map(async (f) => ({ name: path.basename(f), sha256: sha256(await readFile(f)) })));
+  const corpus = [];
+  for (const name of (await readdir(input.corpusDir)).sort()) {
+    const s = await stat(path.join(input.corpusDir, name));
+    if (s.isFile()) corpus.push([name, s.size]);
+  }
+  const material = {
+    entryVersion: GATE_ENTRY_VERSION,
+    judgeSha,
+    gate: input.gate,
+    gateConfig,
+    datasets: await files(input.datasets),
+    holdoutDatasets: await files(input.holdoutDatasets),
+    corpus,
+    concurrency: input.concurrency,
+  };
+  return { key: sha256(JSON.stringify(material)), judgeSha };
+}
+
+const fileFor = (cacheDir: string, key: string) => path.join(cacheDir, `main-${key}.json`);
+
+/** The cached measurement, or null (absent, or unreadable: then it is measured again). */
+export async function readCachedMain(cacheDir: string, key: string): Promise<CachedMain | null> {
+  let text: string;
+  try {
+    text = await readFile(fileFor(cacheDir, key), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const parsed = CachedMainSchema.safeParse(JSON.parse(text));
+    return parsed.success && parsed.data.key === key ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Written atomically (temp file + rename): a concurrent reader sees the old entry or the new one. */
+export async function writeCachedMain(cacheDir: string, entry: CachedMain): Promise<void> {
+  await mkdir(cacheDir, { recursive: true });
+  const target = fileFor(cacheDir, entry.key);
+  const temp = `${target}.${randomUUID()}.tmp`;
+  await writeFile(temp, JSON.stringify(entry));
+  await rename(temp, target);
+}
