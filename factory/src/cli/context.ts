@@ -14,6 +14,10 @@ export interface CliContext {
   /** Where the user typed the command; relative paths they give resolve against it. */
   cwd: string;
   out(text: string): void;
+  /** Progress and warnings (stderr), so that `--json` leaves stdout to JSON. */
+  err(text: string): void;
+  /** The environment the command reads (injected, so tests run commands in-process). */
+  env: Env;
   /** Reads a file the user named; `-` is stdin. */
   readText(file: string): Promise<string>;
 }
@@ -95,6 +99,10 @@ export function createContext(env: Env = process.env): CliContext {
     out: (text) => {
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     },
+    err: (text) => {
+      process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    env,
     readText: async (file) => {
       const target = file === '-' ? 'stdin' : path.resolve(cwd, file);
       try {

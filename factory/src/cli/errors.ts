@@ -1,5 +1,6 @@
 import { isForgeError } from '@dark-factory/forge';
 import { CommanderError } from 'commander';
+import { isFactoryError } from '../errors.ts';
 
 export type CliErrorCode = 'usage' | 'io';
 
@@ -17,7 +18,9 @@ export class CliError extends Error {
 
 /** The single stderr line for a failure: `factory: <code>: <message>`. */
 export function errorLine(err: unknown): string {
-  if (isForgeError(err) || err instanceof CliError) return `factory: ${err.code}: ${oneLine(err.message)}`;
+  if (isForgeError(err) || err instanceof CliError || isFactoryError(err)) {
+    return `factory: ${err.code}: ${oneLine(err.message)}`;
+  }
   if (err instanceof CommanderError) {
     const message = err.message.replace(/^error:\s*/, '');
     return `factory: usage: ${oneLine(message)} (add --help for usage)`;
@@ -32,4 +35,12 @@ function oneLine(text: string): string {
     .map((part) => part.trim())
     .filter(Boolean)
     .join(' ');
+}
+
+/** Ends the command with this exit code after its output was printed (no error line). */
+export class ExitCode extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.name = 'ExitCode';
+  }
 }

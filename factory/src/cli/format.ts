@@ -129,16 +129,90 @@ export function describeForge(info: ForgeInfo): string {
   return info.kind === 'local' ? `local ${info.dir}` : `github ${info.repository} (${info.apiUrl})`;
 }
 
+export interface RunSummary {
+  runId: string;
+  issue: number;
+  /** running (live lease), stalled (lease expired: the process is gone), or the final status */
+  status: string;
+  stopReason: string | null;
+  pr: number | null;
+  branch: string;
+  createdAt: string;
+  finishedAt: string | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+}
+
 export interface StatusReport {
   forge: ForgeInfo;
   openIssues: number;
   openPullRequests: number;
+  runs: RunSummary[];
 }
 
 export function statusText(status: StatusReport): string {
-  return table([
+  const head = table([
     ['forge', describeForge(status.forge)],
     ['issues', `${status.openIssues} open`],
     ['prs', `${status.openPullRequests} open`],
+    ['runs', `${status.runs.length} recent`],
   ]);
+  if (status.runs.length === 0) return head;
+  const rows = status.runs.map((r) => [
+    r.runId.slice(0, 8),
+    `#${r.issue}`,
+    r.status,
+    r.stopReason ?? '',
+    r.pr ? `#${r.pr}` : '',
+    shortTime(r.createdAt),
+  ]);
+  return `${head}\n\n${table(rows, ['RUN', 'ISSUE', 'STATUS', 'REASON', 'PR', 'STARTED'])}`;
+}
+
+/** `status --run`: the timeline, then every event (model calls with usage, tool calls, commands). */
+export function runDetailText(detail: {
+  runId: string;
+  issue: number;
+  status: string;
+  pr: number | null;
+  steps: readonly { name: string; status: string; durationMs: number }[];
+  cost: { inputTokens: number; outputTokens: number; usd: number | null };
+  durationMs: number;
+  stopReason?: string | null;
+  run: RunSummary;
+  events: readonly Record<string, unknown>[];
+}): string {
+  const events = detail.events.map((e) => {
+    const { step, kind, at, ...rest } = e as { step: string; kind: string; at: string };
+    return [shortTime(at), String(step), String(kind), cell(JSON.stringify(rest), 100)];
+  });
+  return [
+    runReportText({ ...detail, status: detail.run.status }),
+    '',
+    table(events, ['AT', 'STEP', 'KIND', 'DETAIL']),
+  ].join('\n');
+}
+
+/** A run as a timeline: one line per step, then the outcome and its cost. */
+export function runReportText(report: {
+  runId: string;
+  issue: number;
+  status: string;
+  pr: number | null;
+  steps: readonly { name: string; status: string; durationMs: number }[];
+  cost: { inputTokens: number; outputTokens: number; usd: number | null };
+  durationMs: number;
+  stopReason?: string | null;
+}): string {
+  const rows = report.steps.map((s) => [s.name, s.status, seconds(s.durationMs)]);
+  const usd = report.cost.usd === null ? 'USD unknown' : `$${report.cost.usd.toFixed(4)}`;
+  return [
+    `run ${report.runId} · issue #${report.issue}`,
+    table(rows, ['STEP', 'STATUS', 'TIME']),
+    `→ ${report.status}${report.stopReason ? ` (${report.stopReason})` : ''}${report.pr ? ` · PR #${report.pr}` : ''} · ${seconds(report.durationMs)} · ${report.cost.inputTokens} in / ${report.cost.outputTokens} out tokens · ${usd}`,
+  ].join('\n');
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }

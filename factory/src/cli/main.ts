@@ -2,17 +2,19 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.ts';
 import { registerIssues } from './commands/issues.ts';
 import { registerPullRequests } from './commands/prs.ts';
+import { registerRuns } from './commands/runs.ts';
 import { registerStatus } from './commands/status.ts';
 import { type CliContext, createContext } from './context.ts';
-import { errorLine } from './errors.ts';
+import { ExitCode, errorLine } from './errors.ts';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('factory')
     .description(
-      'Look at and file work in the forge (GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set, ' +
-        'else the local forge in FORGE_DIR or <DATA_DIR or .data>/forge)',
+      'The dark factory: takes issues from the forge (GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set, ' +
+        'else the local forge in FORGE_DIR or <DATA_DIR or .data>/forge) to a squash merge, gated in code',
     )
     // Errors are printed once, by main(), as `factory: <code>: <message>`; subcommands inherit both settings.
     .configureOutput({ outputError: () => undefined })
@@ -20,6 +22,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerIssues(program, ctx);
   registerPullRequests(program, ctx);
   registerStatus(program, ctx);
+  registerRuns(program, ctx);
+  registerDemo(program, ctx);
   return program;
 }
 
@@ -36,7 +40,8 @@ export async function main(argv: string[], ctx: CliContext = createContext()): P
     ) {
       return err.exitCode;
     }
-    process.stderr.write(`${errorLine(err)}\n`);
+    if (err instanceof ExitCode) return err.exitCode;
+    ctx.err(errorLine(err));
     return 1;
   }
 }

@@ -1,0 +1,1 @@
+export { makeGateFixture } from '../../test/support/gate-fixture.ts';

@@ -1,0 +1,134 @@
+/**
+ * Scenario (d): the factory process is killed with SIGKILL right after the implement step; a
+ * `resume` takes the run over once its lease has expired and finishes it; exactly one merge.
+ */
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeGateFixture } from '../src/demo/gate-slice.ts';
+import { RunReportSchema } from '../src/engine/report.ts';
+import { hasSharedData, mustHaveShared, sharedDataDir } from './support/gate-fixture.ts';
+import { makeRig, type ScenarioRig } from './support/scenario.ts';
+
+const shared = hasSharedData() ? sharedDataDir() : undefined;
+if (!shared && mustHaveShared) throw new Error(`CI needs the shared data at ${sharedDataDir()} (SHARED_DIR)`);
+
+let rig: ScenarioRig | undefined;
+afterAll(async () => {
+  await rig?.close();
+});
+
+const HELP_OLD = "  .description('rank transcript passages for a query (hybrid BM25 + vector, fused)')";
+const HELP_NEW =
+  "  .description('rank transcript passages for a query (BM25, fused with vectors when EMBEDDER is set)')";
+
+describe('scenario (d): kill and resume', () => {
+  it('finishes a run whose process was SIGKILLed after implement, merging exactly once', async () => {
+    const fixture = shared
+      ? await makeGateFixture({
+          sharedDir: shared,
+          dir: path.join((await import('node:os')).tmpdir(), `factory-gate-d-${process.pid}`),
+        })
+      : undefined;
+    rig = await makeRig({
+      policy: {
+        validate: [{ name: 'lint', command: 'pnpm exec biome check rag-app/src/cli', timeoutSeconds: 120 }],
+        gate: fixture
+          ? { corpus: fixture.corpusDir, datasets: fixture.datasets, timeoutSeconds: 600 }
+          : undefined,
+        merge: { method: 'squash', dailyCap: 10, verifyAfterMerge: false },
+      },
+      issues: [{ title: 'Search help says hybrid', body: 'The default is BM25 only.' }],
+      scenario: {
+        responses: [
+          {
+            step: 'triage',
+            issue: 1,
+            content: [
+              {
+                type: 'tool_use',
+                name: 'triage_decision',
+                input: { decision: 'accept', kind: 'bug', priority: 'normal', reason: 'ok' },
+              },
+            ],
+          },
+          {
+            step: 'plan',
+            issue: 1,
+            content: [
+              {
+                type: 'tool_use',
+                name: 'submit_plan',
+                input: {
+                  summary: 'fix the help',
+                  steps: ['edit'],
+                  files: ['rag-app/src/cli/main.ts'],
+                  risks: [],
+                },
+              },
+            ],
+          },
+          {
+            step: 'implement',
+            issue: 1,
+            attempt: 0,
+            content: [
+              {
+                type: 'tool_use',
+                name: 'edit_file',
+                input: { path: 'rag-app/src/cli/main.ts', old_string: HELP_OLD, new_string: HELP_NEW },
+              },
+              { type: 'tool_use', name: 'done', input: { summary: 'fixed' } },
+            ],
+          },
+          {
+            step: 'review',
+            issue: 1,
+            attempt: 0,
+            content: [
+              {
+                type: 'tool_use',
+                name: 'review_verdict',
+                input: { solves_issue: true, summary: 'fine', findings: [] },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const child = rig.spawnCli(['run', '--issue', '1', '--json']);
+    let stderr = '';
+    const killed = new Promise<void>((resolve, reject) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/#1 implement: ok/.test(stderr)) {
+          child.kill('SIGKILL');
+        }
+      });
+      child.on('exit', (_code, signal) =>
+        signal === 'SIGKILL' ? resolve() : reject(new Error(`exited on its own:\n${stderr}`)),
+      );
+    });
+    await killed;
+    const res = await rig.cli(['resume', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const [report] = (JSON.parse(res.stdout) as unknown[]).map((r) => RunReportSchema.parse(r));
+    expect(report?.status, res.stderr).toBe('merged');
+    expect(report?.steps.map((s) => s.name)).toEqual([
+      'intake',
+      'triage',
+      'plan',
+      'implement',
+      'validate',
+      'review',
+      'merge',
+    ]);
+    expect(await rig.newCommits()).toHaveLength(1);
+    expect((await rig.forge.listPullRequests({ state: 'merged' })).length).toBe(1);
+    // A second resume finds nothing to do and merges nothing again.
+    const again = await rig.cli(['resume', '--json']);
+    expect(JSON.parse(again.stdout)).toEqual([]);
+    expect(await rig.newCommits()).toHaveLength(1);
+    // The scripted model was asked for implement exactly once: resume did not redo a stored step.
+    expect(rig.server.requests.filter((r) => r.step === 'implement')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Scenario harness: a temporary clone of this repository (real git, dependencies from the pnpm
+ * store), a local forge, the scripted model server and the factory CLI run in-process (or as a
+ * child process where a test kills it). Nothing is mocked: the engine, the tools, the sandbox,
+ * git and the evals gate are the real ones.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LocalForge } from '@dark-factory/forge';
+import pino from 'pino';
+import { main } from '../../src/cli/main.ts';
+import { cloneRepository, rewritePolicy } from '../../src/demo/clone.ts';
+import type { ScenarioInput } from '../../src/scripted/scenario.ts';
+import { type ScriptedModelServer, startScriptedModelServer } from '../../src/scripted/server.ts';
+import { git } from '../../src/workspace/git.ts';
+import { REPO_ROOT } from './gate-fixture.ts';
+
+export { REPO_ROOT };
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ScenarioRig {
+  root: string;
+  repoDir: string;
+  forge: LocalForge;
+  server: ScriptedModelServer;
+  env: Record<string, string | undefined>;
+  baseBefore: string;
+  /** The factory CLI in this process, with the rig's environment. */
+  cli(argv: string[]): Promise<CliResult>;
+  /** The factory CLI as a child process (for kill tests). */
+  spawnCli(argv: string[]): ReturnType<typeof spawn>;
+  newCommits(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** A cheap validation for the scenarios that do not reach the gate. */
+export const CHEAP_VALIDATE = [
+  { name: 'lint', command: 'pnpm exec biome check rag-app/src/cli', timeoutSeconds: 120 },
+];
+
+export async function makeRig(options: {
+  scenario: ScenarioInput;
+  policy: Record<string, unknown>;
+  /** Issues filed before the run, in order: #1, #2, … */
+  issues: { title: string; body: string; author?: string; labels?: string[] }[];
+  env?: Record<string, string | undefined>;
+}): Promise<ScenarioRig> {
+  const root = await mkdtemp(path.join(tmpdir(), 'factory-scenario-'));
+  const repoDir = path.join(root, 'repo');
+  await cloneRepository({ source: REPO_ROOT, dir: repoDir });
+  await rewritePolicy(repoDir, options.policy, 'scenario policy');
+  const baseBefore = (await git(repoDir, ['rev-parse', 'main'])).stdout.trim();
+  const forgeDir = path.join(root, 'forge');
+  const forge = new LocalForge({ dir: forgeDir, logger: pino({ level: 'silent' }) });
+  for (const issue of options.issues) {
+    await forge.createIssue({
+      title: issue.title,
+      body: issue.body,
+      labels: issue.labels,
+      author: issue.author ?? 'alice',
+    });
+  }
+  const server = await startScriptedModelServer({ scenario: options.scenario });
+  await mkdir(path.join(root, 'work'), { recursive: true });
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: process.env.LANG,
+    CI: process.env.CI,
+    SHARED_DIR: process.env.SHARED_DIR,
+    INIT_CWD: repoDir,
+    ANTHROPIC_API_KEY: 'scripted-test-key',
+    ANTHROPIC_BASE_URL: server.url,
+    FORGE_DIR: forgeDir,
+    FACTORY_STORE_DIR: path.join(root, 'store'),
+    FACTORY_WORK_DIR: path.join(root, 'work'),
+    FACTORY_LEASE_SECONDS: '3',
+    FACTORY_MODEL_RETRIES: '2',
+    ...options.env,
+  };
+  const cli = async (argv: string[]): Promise<CliResult> => {
+    let stdout = '';
+    let stderr = '';
+    const { createContext } = await import('../../src/cli/context.ts');
+    const base = createContext(env);
+    const code = await main(argv, {
+      ...base,
+      out: (t) => {
+        stdout += t.endsWith('\n') ? t : `${t}\n`;
+      },
+      err: (t) => {
+        stderr += t.endsWith('\n') ? t : `${t}\n`;
+      },
+    });
+    return { code, stdout, stderr };
+  };
+  const spawnCli = (argv: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'factory/src/cli/main.ts'), ...argv], {
+      cwd: repoDir,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  return {
+    root,
+    repoDir,
+    forge,
+    server,
+    env,
+    baseBefore,
+    cli,
+    spawnCli,
+    newCommits: async () =>
+      (await git(repoDir, ['log', '--format=%H %s', `${baseBefore}..main`])).stdout
+        .split('\n')
+        .filter(Boolean),
+    close: async () => {
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
