@@ -197,6 +197,18 @@ describe('the bubblewrap sandbox, through the agent’s run tool', () => {
     );
   });
 
+  it('adds the caller’s non-secret variables (SHARED_DIR) and refuses secret-looking ones', async () => {
+    const sandbox = await runner({ extraEnv: { SHARED_DIR: '/work/shared' } });
+    const result = await sandbox.run(['node', '-e', 'console.log(process.env.SHARED_DIR)'], {
+      timeoutMs: 60_000,
+    });
+    expect(result.output).toBe('/work/shared\n');
+    for (const name of ['ANTHROPIC_API_KEY', 'DATABASE_URL', 'CI', 'NPM_TOKEN', 'MY_SECRET_THING']) {
+      const error = await runner({ extraEnv: { [name]: 'x' } }).catch((err: unknown) => err);
+      expect(isFactoryError(error, 'usage'), name).toBe(true);
+    }
+  });
+
   it('hides the holdout and the factory data dir, and the host’s /tmp', async () => {
     await mkdir(join(repo.dir, 'holdout'), { recursive: true });
     await writeFile(join(repo.dir, 'holdout/HOLDOUT'), 'sealed\n');
@@ -308,23 +320,41 @@ describe('mount layout', () => {
     expect(mounts.reopened).toEqual([]);
   });
 
-  it('reopens git-ignored directories inside a read-only one (node_modules), nothing tracked', async () => {
-    await mkdir(join(repo.dir, 'evals/node_modules/.vite-temp'), { recursive: true });
+  it('keeps installed dependencies read-only (pnpm hard-links them from its store), their caches writable', async () => {
     await writeFile(join(repo.dir, '.gitignore'), '*.log\nignored/\nnode_modules/\n');
+    await mkdir(join(repo.dir, 'node_modules/dep'), { recursive: true });
+    await writeFile(join(repo.dir, 'node_modules/dep/index.js'), 'module.exports = 1;\n');
+    await mkdir(join(repo.dir, 'evals/node_modules'), { recursive: true });
+    await mkdir(join(repo.dir, 'evals/ignored'), { recursive: true });
     const mounts = await protectedMounts(repo.dir, ['evals/**']);
-    expect(mounts).toEqual({
-      readOnly: [join(repo.dir, '.git'), join(repo.dir, 'evals')],
-      reopened: [join(repo.dir, 'evals/node_modules')],
-    });
+    expect(mounts.readOnly).toEqual(['.git', 'evals', 'node_modules'].map((p) => join(repo.dir, p)));
+    expect(mounts.reopened).toEqual(
+      [
+        'evals/ignored',
+        ...['evals/node_modules', 'node_modules'].flatMap((nm) =>
+          ['.vite', '.vite-temp', '.cache', '.pnpm-task-run-state-v1'].map((cache) => `${nm}/${cache}`),
+        ),
+      ].map((p) => join(repo.dir, p)),
+    );
     const sandbox = await runner();
     const script = [
       'const fs = require("fs"); const r = [];',
-      'for (const p of ["evals/node_modules/.vite-temp/x.mjs", "evals/gate.json", "evals/node_modules.json"]) {',
+      'for (const p of ["node_modules/dep/index.js", "node_modules/new.js", "node_modules/.vite/results.json",',
+      '  "evals/node_modules/.vite-temp/config.mjs", "evals/node_modules/x.js", "evals/ignored/out.txt", "evals/gate.json"]) {',
       '  try { fs.writeFileSync(p, "x"); r.push("written"); } catch (e) { r.push(e.code); } }',
       'console.log(JSON.stringify(r));',
     ].join(' ');
     const result = await sandbox.run(['node', '-e', script], { timeoutMs: 60_000 });
-    expect(JSON.parse(result.output)).toEqual(['written', 'EROFS', 'EROFS']);
+    expect(JSON.parse(result.output)).toEqual([
+      'EROFS',
+      'EROFS',
+      'written',
+      'written',
+      'EROFS',
+      'written',
+      'EROFS',
+    ]);
+    expect(await readFile(join(repo.dir, 'node_modules/dep/index.js'), 'utf8')).toBe('module.exports = 1;\n');
   });
 
   it('mounts a hidden directory that holds the worktree before the worktree, one inside it after', () => {

@@ -33,6 +33,12 @@ export interface CommandRunnerOptions {
   tmpDir: string;
   /** Where PATH, LANG, LC_ALL, TZ, PNPM_HOME are taken from (default process.env). Nothing else passes. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Variables every command gets on top of the allow-list, e.g. `SHARED_DIR` (where the tests find
+   * the corpus when the worktree is not beside it). Secret-looking names are refused. A path under
+   * /tmp must also be in `readOnlyPaths` to be visible inside.
+   */
+  extraEnv?: Record<string, string>;
   /** The bubblewrap binary (default `bwrap` on PATH). */
   bwrapPath?: string;
   /** Called once per finished command. */
@@ -148,21 +154,36 @@ async function existing(abs: string): Promise<'dir' | 'file' | 'link' | undefine
 }
 
 export interface ProtectedMounts {
-  /** Absolute paths to re-bind read-only. */
+  /** Absolute paths to re-bind read-only (protected paths, `.git`, installed dependencies). */
   readOnly: string[];
-  /** Git-ignored directories inside a read-only directory, bound writable again (e.g. `evals/node_modules`). */
+  /** Directories inside those, bound writable again (ignored output, dependency caches). Created when missing. */
   reopened: string[];
 }
 
+/** Caches that tools write inside `node_modules` (vite's config bundles and results, pnpm's run state). */
+export const NODE_MODULES_CACHES = ['.vite', '.vite-temp', '.cache', '.pnpm-task-run-state-v1'] as const;
+
+/** A real directory at exactly this path: no symlink on the way (bubblewrap would bind the link's target). */
+async function isRealDir(abs: string): Promise<boolean> {
+  return (await existing(abs)) === 'dir' && (await realpath(abs).catch(() => '')) === abs;
+}
+
+function nestedIn(parents: readonly string[], rel: string): boolean {
+  return parents.some((parent) => rel.startsWith(`${parent}/`));
+}
+
 /**
- * The existing paths inside the worktree to re-bind read-only: each protected glob expanded
- * against the worktree's files (a `dir/**` glob binds the whole directory, so new files there are
- * refused too; a literal path binds itself), plus `.git`. Symlinks are not bound (their target is,
- * when it is protected). Nested paths are dropped when a parent is already bound.
- *
- * Inside a read-only directory, the git-ignored directories (wholly untracked, so nothing there
- * can reach a diff: `node_modules/.vite-temp` that vitest writes while loading every project's
- * config, caches) are bound writable again; only real directories, never symlinks.
+ * What inside the worktree is re-bound read-only, and what inside that is writable again:
+ * - each protected glob expanded against the worktree's files (a `dir/**` glob binds the whole
+ *   directory, so new files there are refused too; a literal path binds itself), and `.git`.
+ *   Symlinks are not bound (their target is, when it is protected);
+ * - every `node_modules` directory: pnpm hard-links package files from its store, so a writable
+ *   `node_modules` would let a command rewrite the store, the base checkout's and the judge's
+ *   dependencies (or swap the test runner) through the same inodes. Their caches
+ *   (`NODE_MODULES_CACHES`) stay writable: vitest bundles every project's config there;
+ * - inside a read-only directory, its git-ignored directories (wholly untracked, so nothing there
+ *   can reach a diff: build output, test artifacts) stay writable.
+ * Nested paths are dropped when a parent is already bound the same way.
  */
 export async function protectedMounts(worktree: string, globs: readonly string[]): Promise<ProtectedMounts> {
   const found = new Set<string>();
@@ -190,24 +211,35 @@ export async function protectedMounts(worktree: string, globs: readonly string[]
     }
   }
   if (await existing(path.join(worktree, '.git'))) found.add('.git');
+
+  const ignored = await listIgnoredDirs(worktree, ['.']);
+  const nodeModules = new Set(ignored.filter((rel) => path.posix.basename(rel) === 'node_modules'));
+  if (await isRealDir(path.join(worktree, 'node_modules'))) nodeModules.add('node_modules');
+  for (const rel of nodeModules) found.add(rel);
+
   const sorted = [...found].sort((a, b) => a.length - b.length || a.localeCompare(b));
-  const kept: string[] = [];
+  const readOnly: string[] = [];
   for (const rel of sorted) {
-    if (!kept.some((parent) => rel.startsWith(`${parent}/`))) kept.push(rel);
-  }
-  const dirs: string[] = [];
-  for (const rel of kept) {
-    if (rel !== '.git' && (await existing(path.join(worktree, rel))) === 'dir') dirs.push(rel);
+    if (!nestedIn(readOnly, rel)) readOnly.push(rel);
   }
   const reopened: string[] = [];
-  for (const rel of await listIgnoredDirs(worktree, dirs)) {
-    const abs = path.join(worktree, rel);
-    if (!dirs.some((dir) => rel.startsWith(`${dir}/`)) || (await existing(abs)) !== 'dir') continue;
-    // No symlink anywhere on the way: bubblewrap would bind the link's target writable.
-    if ((await realpath(abs).catch(() => '')) !== abs) continue;
-    if (!reopened.some((parent) => abs.startsWith(`${parent}/`))) reopened.push(abs);
+  for (const rel of ignored) {
+    if (nodeModules.has(rel) || !nestedIn(readOnly, rel) || nestedIn(reopened, rel)) continue;
+    if (await isRealDir(path.join(worktree, rel))) reopened.push(rel);
   }
-  return { readOnly: kept.map((rel) => path.join(worktree, rel)), reopened };
+  for (const rel of nodeModules) {
+    if (!(await isRealDir(path.join(worktree, rel)))) continue;
+    for (const cache of NODE_MODULES_CACHES) {
+      const cacheRel = `${rel}/${cache}`;
+      const abs = path.join(worktree, cacheRel);
+      if ((await existing(abs)) === undefined) await mkdir(abs, { recursive: true });
+      if (await isRealDir(abs)) reopened.push(cacheRel);
+    }
+  }
+  return {
+    readOnly: readOnly.map((rel) => path.join(worktree, rel)),
+    reopened: reopened.map((rel) => path.join(worktree, rel)),
+  };
 }
 
 export interface BwrapLayout {
@@ -226,7 +258,8 @@ export interface BwrapLayout {
 
 /** The bubblewrap arguments for one command (pure; mount order matters: later mounts cover earlier ones). */
 export function bwrapArgs(layout: BwrapLayout, argv: readonly string[]): string[] {
-  const args = [...(layout.extraArgs ?? []), ...NAMESPACE_ARGS, '--tmpfs', '/tmp'];
+  // A private /dev/shm (Chromium and other shared-memory users) and /tmp.
+  const args = [...(layout.extraArgs ?? []), ...NAMESPACE_ARGS, '--tmpfs', '/dev/shm', '--tmpfs', '/tmp'];
   // A hidden directory that holds the worktree (say, the factory's data dir) is emptied first and
   // the worktree mounted back into it; one inside the worktree is emptied after the worktree's bind.
   const shown = [layout.worktree, layout.tmpDir, ...layout.readOnly];
@@ -375,7 +408,7 @@ export async function createCommandRunner(options: CommandRunnerOptions): Promis
   const readOnly = await existingDirs(options.readOnlyPaths ?? []);
   const commonDir = await gitCommonDir(worktree);
   if (commonDir && !isInside(worktree, commonDir)) readOnly.push(commonDir);
-  const baseEnv = sandboxEnv(env, tmpDir);
+  const baseEnv = { ...sandboxEnv(env, tmpDir), ...extraEnv(options.extraEnv) };
 
   return {
     boundary,
