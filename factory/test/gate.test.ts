@@ -5,13 +5,13 @@
  * slice and stratified samples of the shared dev sets (test/support/gate-fixture.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatePolicy } from '../src/policy/schema.ts';
 import { type EvalsGateOptions, resolveGatePath, runEvalsGate } from '../src/steps/gate/index.ts';
-import { failedOnLatencyOnly, holdoutResult } from '../src/steps/gate/result.ts';
+import { failedOnLatencyOnly, holdoutResult, needsLatencyRecheck } from '../src/steps/gate/result.ts';
 import { type EvalsGateVerdict, EvalsGateVerdictSchema } from '../src/steps/gate/schemas.ts';
 import { checkBubblewrap } from '../src/tools/sandbox.ts';
 import { installDependencies } from '../src/workspace/install.ts';
@@ -77,6 +77,13 @@ describe('gate pure parts', () => {
     });
     expect(failedOnLatencyOnly(worse)).toBe(false);
     expect(failedOnLatencyOnly(verdict({}))).toBe(false);
+    // Main is measured again only when latency is all that failed, in the dev sets or the holdout.
+    const fine = verdict({});
+    expect(needsLatencyRecheck(slow, null)).toBe(true);
+    expect(needsLatencyRecheck(fine, slow)).toBe(true);
+    expect(needsLatencyRecheck(slow, worse)).toBe(false);
+    expect(needsLatencyRecheck(worse, null)).toBe(false);
+    expect(needsLatencyRecheck(fine, fine)).toBe(false);
   });
 
   it('keeps only aggregates and metric names from a holdout verdict, even when handed case data', () => {
@@ -259,7 +266,16 @@ describe.skipIf(!haveShared && !mustHaveShared)('evals gate on a clone of this r
     const candidateDir = await worktree('no-start');
     const cli = path.join(candidateDir, 'rag-app/src/cli/main.ts');
     const [shebang, ...rest] = readFileSync(cli, 'utf8').split('\n');
-    writeFileSync(cli, [shebang, "throw new Error('this rag-app refuses to start');", ...rest].join('\n'));
+    // Before refusing to start, the candidate looks for the holdout and tries to write into its
+    // worktree: in the sandbox it can do neither, and says so in the log the report quotes.
+    const probe = [
+      "import { existsSync as seen, writeFileSync as write } from 'node:fs';",
+      `const holdout = seen(${JSON.stringify(fixture.holdoutDatasets[0])}) ? 'holdout visible' : 'holdout hidden';`,
+      'let tree = "worktree writable";',
+      "try { write(new URL('../../leak.txt', import.meta.url), 'x'); } catch (err) { tree = 'worktree read-only (' + (err as NodeJS.ErrnoException).code + ')'; }",
+      "throw new Error('this rag-app refuses to start: ' + holdout + ', ' + tree);",
+    ];
+    writeFileSync(cli, [shebang, ...probe, ...rest].join('\n'));
 
     const t = performance.now();
     const { gate, holdout } = await runEvalsGate({ ...base, candidateDir });
@@ -273,6 +289,10 @@ describe.skipIf(!haveShared && !mustHaveShared)('evals gate on a clone of this r
     );
     expect(gate.markdown).toContain('### Evals: ❌ the candidate could not be measured');
     expect(gate.markdown).toContain('this rag-app refuses to start');
+    if (boundary === 'bubblewrap') {
+      expect(gate.markdown).toContain('holdout hidden, worktree read-only (EROFS)');
+      expect(existsSync(path.join(candidateDir, 'leak.txt'))).toBe(false);
+    }
     expect(holdout).toEqual({
       pass: false,
       exitCode: null,

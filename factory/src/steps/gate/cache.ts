@@ -11,7 +11,7 @@ import { AppOutputSchema, GATE_ENTRY_VERSION, JudgeOutputSchema } from './schema
  * (policy and the judge's evals/gate.json), the datasets' content and the corpus's file list and
  * sizes, and the entries' version. Another candidate on the same base then reuses it (a test run
  * measures main once). Latency is the one figure that depends on the moment: when a candidate fails
- * on latency alone against a cached main, the gate measures main again (see index.ts).
+ * on latency alone, the gate measures main again right after it (index.ts) and caches that one.
  */
 
 export const CachedMainSchema = z.object({

@@ -6,17 +6,17 @@ import { HOLDOUT_MARKER } from '../../policy/holdout.ts';
 import type { GatePolicy } from '../../policy/schema.ts';
 import { createCommandRunner } from '../../tools/sandbox.ts';
 import { type CachedMain, mainCacheKey, readCachedMain, writeCachedMain } from './cache.ts';
-import { type GateSandbox, type Measurement, measure, type RunnerFactory } from './measure.ts';
+import { FACTORY_ROOT, type GateSandbox, type Measurement, measure, type RunnerFactory } from './measure.ts';
 import {
   type EvalsGateResult,
   EvalsGateResultSchema,
-  failedOnLatencyOnly,
   type GateResult,
   type HoldoutResult,
   holdoutResult,
   latencyCheck,
   type MeasurementTimings,
   metricComparisons,
+  needsLatencyRecheck,
   unmeasuredHoldout,
 } from './result.ts';
 import { judgeVerdict, type Verdict } from './verdict.ts';
@@ -41,8 +41,9 @@ export {
  * gated the same way, and only its pass/fail and aggregates are kept.
  *
  * Latency is the one figure that depends on the moment: when the candidate fails on latency alone
- * against a cached main, main is measured again now and the gate decides on that fresh pair (a
- * busy machine must not fail a good change; a real slowdown still fails against a fresh main).
+ * (dev sets or holdout), main is measured again right after it and the gate decides on that pair,
+ * measured back to back on this machine (a busy machine must not fail a good change; a real
+ * slowdown still fails against the fresh main). Once per gate; the result says so.
  *
  * Throws FactoryError('gate_error') when the judge itself cannot decide (main cannot be measured,
  * the datasets or corpus are missing, evals gate exits 2); a candidate that cannot be served or
@@ -182,6 +183,7 @@ export async function runEvalsGate(options: EvalsGateOptions): Promise<EvalsGate
       datasets,
       holdoutDatasets: holdout,
       holdoutDir: options.holdoutDir,
+      hideFromApp: [options.cacheDir],
       sandbox: options.sandbox,
       createRunner,
       timeoutMs,
@@ -246,7 +248,7 @@ export async function runEvalsGate(options: EvalsGateOptions): Promise<EvalsGate
     worktree: verdictDir,
     tmpDir: path.join(verdictDir, 'tmp'),
     protectedPaths: [],
-    readOnlyPaths: [options.judgeDir],
+    readOnlyPaths: [options.judgeDir, FACTORY_ROOT],
     hidden: [],
     env: (options.sandbox.env ?? process.env) as NodeJS.ProcessEnv,
     ...(options.sandbox.bwrapPath ? { bwrapPath: options.sandbox.bwrapPath } : {}),
@@ -280,13 +282,12 @@ export async function runEvalsGate(options: EvalsGateOptions): Promise<EvalsGate
 
   let { dev, held } = await decide(main);
   let latencyRecheck = false;
-  const latencyOnly =
-    failedOnLatencyOnly(dev.verdict) || (held !== null && failedOnLatencyOnly(held.verdict));
-  const otherwiseFine =
-    (dev.verdict.pass || failedOnLatencyOnly(dev.verdict)) &&
-    (held === null || held.verdict.pass || failedOnLatencyOnly(held.verdict));
-  if (cached && latencyOnly && otherwiseFine) {
-    progress('gate: the candidate failed on latency alone against a cached main: measuring main again now');
+  if (needsLatencyRecheck(dev.verdict, held?.verdict ?? null)) {
+    const slow = [dev, held].filter((v): v is Verdict => v !== null && v.verdict.latency?.status === 'fail');
+    const p95 = slow.map(
+      (v) => `p95 ${v.verdict.latency?.candidate} ms vs main's ${v.verdict.latency?.baseline} ms`,
+    );
+    progress(`gate: the candidate failed on latency alone (${p95.join('; ')}): measuring main again now`);
     main = await measureMain();
     ({ dev, held } = await decide(main));
     latencyRecheck = true;

@@ -22,7 +22,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const APP_ENTRY = path.join(here, 'app-entry.ts');
 export const JUDGE_ENTRY = path.join(here, 'judge-entry.ts');
 /** The workspace the factory runs from (its node_modules hold tsx and zod for the entries). */
-const FACTORY_ROOT = path.resolve(here, '..', '..', '..', '..');
+export const FACTORY_ROOT = path.resolve(here, '..', '..', '..', '..');
 const TSX_LOADER = import.meta.resolve('tsx');
 
 export interface GateSandbox {
@@ -46,6 +46,8 @@ export interface MeasureOptions {
   datasets: string[];
   holdoutDatasets: string[];
   holdoutDir?: string | undefined;
+  /** More directories the app side must not see (the gate's cache, the factory's state). */
+  hideFromApp?: readonly string[];
   sandbox: GateSandbox;
   createRunner: RunnerFactory;
   timeoutMs: number;
@@ -109,7 +111,7 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
       worktree: socketDir,
       tmpDir: path.join(sideDir, 'app-tmp'),
       readOnlyPaths: [options.appDir, options.corpusDir, FACTORY_ROOT],
-      hidden: options.holdoutDir ? [options.holdoutDir] : [],
+      hidden: [...(options.holdoutDir ? [options.holdoutDir] : []), ...(options.hideFromApp ?? [])],
     });
     const judgeRunner = await options.createRunner({
       ...common,

@@ -57,7 +57,7 @@ export const GateResultSchema = z.object({
   method: z.string().nullable(),
   /** Main's figures came from the cache (measured earlier on the same base, datasets and config). */
   mainCached: z.boolean(),
-  /** The candidate failed on latency alone against a cached main, so main was measured again. */
+  /** The candidate failed on latency alone, so main was measured again right after it (once). */
   latencyRecheck: z.boolean(),
   judgeSha: z.string(),
   measurements: z.object({ main: MeasurementTimingsSchema, candidate: MeasurementTimingsSchema.nullable() }),
@@ -128,6 +128,12 @@ export function failedOnLatencyOnly(verdict: EvalsGateVerdict): boolean {
     verdict.errors.status !== 'fail' &&
     verdict.reasons.length === 1
   );
+}
+
+/** Whether main is to be measured again: a verdict failed on latency alone and none for another reason. */
+export function needsLatencyRecheck(dev: EvalsGateVerdict, holdout: EvalsGateVerdict | null): boolean {
+  const verdicts = holdout ? [dev, holdout] : [dev];
+  return verdicts.some(failedOnLatencyOnly) && verdicts.every((v) => v.pass || failedOnLatencyOnly(v));
 }
 
 /**
