@@ -138,5 +138,5 @@ describe.runIf(shared)('scenario (c): the evals gate', () => {
     expect(last).toContain('Evals gate');
     expect(last).toMatch(/hitAt1Moment|mrrMoment|ndcgAt10|recallAt10Video/);
     expect((await rig.forge.getIssue(1)).labels).toContain('factory:needs-human');
-  });
+  }, 400_000);
 });

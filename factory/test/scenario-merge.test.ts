@@ -12,6 +12,7 @@ import { main } from '../src/cli/main.ts';
 import { type DemoResult, removeDemo, runDemo } from '../src/demo/run-demo.ts';
 import { git } from '../src/workspace/git.ts';
 import { hasSharedData, mustHaveShared, REPO_ROOT, sharedDataDir } from './support/gate-fixture.ts';
+import { GATE_CACHE_DIR } from './support/scenario.ts';
 
 let result: DemoResult | undefined;
 afterAll(async () => {
@@ -94,5 +95,5 @@ describe('scenario (a): an issue to a squash merge', () => {
     expect(detail.ledger.inputTokens).toBeGreaterThan(0);
     expect(detail.events.filter((e) => e.kind === 'command').length).toBeGreaterThanOrEqual(4);
     expect(report.cost.usd).not.toBeNull();
-  });
+  }, 400_000);
 });

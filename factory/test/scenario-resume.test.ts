@@ -130,5 +130,5 @@ describe('scenario (d): kill and resume', () => {
     expect(await rig.newCommits()).toHaveLength(1);
     // The scripted model was asked for implement exactly once: resume did not redo a stored step.
     expect(rig.server.requests.filter((r) => r.step === 'implement')).toHaveLength(1);
-  });
+  }, 400_000);
 });

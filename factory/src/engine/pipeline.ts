@@ -290,7 +290,7 @@ async function createRunner(p: PipelineInput, worktree: Worktree) {
       ),
       tmpDir: join(p.runDir, 'tmp'),
       env: p.deps.env,
-      onEvent: (e: Record<string, unknown>) => recordEvent(p.deps, p.run, p.steps.current, e),
+      onEvent: (e) => recordEvent(p.deps, p.run, p.steps.current, { kind: 'command', ...e }),
     });
     return { ok: true as const, value };
   } catch (err) {

@@ -79,7 +79,7 @@ export async function validateCandidate(options: {
       gate: withSharedDir(policy.gate, deps.repo, deps.env),
       holdoutDir: options.holdoutDir,
       repoDir: deps.repo,
-      cacheDir: join(deps.workDir, 'gate-cache'),
+      cacheDir: deps.env.FACTORY_GATE_CACHE_DIR?.trim() || join(deps.workDir, 'gate-cache'),
       sandbox: { boundary: policy.sandbox.boundary, env: deps.env, tmpRoot: join(options.runDir, 'gate') },
       onProgress: (line: string) => deps.progress(`#${run.issue}   ${line}`),
     });

@@ -45,6 +45,11 @@ export async function verifyAfterMerge(options: {
       hidden: [],
       tmpDir: join(options.runDir, 'verify-tmp'),
       env: deps.env,
+      onEvent: (e) => {
+        deps.store
+          .addEvent({ runId: run.id, step: 'verify', kind: 'command', data: { ...e } })
+          .catch(() => undefined);
+      },
     });
     const commands = await runValidateCommands({
       commands: policy.validate,

@@ -40,6 +40,12 @@ export interface ScenarioRig {
   close(): Promise<void>;
 }
 
+/**
+ * Main's gate measurement is shared by every scenario of one test run (the vitest process is the
+ * workers' parent), and never reused by another run: latency is compared within one run only.
+ */
+export const GATE_CACHE_DIR = path.join(tmpdir(), `factory-gate-cache-${process.ppid}`);
+
 /** A cheap validation for the scenarios that do not reach the gate. */
 export const CHEAP_VALIDATE = [
   { name: 'lint', command: 'pnpm exec biome check rag-app/src/cli', timeoutSeconds: 120 },
@@ -82,6 +88,7 @@ export async function makeRig(options: {
     FACTORY_STORE_DIR: path.join(root, 'store'),
     FACTORY_WORK_DIR: path.join(root, 'work'),
     FACTORY_LEASE_SECONDS: '3',
+    FACTORY_GATE_CACHE_DIR: GATE_CACHE_DIR,
     FACTORY_MODEL_RETRIES: '2',
     ...options.env,
   };

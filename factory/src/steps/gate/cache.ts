@@ -7,7 +7,8 @@ import { git } from '../../workspace/git.ts';
 import { AppOutputSchema, GATE_ENTRY_VERSION, JudgeOutputSchema } from './schemas.ts';
 
 /**
- * Main's measurement, cached by what determines it: the judge's commit, the gate's configuration
+ * Main's measurement, cached by what determines it: the judge's trees of rag-app, evals, forge and
+ * the lockfile, the gate's configuration
  * (policy and the judge's evals/gate.json), the datasets' content and the corpus's file list and
  * sizes, and the entries' version. Another candidate on the same base then reuses it (a test run
  * measures main once). Latency is the one figure that depends on the moment: when a candidate fails
@@ -51,8 +52,11 @@ export async function mainCacheKey(input: CacheKeyInput): Promise<{ key: string;
   }
   const material = {
     entryVersion: GATE_ENTRY_VERSION,
-    judgeSha,
-    gate: input.gate,
+    // What main's figures depend on: the app, the judge and their dependencies — not mission.md or
+    // the commit id, so runs on bases that differ only elsewhere share one measurement.
+    trees: await judgeTrees(input.judgeDir),
+    // Paths differ between copies of the same data; the data's content is hashed below.
+    gate: { ...input.gate, corpus: undefined, datasets: undefined },
     gateConfig,
     datasets: await files(input.datasets),
     holdoutDatasets: await files(input.holdoutDatasets),
@@ -60,6 +64,13 @@ export async function mainCacheKey(input: CacheKeyInput): Promise<{ key: string;
     concurrency: input.concurrency,
   };
   return { key: sha256(JSON.stringify(material)), judgeSha };
+}
+
+const MEASURED_PATHS = ['rag-app', 'evals', 'forge', 'package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'];
+
+async function judgeTrees(judgeDir: string): Promise<string> {
+  const args = MEASURED_PATHS.map((p) => `HEAD:${p}`);
+  return (await git(judgeDir, ['rev-parse', ...args])).stdout.trim();
 }
 
 const fileFor = (cacheDir: string, key: string) => path.join(cacheDir, `main-${key}.json`);
