@@ -129,9 +129,10 @@ export async function executeMerge(options: {
   const body = redact(await pullRequestBody({ deps, run, steps, lastValidation }), secrets);
   const message = `${title} (#${run.issue})\n\nFixes #${run.issue}\n\n${TRAILER}: ${run.id}`;
   const online = deps.forge.kind === 'github' && (await hasRemote(deps.repo, 'origin'));
+  const token = deps.env.GITHUB_TOKEN?.trim();
 
   if (online) {
-    await pushBranch(deps.repo, run.branch, { remote: 'origin', force: true });
+    await pushBranch(deps.repo, run.branch, { remote: 'origin', force: true, ...(token ? { token } : {}) });
   }
   const pr = await openPullRequest(deps, run, { title: `factory: ${title}`, body });
   result.pr = pr.number;
@@ -143,7 +144,7 @@ export async function executeMerge(options: {
       commitTitle: `${title} (#${pr.number})`,
       commitMessage: `Fixes #${run.issue}\n\n${TRAILER}: ${run.id}`,
     });
-    await fetchBase(deps.repo, deps.base);
+    await fetchBase(deps.repo, deps.base, token ? { token } : {});
     result.mergedSha = merged.mergeCommitSha ?? null;
     result.via = 'github';
   } else {

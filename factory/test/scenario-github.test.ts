@@ -1,0 +1,147 @@
+/**
+ * The online path, offline: the same engine against GitHub through Octokit (a local server that
+ * speaks the REST calls used) with a local bare repository as `origin`. The branch is pushed with
+ * git, the PR opened and squash-merged through the API, the issue commented, labelled and closed.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GitHubForge } from '@dark-factory/forge';
+import { type GitHubServer, startGitHubServer } from '@dark-factory/forge/testing';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RunReportSchema } from '../src/engine/report.ts';
+import { git } from '../src/workspace/git.ts';
+import { CHEAP_VALIDATE, makeRig, type ScenarioRig } from './support/scenario.ts';
+
+let rig: ScenarioRig | undefined;
+let gh: GitHubServer | undefined;
+afterAll(async () => {
+  await rig?.close();
+  await gh?.close();
+});
+
+const HELP_OLD = "  .description('rank transcript passages for a query (hybrid BM25 + vector, fused)')";
+const HELP_NEW =
+  "  .description('rank transcript passages for a query (BM25, fused with vectors when EMBEDDER is set)')";
+
+describe('online path against a GitHub-speaking server and a bare origin', () => {
+  it('pushes the branch, opens and squash-merges the PR through the API, and closes the issue', async () => {
+    gh = await startGitHubServer({
+      token: 'ghs_factorytoken0123456789abcdef',
+      owner: 'acme',
+      repo: 'dark-factory',
+      login: 'dark-factory[bot]',
+      tokens: { ghp_reportertoken0123456789abcdef: 'reporter' },
+      collaborators: { reporter: 'read' },
+    });
+    rig = await makeRig({
+      policy: {
+        validate: CHEAP_VALIDATE,
+        gate: undefined,
+        merge: { method: 'squash', dailyCap: 10, verifyAfterMerge: false },
+      },
+      issues: [],
+      env: {
+        GITHUB_TOKEN: 'ghs_factorytoken0123456789abcdef',
+        GITHUB_REPOSITORY: 'acme/dark-factory',
+        GITHUB_API_URL: gh.url,
+      },
+      scenario: {
+        responses: [
+          {
+            step: 'triage',
+            issue: 1,
+            content: [
+              {
+                type: 'tool_use',
+                name: 'triage_decision',
+                input: { decision: 'accept', kind: 'bug', priority: 'normal', reason: 'ok' },
+              },
+            ],
+          },
+          {
+            step: 'plan',
+            issue: 1,
+            content: [
+              {
+                type: 'tool_use',
+                name: 'submit_plan',
+                input: {
+                  summary: 'fix the help text',
+                  steps: ['edit'],
+                  files: ['rag-app/src/cli/main.ts'],
+                  risks: [],
+                },
+              },
+            ],
+          },
+          {
+            step: 'implement',
+            issue: 1,
+            attempt: 0,
+            content: [
+              {
+                type: 'tool_use',
+                name: 'edit_file',
+                input: { path: 'rag-app/src/cli/main.ts', old_string: HELP_OLD, new_string: HELP_NEW },
+              },
+              { type: 'tool_use', name: 'done', input: { summary: 'fixed' } },
+            ],
+          },
+          {
+            step: 'review',
+            issue: 1,
+            attempt: 0,
+            content: [
+              {
+                type: 'tool_use',
+                name: 'review_verdict',
+                input: { solves_issue: true, summary: 'fine', findings: [] },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const bare = path.join(await mkdtemp(path.join(tmpdir(), 'factory-origin-')), 'origin.git');
+    await git(rig.root, ['init', '--bare', '-q', bare]);
+    await git(rig.repoDir, ['remote', 'add', 'origin', bare]);
+    await git(rig.repoDir, ['push', '-q', 'origin', 'main']);
+
+    const reporter = new GitHubForge({
+      token: 'ghp_reportertoken0123456789abcdef',
+      repository: 'acme/dark-factory',
+      baseUrl: gh.url,
+      logger: pino({ level: 'silent' }),
+    });
+    await reporter.createIssue({ title: 'Search help says hybrid', body: 'The default is BM25 only.' });
+
+    const res = await rig.cli(['run', '--issue', '1', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const report = RunReportSchema.parse(JSON.parse(res.stdout));
+    expect(report.status, res.stderr).toBe('merged');
+    expect(report.pr).toBe(2);
+
+    // The branch went to origin with git; the PR was opened and squash-merged through the API.
+    const remoteBranches = (await git(rig.repoDir, ['ls-remote', '--heads', 'origin'])).stdout;
+    expect(remoteBranches).toMatch(/refs\/heads\/factory\/1-search-help-says-hybrid/);
+    const pull = gh.state.pulls.get(2);
+    expect(pull?.mergeMethod).toBe('squash');
+    expect(pull?.mergeCommitMessage).toContain('Fixes #1');
+    expect(pull?.mergeCommitMessage).toContain(`Factory-Run: ${report.runId}`);
+    const prIssue = gh.state.issues.get(2);
+    expect(prIssue?.body).toContain('Fixes #1');
+    const issue = gh.state.issues.get(1);
+    expect(issue?.state).toBe('closed');
+    expect(issue?.labels).toEqual(expect.arrayContaining(['factory:accepted', 'factory:merged']));
+    const comments = gh.state.comments.filter((c) => c.issueNumber === 1).map((c) => c.body);
+    expect(comments.some((b) => b.includes('dark-factory triage'))).toBe(true);
+    // Nothing the factory wrote to the forge carries a token.
+    const written = JSON.stringify(gh.state.requests.map((r) => r.body));
+    expect(written).not.toContain('ghs_factorytoken');
+    // Every request went through the API with the factory's token (Octokit, not a hand-made client).
+    const merges = gh.state.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/pulls/2/merge'));
+    expect(merges).toHaveLength(1);
+  }, 300_000);
+});
