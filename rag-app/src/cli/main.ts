@@ -2,13 +2,14 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../config.ts';
+import { type Config, loadConfig } from '../config.ts';
 import { errorMessage, RagError } from '../errors.ts';
 import { corpusSource, fileSource, readVideoList, youtubeSource } from '../ingest/sources.ts';
-import { openRag } from '../open.ts';
 import type { Rag } from '../rag.ts';
+import { type OwnerApi, ownerIsGone, readOwner, StoreInUseError } from '../store/owner.ts';
 import type { AskResult, SearchHit, SourceItem } from '../types.ts';
 import { ingestProgress } from './progress.ts';
+import { remoteAsk, remoteIngest, remoteSearch, remoteStats, ServerUnreachableError } from './remote.ts';
 
 /** pnpm runs scripts inside the package; paths the user typed are relative to where they typed them. */
 const userCwd = process.env.INIT_CWD ?? process.cwd();
@@ -20,12 +21,66 @@ const positiveInt = (name: string) => (value: string) => {
   return n;
 };
 
+/** The whole app (models, PGlite) loads only when this process opens the store itself. */
+async function openStore(config: Config): Promise<Rag> {
+  const { openRag } = await import('../open.ts');
+  return openRag(config);
+}
+
 async function withRag<T>(fn: (rag: Rag) => Promise<T>): Promise<T> {
-  const rag = await openRag(loadConfig(process.env, userCwd));
+  const rag = await openStore(loadConfig(process.env, userCwd));
   try {
     return await fn(rag);
   } finally {
     await rag.close();
+  }
+}
+
+/**
+ * Opens the store, or, when a running server holds the embedded one (a second opener would corrupt
+ * it), makes the same call through the server's local API. Anything else holding it is refused
+ * with the one line naming the holder.
+ */
+async function withStore<T>(
+  local: (rag: Rag) => Promise<T>,
+  remote: (api: OwnerApi) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(process.env, userCwd);
+  if (!config.DATABASE_URL) {
+    // The common case beside `pnpm start`: straight to the server, without loading the app.
+    const owner = await readOwner(config.pgliteDir).catch(() => undefined);
+    if (owner?.api && !ownerIsGone(owner)) {
+      try {
+        return await remote(owner.api);
+      } catch (err) {
+        if (!(err instanceof ServerUnreachableError)) throw err;
+      }
+    }
+  }
+  for (let attempt = 1; ; attempt++) {
+    let rag: Rag;
+    try {
+      rag = await openStore(config);
+    } catch (err) {
+      if (!(err instanceof StoreInUseError)) throw err;
+      const owner = await readOwner(config.pgliteDir).catch(() => undefined);
+      if (!owner?.api) throw err;
+      try {
+        return await remote(owner.api);
+      } catch (e) {
+        // The server is stopping: its owner file goes with it; look again.
+        if (e instanceof ServerUnreachableError && attempt < 3) {
+          await new Promise((r) => setTimeout(r, 300 * attempt));
+          continue;
+        }
+        throw e;
+      }
+    }
+    try {
+      return await local(rag);
+    } finally {
+      await rag.close();
+    }
   }
 }
 
@@ -91,14 +146,21 @@ program
           'nothing to ingest: give video ids/urls, --corpus <dir>, --file <path> or --list <file>',
         );
       const total = sources.reduce((n, s) => n + (s.total ?? 0), 0);
-      const summary = await withRag(async (rag) => {
+      const withProgress = async <T>(
+        fn: (onItem: ReturnType<typeof ingestProgress>['onItem']) => Promise<T>,
+      ) => {
         const progress = ingestProgress(total);
         try {
-          return await rag.ingest(concat(sources.map((s) => s.items)), { onItem: progress.onItem, total });
+          return await fn(progress.onItem);
         } finally {
           progress.stop();
         }
-      });
+      };
+      const items = () => concat(sources.map((s) => s.items));
+      const summary = await withStore(
+        (rag) => withProgress((onItem) => rag.ingest(items(), { onItem, total })),
+        (api) => withProgress((onItem) => remoteIngest(api, items(), { onItem })),
+      );
       if (opts.json) print(summary);
       else {
         for (const f of summary.items.filter((i) => i.status === 'failed'))
@@ -120,12 +182,14 @@ program
   .option('--video <id>', 'only this video')
   .action(async (question: string, opts: { json?: boolean; k?: number; video?: string }) => {
     const streaming = !opts.json && process.stdout.isTTY;
-    const result: AskResult = await withRag((rag) =>
-      rag.ask(question, {
-        ...(opts.k ? { k: opts.k } : {}),
-        ...(opts.video ? { videoId: opts.video } : {}),
-        ...(streaming ? { onToken: (t: string) => process.stdout.write(t) } : {}),
-      }),
+    const options = {
+      ...(opts.k ? { k: opts.k } : {}),
+      ...(opts.video ? { videoId: opts.video } : {}),
+      ...(streaming ? { onToken: (t: string) => process.stdout.write(t) } : {}),
+    };
+    const result: AskResult = await withStore(
+      (rag) => rag.ask(question, options),
+      (api) => remoteAsk(api, question, options),
     );
     if (opts.json) {
       const { usage: _usage, ...contract } = result;
@@ -153,13 +217,15 @@ program
       query: string,
       opts: { json?: boolean; k: number; video?: string; after?: string; before?: string },
     ) => {
-      const hits: SearchHit[] = await withRag((rag) =>
-        rag.search(query, {
-          k: opts.k,
-          ...(opts.video ? { videoId: opts.video } : {}),
-          ...(opts.after ? { publishedAfter: opts.after } : {}),
-          ...(opts.before ? { publishedBefore: opts.before } : {}),
-        }),
+      const options = {
+        k: opts.k,
+        ...(opts.video ? { videoId: opts.video } : {}),
+        ...(opts.after ? { publishedAfter: opts.after } : {}),
+        ...(opts.before ? { publishedBefore: opts.before } : {}),
+      };
+      const hits: SearchHit[] = await withStore(
+        (rag) => rag.search(query, options),
+        (api) => remoteSearch(api, query, options),
       );
       if (opts.json) {
         print(
@@ -226,7 +292,7 @@ program
   .command('stats')
   .description('count the videos and chunks in the store')
   .action(async () => {
-    print(await withRag((rag) => rag.stats()));
+    print(await withStore((rag) => rag.stats(), remoteStats));
   });
 
 async function* concat(sources: AsyncIterable<SourceItem>[]): AsyncGenerator<SourceItem> {

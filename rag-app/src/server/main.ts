@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { forgeFromEnv } from '@dark-factory/forge';
 import type { Config } from '../config.ts';
@@ -8,6 +9,7 @@ import { migrate } from '../store/migrate.ts';
 import { createApp, newInstanceId } from './app.ts';
 import type { Clock, IssueForge, SourceFactory } from './context.ts';
 import { startServer } from './http.ts';
+import { localRoutes } from './routes/local.ts';
 import { defaultSources } from './sources.ts';
 import { createSyncer } from './sync.ts';
 import { parseSyncSources } from './sync-sources.ts';
@@ -17,7 +19,15 @@ export { startServer } from './http.ts';
 
 export interface RunningServer {
   url: string;
+  port: number;
   close(): Promise<void>;
+}
+
+/** Where a process on this machine reaches a server bound to `host`. */
+export function localUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '') return `http://127.0.0.1:${port}`;
+  if (host === '::') return `http://[::1]:${port}`;
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }
 
 export interface RunOptions {
@@ -53,7 +63,15 @@ export async function runServer(config: Config, rag: Rag, options: RunOptions = 
   const sources = options.sources ?? defaultSources();
   const syncer = createSyncer({ db: rag.db, rag, sources, clock, logger: log, holder: newInstanceId() });
   const app = createApp({ rag, db: rag.db, forge, config, sources, clock, logger: log, syncer, cwd });
+  // An embedded store on disk is ours alone: the CLI beside us goes through this local API instead.
+  const owner = rag.db.owner;
+  const localToken = owner ? randomBytes(32).toString('hex') : undefined;
+  if (localToken) app.route('/', localRoutes({ rag, db: rag.db, syncer, logger: log }, localToken));
   const http = await startServer(app, { port: config.PORT, host: config.HOST });
+  if (owner && localToken) {
+    // Published before the "listening" line, so whoever waits for that line finds it.
+    await owner.publish({ url: http.url, api: { url: localUrl(config.HOST, http.port), token: localToken } });
+  }
 
   syncer.schedule(config.SYNC_INTERVAL_MINUTES, async () => parseSyncSources(config.SYNC_SOURCES, cwd));
   if (config.CORPUS_DIR && (await rag.stats()).videos === 0) {
@@ -71,6 +89,7 @@ export async function runServer(config: Config, rag: Rag, options: RunOptions = 
 
   return {
     url: http.url,
+    port: http.port,
     async close() {
       await http.close();
       // An ingestion cannot be interrupted midway; its lease expires on its own if we leave early.
@@ -106,5 +125,5 @@ export async function serve(config: Config): Promise<RunningServer> {
       );
     });
   }
-  return { url: running.url, close };
+  return { url: running.url, port: running.port, close };
 }

@@ -2,8 +2,8 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Rag } from '../rag.ts';
 import type { Db } from '../store/db.ts';
-import type { IngestSummary, SourceItem } from '../types.ts';
-import type { Clock, SourceFactory } from './context.ts';
+import type { IngestItemResult, IngestSummary, SourceItem } from '../types.ts';
+import type { Clock, ItemStream, SourceFactory } from './context.ts';
 import { ApiError } from './http-errors.ts';
 import { acquireLease, type LeaseState, readLease, releaseLease, renewLease } from './lease.ts';
 import type { SyncPlan } from './sync-sources.ts';
@@ -12,7 +12,20 @@ import type { SyncPlan } from './sync-sources.ts';
 export const INGEST_LEASE = 'ingest';
 const LEASE_TTL_MS = 5 * 60 * 1000;
 
-export type SyncTrigger = 'schedule' | 'admin-add' | 'admin-resync' | 'admin-resync-all' | 'bootstrap';
+export type SyncTrigger =
+  | 'schedule'
+  | 'admin-add'
+  | 'admin-resync'
+  | 'admin-resync-all'
+  | 'bootstrap'
+  | 'cli-ingest';
+
+export interface StartOptions {
+  /** Ingest these items (read by the caller, e.g. `rag ingest` beside the server) instead of the plan's sources. */
+  items?: ItemStream;
+  /** Called after each item, like IngestOptions.onItem. */
+  onItem?: (result: IngestItemResult, done: number) => void;
+}
 
 export interface SyncRun {
   id: number;
@@ -36,6 +49,7 @@ export interface Syncer {
   start(
     trigger: SyncTrigger,
     plan: SyncPlan,
+    options?: StartOptions,
   ): Promise<{ runId: number; done: Promise<IngestSummary | null> }>;
   /** `start` and wait for the result. */
   run(trigger: SyncTrigger, plan: SyncPlan): Promise<{ runId: number; summary: IngestSummary | null }>;
@@ -97,7 +111,12 @@ export function createSyncer(deps: SyncDeps): Syncer {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  async function execute(runId: number, trigger: SyncTrigger, plan: SyncPlan): Promise<IngestSummary | null> {
+  async function execute(
+    runId: number,
+    trigger: SyncTrigger,
+    plan: SyncPlan,
+    options: StartOptions,
+  ): Promise<IngestSummary | null> {
     const renew = setInterval(() => {
       renewLease(db, INGEST_LEASE, holder, LEASE_TTL_MS, clock())
         .then((held) => {
@@ -108,8 +127,9 @@ export function createSyncer(deps: SyncDeps): Syncer {
     renew.unref();
     let progress = Promise.resolve();
     try {
-      const summary = await rag.ingest(itemsOf(sources, plan), {
-        onItem: (_item, done) => {
+      const summary = await rag.ingest(options.items ?? itemsOf(sources, plan), {
+        onItem: (item, done) => {
+          options.onItem?.(item, done);
           progress = progress
             .then(() =>
               db.query('UPDATE sync_runs SET summary = $2 WHERE id = $1', [runId, JSON.stringify({ done })]),
@@ -149,7 +169,7 @@ export function createSyncer(deps: SyncDeps): Syncer {
   }
 
   const syncer: Syncer = {
-    async start(trigger, plan) {
+    async start(trigger, plan, options = {}) {
       const now = clock();
       if (!(await acquireLease(db, INGEST_LEASE, holder, LEASE_TTL_MS, now))) {
         const lease = await readLease(db, INGEST_LEASE, now);
@@ -171,7 +191,7 @@ export function createSyncer(deps: SyncDeps): Syncer {
         throw err;
       }
       logger.info({ runId, trigger, refs: plan.refs.length, dirs: plan.dirs }, 'sync started');
-      const done = execute(runId, trigger, plan);
+      const done = execute(runId, trigger, plan, options);
       running.add(done);
       void done.finally(() => running.delete(done));
       return { runId, done };

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import pg from 'pg';
 import { StoreError } from '../errors.ts';
+import { claimStore, type StoreClaim } from './owner.ts';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -22,6 +23,8 @@ export interface Db extends Queryable {
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+  /** An embedded store on disk: this process's claim on its directory (owner.json). */
+  readonly owner?: StoreClaim;
 }
 
 export interface OpenDbOptions {
@@ -29,19 +32,32 @@ export interface OpenDbOptions {
   databaseUrl?: string | undefined;
   /** Directory for PGlite's files; undefined means in memory. */
   dataDir?: string | undefined;
+  /** Who opens it, for the in-use message (`pnpm start`); guessed from argv by default. */
+  command?: string | undefined;
 }
 
 export async function openDb(options: OpenDbOptions): Promise<Db> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  return openPglite(options.dataDir);
+  return openPglite(options.dataDir, options);
 }
 
-export async function openPglite(dataDir?: string): Promise<Db> {
+/**
+ * Opens the embedded database. A directory is claimed first (store/owner.ts): a second process,
+ * or a second open in this one, gets StoreInUseError instead of a corrupted store.
+ */
+export async function openPglite(
+  dataDir?: string,
+  options: { command?: string | undefined } = {},
+): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const owner = dataDir
+    ? await claimStore(dataDir, options.command ? { command: options.command } : {})
+    : undefined;
   let pglite: PGlite;
   try {
     pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
   } catch (cause) {
+    await owner?.release();
     throw new StoreError(
       `cannot open the embedded database at ${dataDir ?? 'memory'}`,
       { dataDir },
@@ -62,7 +78,14 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     exec: async (sql) => {
       await pglite.exec(sql);
     },
-    close: () => pglite.close(),
+    close: async () => {
+      try {
+        await pglite.close();
+      } finally {
+        await owner?.release();
+      }
+    },
+    ...(owner ? { owner } : {}),
   };
 }
 

@@ -1,0 +1,274 @@
+/**
+ * The single-owner rule of the embedded store (issue 8, item 1): a second process on one PGlite
+ * directory corrupted it. Now the directory has one owner (owner.json); the CLI commands people run
+ * beside `pnpm start` go through the server's local API; anything else gets one line naming the holder.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { remoteAsk } from '../src/cli/remote.ts';
+import { loadConfig } from '../src/config.ts';
+import { fileSource } from '../src/ingest/sources.ts';
+import { openRag } from '../src/open.ts';
+import type { Rag } from '../src/rag.ts';
+import { openDb, openPglite } from '../src/store/db.ts';
+import {
+  inUseMessage,
+  type OwnerInfo,
+  OwnerInfoSchema,
+  ownerFile,
+  ownerIsGone,
+  processStart,
+  StoreInUseError,
+} from '../src/store/owner.ts';
+import { tempDir } from './support/server-harness.ts';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const fixtures = path.join(root, 'rag-app/test/fixtures/ingest');
+const env = (dataDir: string) => ({
+  ...process.env,
+  DATA_DIR: dataDir,
+  DATABASE_URL: '',
+  ANTHROPIC_API_KEY: '',
+  CORPUS_DIR: '',
+  LOG_LEVEL: 'warn',
+  HOST: '127.0.0.1',
+  PORT: '0',
+});
+
+/** Runs the CLI the way `pnpm rag …` does. */
+async function rag(dataDir: string, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await run('node', ['--import', 'tsx', 'rag-app/src/cli/main.ts', ...args], {
+      cwd: root,
+      env: env(dataDir),
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** `rag serve` as a child; resolves with its URL once it prints the listening line. */
+function startServe(
+  dataDir: string,
+): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const child = spawn('node', ['--import', 'tsx', 'rag-app/src/cli/main.ts', 'serve'], {
+    cwd: root,
+    env: env(dataDir),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let out = '';
+  let err = '';
+  return new Promise((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /rag-app listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve({ child, url: m[1], exited });
+    });
+    void exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${err}${out}`)));
+  });
+}
+
+const searchFields = (h: Record<string, unknown>) => ({
+  videoId: h.videoId,
+  title: h.title,
+  start: h.start,
+  end: h.end,
+  url: h.url,
+  text: h.text,
+  score: h.score,
+  citeStart: h.citeStart,
+  published: h.published,
+  scores: h.scores,
+});
+
+describe('one owner per embedded store', () => {
+  const tmp = tempDir('rag-owner');
+  const dataDir = path.join(tmp.dir, 'data');
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, tmp.dir);
+  const corpus = path.join(tmp.dir, 'corpus');
+  let expectedSearch: unknown[];
+  let expectedAsk: Record<string, unknown>;
+
+  beforeAll(async () => {
+    mkdirSync(corpus, { recursive: true });
+    for (const f of ['sample.md', 'plain.md']) copyFileSync(path.join(fixtures, f), path.join(corpus, f));
+    // Seeded in this process: it is the owner while open, and lets go on close.
+    const seed = await openRag(config, { embedder: null });
+    try {
+      const s = await seed.ingest(
+        fileSource([path.join(fixtures, 'talk.vtt')], { videoId: 'dQw4w9WgXcQ', title: 'A talk' }),
+      );
+      expect(s.added).toBe(1);
+      expectedSearch = (await seed.search('talk', { k: 10 })).map((h) => searchFields({ ...h }));
+      const { timings: _t, usage: _u, ...answer } = await seed.ask('What does the talk say?', { k: 3 });
+      expectedAsk = answer;
+      // A second open in the same process is refused too: PGlite is never opened twice.
+      await expect(openPglite(config.pgliteDir)).rejects.toBeInstanceOf(StoreInUseError);
+    } finally {
+      await seed.close();
+    }
+    expect(existsSync(ownerFile(config.pgliteDir))).toBe(false);
+  }, 120_000);
+
+  afterAll(() => tmp.remove());
+
+  it('beside a running server: ask/search/ingest go through it, others get one line, SIGTERM frees the store', async () => {
+    const server = await startServe(dataDir);
+    try {
+      const owner = OwnerInfoSchema.parse(JSON.parse(readFileSync(ownerFile(config.pgliteDir), 'utf8')));
+      expect(owner).toMatchObject({ pid: server.child.pid, hostname: hostname(), url: server.url });
+      expect(owner.api?.token).toMatch(/^[0-9a-f]{64}$/);
+      expect(statSync(ownerFile(config.pgliteDir)).mode & 0o777).toBe(0o600);
+
+      const [ask, search, refused] = await Promise.all([
+        rag(dataDir, 'ask', 'What does the talk say?', '--json', '--k', '3'),
+        rag(dataDir, 'search', 'talk', '--json'),
+        rag(dataDir, 'reindex'),
+      ]);
+      expect(ask.code, ask.stderr).toBe(0);
+      const answer = JSON.parse(ask.stdout);
+      expect(Object.keys(answer).sort()).toEqual(['answer', 'citations', 'refused', 'timings']);
+      expect(Object.keys(answer.timings).sort()).toEqual(['answerMs', 'retrieveMs']);
+      const { timings: _t, ...rest } = answer;
+      expect(rest).toEqual(expectedAsk);
+      expect(search.code, search.stderr).toBe(0);
+      expect(JSON.parse(search.stdout)).toEqual(expectedSearch);
+      expect(search.stdout).toBe(`${JSON.stringify(expectedSearch, null, 2)}\n`);
+
+      // Not something the server can do for it: refused, one line, naming the holder and what to do.
+      expect(refused.code).toBe(1);
+      const lines = refused.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^rag: store_in_use: the store \\S+pglite is in use by pid ${server.child.pid} \\(rag serve, ${server.url.replace(/[.:/]/g, '\\$&')}, since \\d\\d:\\d\\d\\); stop it first`,
+        ),
+      );
+
+      // The issue's race: an ingest beside the server. Now the server stores it, and sees it at once.
+      const ingest = await rag(dataDir, 'ingest', '--corpus', corpus);
+      expect(ingest.code, ingest.stderr).toBe(0);
+      expect(ingest.stdout).toMatch(
+        /^videos: 2 added, 0 updated, 0 skipped, 0 failed; \d+ chunks; [\d.]+s\n$/,
+      );
+      const ready = await (await fetch(`${server.url}/readyz`)).json();
+      expect(ready).toMatchObject({ ready: true, videos: 3 });
+      const again = await rag(dataDir, 'ingest', '--corpus', corpus, '--json');
+      expect(again.code, again.stderr).toBe(0);
+      const summary = JSON.parse(again.stdout);
+      expect(Object.keys(summary).sort()).toEqual([
+        'added',
+        'chunks',
+        'failed',
+        'items',
+        'seconds',
+        'skipped',
+        'updated',
+      ]);
+      expect(summary).toMatchObject({ added: 0, skipped: 2, failed: 0 });
+
+      // The streamed answer (what a terminal sees) through the same API, by the real client.
+      const tokens: string[] = [];
+      const streamed = await remoteAsk(owner.api!, 'What does the talk say?', {
+        k: 3,
+        onToken: (t) => tokens.push(t),
+      });
+      expect(tokens.join('')).toBe(streamed.answer);
+      // Without the token, or with a wrong one, the local API refuses.
+      const wrong = await fetch(`${server.url}/_local/v1/stats`, { headers: { 'x-rag-local-token': 'x' } });
+      expect(wrong.status).toBe(401);
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+    expect(existsSync(ownerFile(config.pgliteDir))).toBe(false);
+
+    // No corruption: the directory opens, with every video once.
+    const after: Rag = await openRag(config, { embedder: null });
+    try {
+      expect(await after.stats()).toMatchObject({ videos: 3 });
+    } finally {
+      await after.close();
+    }
+    // And without a server the CLI opens the store itself.
+    const stats = await rag(dataDir, 'stats');
+    expect(stats.code, stats.stderr).toBe(0);
+    expect(JSON.parse(stats.stdout)).toMatchObject({ videos: 3 });
+  }, 180_000);
+
+  it('takes over an owner file whose process is gone', async () => {
+    const dead = spawn('node', ['-e', '']);
+    const pid = dead.pid!;
+    await new Promise((r) => dead.once('exit', r));
+    const stale: OwnerInfo = {
+      pid,
+      hostname: hostname(),
+      id: 'f'.repeat(32),
+      startedAt: new Date().toISOString(),
+      command: 'pnpm start',
+      url: 'http://127.0.0.1:9',
+      api: { url: 'http://127.0.0.1:9', token: '0'.repeat(64) },
+    };
+    writeFileSync(ownerFile(config.pgliteDir), JSON.stringify(stale), { mode: 0o600 });
+    expect(ownerIsGone(stale)).toBe(true);
+    const db = await openPglite(config.pgliteDir);
+    try {
+      expect(db.owner?.info.pid).toBe(process.pid);
+      const now = JSON.parse(readFileSync(ownerFile(config.pgliteDir), 'utf8'));
+      expect(now.pid).toBe(process.pid);
+    } finally {
+      await db.close();
+    }
+    expect(existsSync(ownerFile(config.pgliteDir))).toBe(false);
+  });
+
+  it('tells a live owner from a reused pid and a dead one', () => {
+    const base = {
+      hostname: hostname(),
+      id: 'a'.repeat(32),
+      startedAt: new Date().toISOString(),
+      command: 'x',
+    };
+    const self = processStart(process.pid);
+    expect(self).toMatch(/^\d+$/);
+    // pid 1 is alive; with its own start time it is the owner, with another it is a reused pid.
+    expect(ownerIsGone({ ...base, pid: 1, procStart: processStart(1) })).toBe(false);
+    expect(ownerIsGone({ ...base, pid: 1, procStart: `${self}0` })).toBe(true);
+    // This very process without the claim (a restarted container reuses pids).
+    expect(ownerIsGone({ ...base, pid: process.pid })).toBe(true);
+    // On another host nothing can be told: taken as alive, and the message says where.
+    const remote = { ...base, pid: 4242, hostname: `${hostname()}-other` };
+    expect(ownerIsGone(remote)).toBe(false);
+    const at = new Date(2025, 0, 2, 20, 1);
+    expect(inUseMessage('/srv/data/pglite', { ...remote, startedAt: at.toISOString() }, '/srv', at)).toBe(
+      `the store data/pglite is in use by pid 4242 on host ${hostname()}-other (x, since 20:01); stop it; if that process is gone, remove /srv/data/pglite/owner.json`,
+    );
+  });
+
+  it.runIf(Boolean(process.env.DATABASE_URL) || Boolean(process.env.CI))(
+    'takes no lock with DATABASE_URL: many processes share a server',
+    async () => {
+      const dir = path.join(tmp.dir, 'unused');
+      const a = await openDb({ databaseUrl: process.env.DATABASE_URL, dataDir: dir });
+      const b = await openDb({ databaseUrl: process.env.DATABASE_URL, dataDir: dir });
+      try {
+        expect(a.owner).toBeUndefined();
+        expect(b.owner).toBeUndefined();
+        expect(existsSync(dir)).toBe(false);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    },
+  );
+});
