@@ -14,6 +14,8 @@ import { loadConfig } from '../src/config.ts';
 import { fileSource } from '../src/ingest/sources.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
+import { localUrl } from '../src/server/main.ts';
+import { isSameMachine } from '../src/server/routes/local.ts';
 import { openDb, openPglite } from '../src/store/db.ts';
 import {
   inUseMessage,
@@ -157,16 +159,9 @@ describe('one owner per embedded store', () => {
       );
 
       // The issue's race: an ingest beside the server. Now the server stores it, and sees it at once.
-      const ingest = await rag(dataDir, 'ingest', '--corpus', corpus);
+      const ingest = await rag(dataDir, 'ingest', '--corpus', corpus, '--json');
       expect(ingest.code, ingest.stderr).toBe(0);
-      expect(ingest.stdout).toMatch(
-        /^videos: 2 added, 0 updated, 0 skipped, 0 failed; \d+ chunks; [\d.]+s\n$/,
-      );
-      const ready = await (await fetch(`${server.url}/readyz`)).json();
-      expect(ready).toMatchObject({ ready: true, videos: 3 });
-      const again = await rag(dataDir, 'ingest', '--corpus', corpus, '--json');
-      expect(again.code, again.stderr).toBe(0);
-      const summary = JSON.parse(again.stdout);
+      const summary = JSON.parse(ingest.stdout);
       expect(Object.keys(summary).sort()).toEqual([
         'added',
         'chunks',
@@ -176,7 +171,11 @@ describe('one owner per embedded store', () => {
         'skipped',
         'updated',
       ]);
-      expect(summary).toMatchObject({ added: 0, skipped: 2, failed: 0 });
+      expect(summary).toMatchObject({ added: 2, updated: 0, skipped: 0, failed: 0 });
+      // Each item's progress line came back as the server stored it.
+      expect(ingest.stderr).toMatch(/\[1\/2\] added .*\.md\n\[2\/2\] added .*\.md\n/);
+      const ready = await (await fetch(`${server.url}/readyz`)).json();
+      expect(ready).toMatchObject({ ready: true, videos: 3 });
 
       // The streamed answer (what a terminal sees) through the same API, by the real client.
       const tokens: string[] = [];
@@ -201,10 +200,6 @@ describe('one owner per embedded store', () => {
     } finally {
       await after.close();
     }
-    // And without a server the CLI opens the store itself.
-    const stats = await rag(dataDir, 'stats');
-    expect(stats.code, stats.stderr).toBe(0);
-    expect(JSON.parse(stats.stdout)).toMatchObject({ videos: 3 });
   }, 180_000);
 
   it('takes over an owner file whose process is gone', async () => {
@@ -254,6 +249,20 @@ describe('one owner per embedded store', () => {
     expect(inUseMessage('/srv/data/pglite', { ...remote, startedAt: at.toISOString() }, '/srv', at)).toBe(
       `the store data/pglite is in use by pid 4242 on host ${hostname()}-other (x, since 20:01); stop it; if that process is gone, remove /srv/data/pglite/owner.json`,
     );
+  });
+
+  it('answers the local API only on this machine, at an address that reaches the bind', () => {
+    expect(isSameMachine('127.0.0.1', '127.0.0.1')).toBe(true);
+    expect(isSameMachine('::ffff:127.0.0.1', '::ffff:127.0.0.1')).toBe(true);
+    expect(isSameMachine('::1', '::1')).toBe(true);
+    // Bound to a LAN address: a connection from that same address is this machine; others are not.
+    expect(isSameMachine('192.168.1.5', '192.168.1.5')).toBe(true);
+    expect(isSameMachine('192.168.1.9', '192.168.1.5')).toBe(false);
+    expect(isSameMachine(undefined, undefined)).toBe(false);
+    expect(localUrl('0.0.0.0', 3000)).toBe('http://127.0.0.1:3000');
+    expect(localUrl('::', 3000)).toBe('http://[::1]:3000');
+    expect(localUrl('127.0.0.1', 3000)).toBe('http://127.0.0.1:3000');
+    expect(localUrl('fd00::1', 3000)).toBe('http://[fd00::1]:3000');
   });
 
   it.runIf(Boolean(process.env.DATABASE_URL) || Boolean(process.env.CI))(
