@@ -2,14 +2,16 @@ import { spawn } from 'node:child_process';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CommentSchema, IssueSchema, LocalForge, PullRequestSchema } from '@dark-factory/forge';
 import { startGitHubServer } from '@dark-factory/forge/testing';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { forgeDirFromEnv, halfGitHubWarning } from '../src/cli/context.ts';
+import { createContext, forgeDirFromEnv, halfGitHubWarning } from '../src/cli/context.ts';
 import { cell, shortTime, table } from '../src/cli/format.ts';
+import { main } from '../src/cli/main.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
@@ -39,8 +41,30 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs the CLI as a child process from the repo root, as `pnpm factory` would. Async: the fake GitHub server lives in this process. */
-function cli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
+/**
+ * Runs the CLI in this process: `main` with a context whose settings come from `env` alone (nothing
+ * from process.env, so no caller's GITHUB_*, DATABASE_URL or INIT_CWD) and whose stdout, stderr and
+ * stdin are strings. Async: the fake GitHub server lives in this process too.
+ */
+async function cli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  // Typed where the user stands: the test's temporary directory unless it names one (so the run
+  // store `status` reads is <dir>/.data/factory/store, never the repository's).
+  const env = { INIT_CWD: dir, ...options.env };
+  const context = createContext(env, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    stdin: Readable.from([options.input ?? '']),
+  });
+  const code = await main(args, context);
+  // Nothing is left behind in the process for the next command.
+  expect(process.exitCode).toBeUndefined();
+  return { code, stdout, stderr };
+}
+
+/** Runs the real entry point as a child process from the repo root, as `pnpm factory` does. */
+function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'factory/src/cli/main.ts', ...args], {
       cwd: repoRoot,
@@ -92,6 +116,7 @@ const Status = z.object({
   ]),
   openIssues: z.number(),
   openPullRequests: z.number(),
+  runs: z.array(z.object({ runId: z.string(), issue: z.number(), status: z.string() }).passthrough()),
 });
 
 let dir: string;
@@ -202,7 +227,7 @@ describe('factory issues on the local forge', () => {
     );
     expect(all.map((i) => i.number)).toEqual([2, 1]);
     const status = jsonOf(await cli(['status', '--json'], { env }), Status);
-    expect(status).toEqual({ forge: { kind: 'local', dir }, openIssues: 1, openPullRequests: 0 });
+    expect(status).toEqual({ forge: { kind: 'local', dir }, openIssues: 1, openPullRequests: 0, runs: [] });
   });
 
   it('reads the body from --body-file (relative to INIT_CWD) or stdin', async () => {
@@ -277,7 +302,9 @@ describe('factory prs and status on the local forge', () => {
     expect(human).toContain('  Closes #1');
     expect(human).toContain('  Gate passed');
 
-    expect(ok(await cli(['status'], { env }))).toBe(`forge   local ${dir}\nissues  1 open\nprs     1 open\n`);
+    expect(ok(await cli(['status'], { env }))).toBe(
+      `forge   local ${dir}\nissues  1 open\nprs     1 open\nruns    0 recent\n`,
+    );
   });
 
   it('finds the forge where rag-app files into it: FORGE_DIR, else <DATA_DIR or .data>/forge from INIT_CWD', async () => {
@@ -325,6 +352,11 @@ describe('factory --help', () => {
       ['prs', 'list'],
       ['prs', 'show'],
       ['status'],
+      ['run'],
+      ['triage'],
+      ['loop'],
+      ['resume'],
+      ['demo'],
     ];
     const runs = await Promise.all(
       commands.map((c) => cli([...c, '--help'], { env: { FORGE_DIR: missing } })),
@@ -449,6 +481,7 @@ describe('factory against GitHub', () => {
         forge: { kind: 'github', repository: 'acme/widgets', apiUrl: gh.url },
         openIssues: 0,
         openPullRequests: 0,
+        runs: [],
       });
       // Nothing went to the local forge.
       await expect(access(join(dir, 'issues'))).rejects.toThrow();
@@ -458,6 +491,36 @@ describe('factory against GitHub', () => {
     } finally {
       await gh.close();
     }
+  });
+});
+
+describe('the real entry point (node --import tsx factory/src/cli/main.ts)', () => {
+  it('prints help, files an issue from stdin, and exits 1 with one error line on a failure', async () => {
+    // Each process loads the whole CLI through tsx (seconds of CPU): three, once, side by side.
+    const [help, created, missing] = await Promise.all([
+      spawnCli(['issues', 'create', '--help'], { env }),
+      spawnCli(['issues', 'create', '--title', 'Filed by a process', '--body-file', '-', '--json'], {
+        env,
+        input: 'from stdin',
+      }),
+      spawnCli(['issues', 'show', '99'], { env }),
+    ]);
+    expect(ok(help)).toContain('Usage: factory issues create ');
+    expect(help.stdout).toMatch(/--title <title>[\s\S]*--body-file <file>/);
+    expect(jsonOf(created, IssueSchema)).toMatchObject({
+      number: 1,
+      title: 'Filed by a process',
+      body: 'from stdin',
+      author: 'maintainer',
+    });
+    expect(failure(missing)).toBe(`factory: not_found: no issue #99 in ${dir}`);
+
+    // What the process filed is what the CLI lists.
+    const listed = ok(await cli(['issues', 'list'], { env }))
+      .trimEnd()
+      .split('\n');
+    expect(listed).toHaveLength(2);
+    expect(listed[1]).toMatch(/^#1\s+open\s+\d{4}-\d\d-\d\d \d\d:\d\dZ\s+Filed by a process$/);
   });
 });
 

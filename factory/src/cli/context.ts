@@ -20,6 +20,22 @@ export interface CliContext {
   env: Env;
   /** Reads a file the user named; `-` is stdin. */
   readText(file: string): Promise<string>;
+  /** The terminal width of stdout/stderr for help text; undefined when not a terminal (commander then uses 80). */
+  helpWidth?(stream: 'out' | 'err'): number | undefined;
+}
+
+/** Something text is written to: process.stdout/stderr, or a test's capture. */
+export interface TextSink {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** The streams a context talks through (default: the process's own), so the CLI can run in-process. */
+export interface CliIo {
+  stdout: TextSink;
+  stderr: TextSink;
+  stdin: NodeJS.ReadableStream;
 }
 
 /** Unset and empty mean the same, as in rag-app's config. */
@@ -62,11 +78,12 @@ export function userCwd(env: Env): string {
   return envValue(env, 'INIT_CWD') ?? process.cwd();
 }
 
-function cliLogger(env: Env): pino.Logger {
+function cliLogger(env: Env, stderr: TextSink): pino.Logger {
   // Silent unless asked: a failure is reported once, as the one `factory: <code>: <message>` line.
+  // Written synchronously through the context's stderr (no file descriptor of its own to leak).
   return pino(
     { level: envValue(env, 'LOG_LEVEL') ?? 'silent', base: { app: 'factory', module: 'cli' } },
-    pino.destination({ dest: 2, sync: true }),
+    { write: (line: string) => stderr.write(line) },
   );
 }
 
@@ -79,7 +96,16 @@ export function halfGitHubWarning(env: Env): string | undefined {
   return `${set} is set but ${unset} is not: using the local forge`;
 }
 
-export function createContext(env: Env = process.env): CliContext {
+const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+
+/**
+ * The context of one command: the settings it reads come from `env` alone (the forge included) and all it
+ * prints goes through `io` (default: the process's streams).
+ */
+export function createContext(
+  env: Env = process.env,
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+): CliContext {
   const cwd = userCwd(env);
   let forge: Forge | undefined;
   return {
@@ -87,26 +113,30 @@ export function createContext(env: Env = process.env): CliContext {
     forge: () => {
       if (!forge) {
         const warning = halfGitHubWarning(env);
-        if (warning) process.stderr.write(`factory: warning: ${warning}\n`);
+        if (warning) io.stderr.write(`factory: warning: ${warning}\n`);
         forge = forgeFromEnv(env, {
           localDir: forgeDirFromEnv(env, cwd),
           author: authorFromEnv(env),
-          logger: cliLogger(env),
+          logger: cliLogger(env, io.stderr),
         });
       }
       return forge;
     },
     out: (text) => {
-      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      io.stdout.write(withNewline(text));
     },
     err: (text) => {
-      process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+      io.stderr.write(withNewline(text));
     },
     env,
+    helpWidth: (stream) => {
+      const sink = stream === 'out' ? io.stdout : io.stderr;
+      return sink.isTTY ? sink.columns : undefined;
+    },
     readText: async (file) => {
       const target = file === '-' ? 'stdin' : path.resolve(cwd, file);
       try {
-        return file === '-' ? await readStream(process.stdin) : await readFile(target, 'utf8');
+        return file === '-' ? await readStream(io.stdin) : await readFile(target, 'utf8');
       } catch (err) {
         const reason = (err as NodeJS.ErrnoException).code ?? String(err);
         throw new CliError('io', `cannot read ${target}: ${reason}`, { cause: err });

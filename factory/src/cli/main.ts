@@ -16,8 +16,16 @@ export function buildProgram(ctx: CliContext): Command {
       'The dark factory: takes issues from the forge (GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set, ' +
         'else the local forge in FORGE_DIR or <DATA_DIR or .data>/forge) to a squash merge, gated in code',
     )
-    // Errors are printed once, by main(), as `factory: <code>: <message>`; subcommands inherit both settings.
-    .configureOutput({ outputError: () => undefined })
+    // Help goes through the context (so it is captured in-process); errors are printed once, by main(),
+    // as `factory: <code>: <message>`. Subcommands inherit both settings.
+    .configureOutput({
+      writeOut: (text) => ctx.out(text),
+      writeErr: (text) => ctx.err(text),
+      outputError: () => undefined,
+      // commander's own default when the stream is not a terminal.
+      getOutHelpWidth: () => ctx.helpWidth?.('out') ?? 80,
+      getErrHelpWidth: () => ctx.helpWidth?.('err') ?? 80,
+    })
     .exitOverride();
   registerIssues(program, ctx);
   registerPullRequests(program, ctx);
