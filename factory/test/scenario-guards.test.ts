@@ -297,3 +297,67 @@ describe('scenario (g): issue text is data, and authors are rate-limited', () =>
     expect((await rig.forge.listComments(4)).at(-1)?.body).toMatch(/issuesPerDay/);
   });
 });
+
+describe('scenario (h): main moves during a run', () => {
+  it('brings the branch up to date and validates it again before merging', async () => {
+    const rig = await makeRig({
+      policy: {
+        validate: CHEAP_VALIDATE,
+        gate: undefined,
+        merge: { method: 'squash', dailyCap: 10, verifyAfterMerge: false },
+      },
+      issues: [{ title: 'Search help says hybrid', body: 'The default is BM25 only.' }],
+      scenario: {
+        responses: [
+          accept(1),
+          plan(1),
+          tool('implement', 1, 0, 'edit_file', {
+            path: 'rag-app/src/cli/main.ts',
+            old_string: HELP_OLD,
+            new_string: HELP_NEW,
+          }),
+          tool('implement', 1, 0, 'done', { summary: 'edited' }),
+          {
+            step: 'review',
+            issue: 1,
+            attempt: 0,
+            content: [
+              {
+                type: 'tool_use',
+                name: 'review_verdict',
+                input: { solves_issue: true, summary: 'ok', findings: [] },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    rigs.push(rig);
+    const triaged = await rig.cli(['triage', '--issue', '1', '--json']);
+    expect(triaged.code, triaged.stderr).toBe(0);
+    // Someone else merges into main while the run waits.
+    const { writeFile } = await import('node:fs/promises');
+    const { git } = await import('../src/workspace/git.ts');
+    await writeFile(path.join(rig.repoDir, 'NOTES.md'), 'merged by someone else\n');
+    await git(rig.repoDir, ['add', 'NOTES.md']);
+    await git(rig.repoDir, ['commit', '-q', '-m', 'docs: notes']);
+    const moved = (await git(rig.repoDir, ['rev-parse', 'main'])).stdout.trim();
+
+    const res = await rig.cli(['resume', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const [report] = (JSON.parse(res.stdout) as unknown[]).map((r) => RunReportSchema.parse(r));
+    expect(report?.status, res.stderr).toBe('merged');
+    expect(res.stderr).toMatch(/main moved since the run started/);
+    const commits = await rig.newCommits();
+    expect(commits).toHaveLength(2);
+    // The squash sits on top of the moved main and keeps its change.
+    const parent = (await git(rig.repoDir, ['rev-parse', 'main^'])).stdout.trim();
+    expect(parent).toBe(moved);
+    const files = (await git(rig.repoDir, ['show', '--name-only', '--format=', 'main'])).stdout.trim();
+    expect(files).toBe('rag-app/src/cli/main.ts');
+    const status = await rig.cli(['status', '--run', report?.runId ?? '', '--json']);
+    const detail = JSON.parse(status.stdout) as { events: { kind: string; step: string; argv?: string[] }[] };
+    const lintRuns = detail.events.filter((e) => e.kind === 'command' && e.argv?.includes('biome'));
+    expect(lintRuns.length).toBe(2);
+  }, 300_000);
+});

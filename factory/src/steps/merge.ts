@@ -44,7 +44,8 @@ export async function executeMerge(options: {
   holdoutDir: string | undefined;
   runDir: string;
 }): Promise<StepOutcome<MergeResult>> {
-  const { deps, run, worktree, steps } = options;
+  const { deps, run, steps } = options;
+  let worktree = options.worktree;
   const result: MergeResult = {
     decision: { merge: false, checks: [] },
     revalidated: null,
@@ -69,8 +70,10 @@ export async function executeMerge(options: {
     deps.progress(
       `#${run.issue}   ${deps.base} moved since the run started: updating the branch and validating again`,
     );
-    await updateBranch(worktree, deps.base);
-    const again = await validateCandidate({ ...options, policy: options.policy });
+    const updated = await updateBranch(worktree, deps.base);
+    // From here on the change is judged against the base it will land on.
+    worktree = { ...worktree, baseSha: updated.baseSha };
+    const again = await validateCandidate({ ...options, worktree, policy: options.policy });
     result.revalidated = again.result;
     lastValidation = again.result;
     if (again.status !== 'ok') {
