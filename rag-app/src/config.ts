@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { parseTrustedProxies } from './server/client-ip.ts';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -32,7 +33,27 @@ export const envSchema = z.object({
   IP_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   SYNC_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
   SYNC_SOURCES: z.string().optional(),
-  ADMIN_EMAILS: z.string().default(''),
+  /** Reverse proxies whose X-Forwarded-For is believed: comma-separated IPs and CIDR ranges; none by default. */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const parsed = parseTrustedProxies(value);
+      if (parsed.ok) return parsed.proxies;
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }),
+  /**
+   * Gone: it made admin whoever signed up first as a listed address. Refused rather than ignored,
+   * so a deployment that relied on it learns how admin is granted now.
+   */
+  ADMIN_EMAILS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined, {
+      message:
+        'no longer supported (anyone could sign up as a listed address): unset it, then grant admin with `pnpm rag admin grant <email>` or the setup link the server prints while no admin exists',
+    }),
   GITHUB_TOKEN: z.string().optional(),
   GITHUB_REPOSITORY: z.string().optional(),
   GITHUB_API_URL: z.string().url().optional(),

@@ -40,6 +40,8 @@ let browser: Browser;
 let alice: BrowserContext;
 let page: Page;
 let aliceConversation = '';
+/** What `server` printed: the listening line and, with no admin yet, the one-time setup link. */
+const serverLines: string[] = [];
 
 const ALICE = { email: 'alice@example.com', password: 'a long enough password' };
 const BOB = { email: 'bob@example.com', password: 'another long password' };
@@ -76,7 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
     });
     rag = await openSliceRag(config);
     const sources = corpusBackedSources();
-    server = await runServer(config, rag, { sources, print: () => undefined });
+    server = await runServer(config, rag, { sources, print: (line) => serverLines.push(line) });
 
     anthropic = await startAnthropicServer((request) =>
       requestText(request.body).includes('Mongolia')
@@ -141,10 +143,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
     await signin.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${server.url}/`);
     await expect.poll(() => page.locator('#signed-in-as').textContent()).toBe(ALICE.email);
-    // The first account administers the library.
+    // Being the first to sign up makes no one an admin.
     expect(
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).count(),
-    ).toBe(1);
+    ).toBe(0);
     await shot(page, '03-signed-in');
   });
 
@@ -363,6 +365,42 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
       .toBe(`Videos 1–${SLICE.length} of ${SLICE.length}`);
   });
 
+  it('makes admin whoever claims the one-time setup link the server printed, once', async () => {
+    const link = /open (\S+) to claim it/.exec(
+      serverLines.find((l) => l.includes('no admin yet')) ?? '',
+    )?.[1];
+    expect(link).toMatch(/\/admin\/setup\?token=[\w-]{43}$/);
+    await page.goto(`${server.url}/admin`);
+    await expect.poll(() => page.locator('main').textContent()).toContain('Only an admin can see this page.');
+
+    await page.goto(link!);
+    const claim = page.getByRole('button', { name: `Make ${ALICE.email} the admin` });
+    await shot(page, '15-admin-setup');
+    await claim.click();
+    await page.waitForURL(`${server.url}/admin`);
+    await expect.poll(() => page.locator('#admin-stats dd').first().textContent()).toBe(String(SLICE.length));
+    expect(
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).count(),
+    ).toBe(1);
+
+    // Someone else with the same link: signs up through it, comes back, and finds it spent.
+    const carolContext = await browser.newContext();
+    const carol = await carolContext.newPage();
+    await carol.goto(link!);
+    await carol.getByRole('link', { name: 'Sign in or create an account' }).click();
+    await carol.waitForURL(/\/login\?next=/);
+    const form = carol.locator('#signup');
+    await form.getByLabel('Email').fill('carol@example.com');
+    await form.getByLabel('Password').fill('carol long password');
+    await form.getByRole('button', { name: 'Create account' }).click();
+    await carol.waitForURL(link!);
+    await carol.getByRole('button', { name: 'Make carol@example.com the admin' }).click();
+    await expect
+      .poll(() => carol.locator('#setup-status').textContent())
+      .toMatch(/^no admin setup is open: the link was used/);
+    await carolContext.close();
+  });
+
   it('lets the admin add a video and see the ingest runs', async () => {
     await page.goto(`${server.url}/admin`);
     await expect.poll(() => page.locator('#admin-stats dd').first().textContent()).toBe(String(SLICE.length));
@@ -375,7 +413,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
       .poll(() => page.locator('#admin-stats dd').first().textContent())
       .toBe(String(SLICE.length + 1));
     expect(await page.locator('#sync-runs tr').first().textContent()).toContain('admin-add');
-    await shot(page, '15-admin');
+    await shot(page, '16-admin');
   });
 
   it('works at phone width', async () => {
@@ -394,12 +432,12 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
     await ask(p, KNOWN_QUESTION);
     await p.locator('.message.assistant .citation').first().waitFor();
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
-    await shot(p, '16-phone-chat');
+    await shot(p, '17-phone-chat');
     await p.locator('.message.assistant .citation').first().click();
     await p.getByRole('dialog').waitFor();
     const box = await p.locator('.modal').boundingBox();
     expect(box!.width).toBeLessThanOrEqual(375);
-    await shot(p, '17-phone-player');
+    await shot(p, '18-phone-player');
     await phone.close();
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import { StoreError } from '../src/errors.ts';
 import type { Rag } from '../src/rag.ts';
+import { grantAdmin } from '../src/server/admins.ts';
 import { acquireLease } from '../src/server/lease.ts';
 import { INGEST_LEASE } from '../src/server/sync.ts';
 import type { AskResult, SearchHit } from '../src/types.ts';
@@ -408,7 +409,8 @@ describe('conversations', () => {
   it('keeps conversations private from every other user, the admin included', async () => {
     const admin = client();
     await admin.me();
-    // The first account is the admin when ADMIN_EMAILS is empty: it signed up in an earlier test.
+    // An account the operator made admin (it signed up in an earlier test).
+    expect(await grantAdmin(rag.db, 'long@example.com')).toBe('granted');
     await admin.json('/api/auth/login', {
       json: { email: 'long@example.com', password: 'correct horse battery' },
     });
@@ -576,20 +578,8 @@ describe('admin', () => {
     expect((await client().json<ErrorJson>('/api/admin/status')).status).toBe(401);
   });
 
-  it('honours ADMIN_EMAILS over the first account', async () => {
-    const listed = makeApp(rag, { ...config, ADMIN_EMAILS: 'Boss@Example.com' }, { clock: time.clock });
-    const boss = new ApiClient(viaApp(listed.app));
-    await boss.signup('boss@example.com');
-    expect((await boss.me()).user?.isAdmin).toBe(true);
-    const first = new ApiClient(viaApp(listed.app));
-    await first.me();
-    await first.json('/api/auth/login', {
-      json: { email: 'long@example.com', password: 'correct horse battery' },
-    });
-    expect((await first.me()).user?.isAdmin).toBe(false);
-  });
-
   it('adds, re-syncs and removes videos, and reports the ingest status', async () => {
+    await grantAdmin(rag.db, 'long@example.com');
     const admin = client();
     await admin.me();
     await admin.json('/api/auth/login', {
@@ -642,31 +632,5 @@ describe('admin', () => {
     expect((await admin.json<{ stats: { videos: number } }>('/api/admin/status')).body.stats.videos).toBe(
       before,
     );
-  });
-});
-
-describe('anonymous mode', () => {
-  it('lets a local single user ask and keep conversations without an account', async () => {
-    const anon = makeApp(
-      rag,
-      { ...config, ALLOW_ANONYMOUS: true, DAILY_MESSAGE_CAP: 100 },
-      { clock: time.clock },
-    );
-    const c = new ApiClient(viaApp(anon.app));
-    const me = await c.me();
-    expect(me.user).toMatchObject({ email: 'anonymous', isAdmin: true });
-    const { body: conv } = await c.json<{ id: string }>('/api/conversations', { json: {} });
-    const ask = await c.json<AskJson>('/api/ask', {
-      json: { question: KNOWN_QUESTION, conversationId: conv.id },
-    });
-    expect(ask.status).toBe(200);
-    expect(ask.body.citations.length).toBeGreaterThan(0);
-    // The same anonymous user on a public bind is not an admin.
-    const publicBind = makeApp(
-      rag,
-      { ...config, ALLOW_ANONYMOUS: true, HOST: '0.0.0.0' },
-      { clock: time.clock },
-    );
-    expect((await new ApiClient(viaApp(publicBind.app)).me()).user?.isAdmin).toBe(false);
   });
 });

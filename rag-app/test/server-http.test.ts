@@ -69,7 +69,14 @@ describe('runServer', () => {
   it('listens on HOST:PORT, prints the URL, serves the page, the assets and the API', async () => {
     const server = await start({});
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(server.lines).toEqual([`rag-app listening on ${server.url}`]);
+    // No admin in this store yet: the one-time setup link follows (on stdout, not in the logs).
+    expect(server.lines).toHaveLength(2);
+    expect(server.lines[0]).toBe(`rag-app listening on ${server.url}`);
+    expect(server.lines[1]).toMatch(
+      new RegExp(
+        `^rag-app: no admin yet: open ${server.url.replace(/\./g, '\\.')}/admin/setup\\?token=[\\w-]{43} to claim it \\(valid until restart\\)$`,
+      ),
+    );
 
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true });
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
@@ -104,6 +111,60 @@ describe('runServer', () => {
       "SELECT bucket FROM rate_windows WHERE bucket LIKE 'ip:%127.0.0.1'",
     );
     expect(rows.rows.length).toBeGreaterThan(0);
+  });
+});
+
+describe('anonymous mode on a loopback bind', () => {
+  it('makes each visitor a guest of their own, never an admin, and claims admin only with the printed link', async () => {
+    const server = await start({ ALLOW_ANONYMOUS: true, HOST: '127.0.0.1' });
+    const a = new ApiClient(viaUrl(server.url));
+    const b = new ApiClient(viaUrl(server.url));
+    await Promise.all([a.me(), b.me()]);
+    const { body: convA } = await a.json<{ id: string }>('/api/conversations', { json: { title: 'a' } });
+    await b.json('/api/conversations', { json: { title: 'b' } });
+    const [userA, userB] = [(await a.me()).user!, (await b.me()).user!];
+    expect(userA).toMatchObject({ anonymous: true, isAdmin: false });
+    expect(userB).toMatchObject({ anonymous: true, isAdmin: false });
+    expect(userA.id).not.toBe(userB.id);
+    expect((await b.request(`/api/conversations/${convA.id}`)).status).toBe(404);
+    for (const c of [a, b]) expect((await c.request('/api/admin/status')).status).toBe(403);
+
+    // The operator opens the link the server printed, signed in with an account.
+    const link = new URL(/open (\S+) to claim it/.exec(server.lines[1]!)![1]!);
+    expect(link.pathname).toBe('/admin/setup');
+    const page = await fetch(link);
+    expect([page.status, (await page.text()).includes('data-page="setup"')]).toEqual([200, true]);
+    const operator = new ApiClient(viaUrl(server.url));
+    await operator.signup('operator@example.com');
+    const token = link.searchParams.get('token')!;
+    const claimed = await operator.json('/api/admin-setup', { json: { token } });
+    expect(claimed.status).toBe(200);
+    expect((await operator.request('/api/admin/status')).status).toBe(200);
+    expect((await operator.json('/api/admin-setup', { json: { token } })).status).toBe(410);
+    expect((await a.request('/api/admin/status')).status).toBe(403);
+
+    // With an admin in the store, a restarted server prints no link.
+    const again = await start({ ALLOW_ANONYMOUS: true, HOST: '127.0.0.1' });
+    expect(again.lines).toEqual([`rag-app listening on ${again.url}`]);
+  });
+
+  it('counts X-Forwarded-For only behind a trusted proxy', async () => {
+    const bucketsFor = async (ip: string) =>
+      (await rag.db.query('SELECT 1 FROM rate_windows WHERE bucket = $1', [`ip:${ip}`])).rows.length;
+    const plain = await start({});
+    const headers = { 'x-forwarded-for': '192.0.2.201' };
+    expect(
+      (await new ApiClient(viaUrl(plain.url)).request('/api/search', { json: { query: 'piv' }, headers }))
+        .status,
+    ).toBe(200);
+    expect(await bucketsFor('192.0.2.201')).toBe(0);
+
+    const proxied = await start({ TRUSTED_PROXIES: [{ address: '127.0.0.0', prefix: 8, family: 'ipv4' }] });
+    expect(
+      (await new ApiClient(viaUrl(proxied.url)).request('/api/search', { json: { query: 'piv' }, headers }))
+        .status,
+    ).toBe(200);
+    expect(await bucketsFor('192.0.2.201')).toBe(1);
   });
 });
 

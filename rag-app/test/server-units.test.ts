@@ -3,8 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseAdminEmails } from '../src/server/accounts.ts';
-import { isLoopbackHost } from '../src/server/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createAdminSetup, setupLine } from '../src/server/admin-setup.ts';
+import { clientAddress, parseTrustedProxies, proxyMatcher } from '../src/server/client-ip.ts';
 import { conversationToMarkdown, exportFileName } from '../src/server/export-md.ts';
 import { formatTimestamp } from '../src/server/format.ts';
 import { publicUrl } from '../src/server/http.ts';
@@ -46,8 +47,6 @@ describe('formatting', () => {
     expect(publicUrl('127.0.0.1', 3000)).toBe('http://127.0.0.1:3000');
     expect(publicUrl('0.0.0.0', 8080)).toBe('http://localhost:8080');
     expect(publicUrl('::1', 80)).toBe('http://[::1]:80');
-    expect(isLoopbackHost('127.0.0.1')).toBe(true);
-    expect(isLoopbackHost('0.0.0.0')).toBe(false);
   });
 
   it('computes latency percentiles by rank', () => {
@@ -167,9 +166,85 @@ describe('validation messages', () => {
     const nested = z.strictObject({ a: z.strictObject({ b: z.number() }) }).safeParse({ a: { b: 'x' } });
     expect(describeIssues(nested.error!)).toBe('a.b: Invalid input: expected number, received string');
   });
+});
 
-  it('reads admin emails case-insensitively', () => {
-    expect(parseAdminEmails(' A@x.io, ,b@Y.io ')).toEqual(['a@x.io', 'b@y.io']);
+describe('client address', () => {
+  const trusted = (list: string) => {
+    const parsed = parseTrustedProxies(list);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return proxyMatcher(parsed.proxies);
+  };
+
+  it('parses TRUSTED_PROXIES, and refuses what is not an address or range, naming it', () => {
+    expect(parseTrustedProxies(' 10.0.0.0/8, ::1 ,,192.0.2.4')).toEqual({
+      ok: true,
+      proxies: [
+        { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+        { address: '::1', prefix: 128, family: 'ipv6' },
+        { address: '192.0.2.4', prefix: 32, family: 'ipv4' },
+      ],
+    });
+    for (const bad of [
+      '10.0.0.300',
+      '10.0.0.0/33',
+      'fd00::/129',
+      'proxy.local',
+      '10.0.0.0/8/1',
+      '10.0.0.0/x',
+    ])
+      expect(parseTrustedProxies(bad)).toMatchObject({
+        ok: false,
+        error: expect.stringContaining(`"${bad}"`),
+      });
+    expect(() => loadConfig({ TRUSTED_PROXIES: '127.0.0.1, nginx' })).toThrow(
+      'invalid environment: TRUSTED_PROXIES: "nginx" is not an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8, ::1, fd00::/8)',
+    );
+    expect(loadConfig({}).TRUSTED_PROXIES).toEqual([]);
+  });
+
+  it('believes X-Forwarded-For only from a trusted peer, taking the right-most untrusted hop', () => {
+    const none = trusted('');
+    const lan = trusted('10.0.0.0/8, ::1');
+    expect(clientAddress('198.51.100.1', '203.0.113.9', none)).toBe('198.51.100.1');
+    expect(clientAddress('10.0.0.2', '203.0.113.9', none)).toBe('10.0.0.2');
+    expect(clientAddress('::ffff:10.0.0.2', undefined, lan)).toBe('10.0.0.2');
+    expect(clientAddress('198.51.100.1', '203.0.113.9', lan)).toBe('198.51.100.1');
+    expect(clientAddress('10.0.0.2', '203.0.113.9', lan)).toBe('203.0.113.9');
+    expect(clientAddress('10.0.0.2', '6.6.6.6, 203.0.113.9, 10.1.1.1', lan)).toBe('203.0.113.9');
+    expect(clientAddress('::1', '[2001:db8::1]:443', lan)).toBe('2001:db8::1');
+    expect(clientAddress('::ffff:10.0.0.2', '203.0.113.9:5120', lan)).toBe('203.0.113.9');
+    // Every hop trusted: the farthest one is the client we know.
+    expect(clientAddress('10.0.0.2', '10.3.3.3, 10.1.1.1', lan)).toBe('10.3.3.3');
+    // Garbage stops the walk at the last trusted hop; it never becomes an address.
+    expect(clientAddress('10.0.0.2', 'evil\nline, 10.1.1.1', lan)).toBe('10.1.1.1');
+    expect(clientAddress('10.0.0.2', 'x'.repeat(500), lan)).toBe('10.0.0.2');
+  });
+});
+
+describe('admin setup link', () => {
+  it('holds a random token, refuses a wrong one without spending it, and works once', () => {
+    const a = createAdminSetup();
+    const b = createAdminSetup();
+    expect(a.token).toMatch(/^[\w-]{43}$/);
+    expect(a.token).not.toBe(b.token);
+    expect(a.take(b.token)).toBe(false);
+    expect(a.take('')).toBe(false);
+    expect(a.open()).toBe(true);
+    expect(a.take(a.token)).toBe(true);
+    expect(a.open()).toBe(false);
+    expect(a.take(a.token)).toBe(false);
+    a.giveBack();
+    expect(a.take(a.token)).toBe(true);
+    expect(setupLine('http://127.0.0.1:3000', createAdminSetup('tok'))).toBe(
+      'rag-app: no admin yet: open http://127.0.0.1:3000/admin/setup?token=tok to claim it (valid until restart)',
+    );
+  });
+
+  it('refuses ADMIN_EMAILS, saying how admin is granted now', () => {
+    expect(() => loadConfig({ ADMIN_EMAILS: 'me@example.com' })).toThrow(
+      /^invalid environment: ADMIN_EMAILS: no longer supported \(anyone could sign up as a listed address\): unset it, then grant admin with `pnpm rag admin grant <email>`/,
+    );
+    expect(() => loadConfig({ ADMIN_EMAILS: '' })).not.toThrow();
   });
 });
 

@@ -1,54 +1,38 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Queryable } from '../store/db.ts';
 import type { SessionUser } from './context.ts';
 import { ApiError } from './http-errors.ts';
 import { decoyHash, hashPassword, verifyPassword } from './password.ts';
 
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
-/** No '@', so it can never collide with a signed-up email. */
-export const ANONYMOUS_EMAIL = 'anonymous';
+/** Guests' stored "email": no '@', so no sign-up can ever claim one; shown to nobody. */
+export const GUEST_EMAIL_PREFIX = 'guest:';
 
-export interface RolePolicy {
-  /** Lower-cased emails from ADMIN_EMAILS; when empty, the first account to sign up is the admin. */
-  adminEmails: string[];
-  /** Whether the anonymous user (ALLOW_ANONYMOUS on a loopback host) may use the admin page. */
-  anonymousIsAdmin: boolean;
-}
-
-interface UserRow {
+export interface UserRow {
   id: string | number;
   email: string;
+  /** NULL for a guest, who cannot sign in: its session cookie is its only key. */
   password_hash: string | null;
+  is_admin: boolean;
 }
 
-export function parseAdminEmails(value: string): string[] {
-  return value
-    .split(',')
-    .map((e) => e.trim().toLowerCase())
-    .filter((e) => e.length > 0);
-}
+const USER_COLUMNS = 'id, email, password_hash, is_admin';
 
-async function firstAccountId(db: Queryable): Promise<number | null> {
-  const { rows } = await db.query<{ id: string }>(
-    'SELECT id FROM users WHERE password_hash IS NOT NULL ORDER BY id LIMIT 1',
-  );
-  return rows[0] ? Number(rows[0].id) : null;
-}
-
-export async function toSessionUser(db: Queryable, row: UserRow, policy: RolePolicy): Promise<SessionUser> {
-  const id = Number(row.id);
-  const anonymous = row.password_hash === null;
-  let isAdmin: boolean;
-  if (anonymous) isAdmin = policy.anonymousIsAdmin;
-  else if (policy.adminEmails.length > 0) isAdmin = policy.adminEmails.includes(row.email);
-  else isAdmin = (await firstAccountId(db)) === id;
-  return { id, email: row.email, isAdmin, anonymous };
+/** Admin comes only from the stored grant; a guest is never one (the schema forbids it too). */
+export function toSessionUser(row: UserRow): SessionUser {
+  const guest = row.password_hash === null;
+  return {
+    id: Number(row.id),
+    email: guest ? 'guest' : row.email,
+    isAdmin: !guest && row.is_admin === true,
+    anonymous: guest,
+  };
 }
 
 export async function createAccount(db: Queryable, email: string, password: string): Promise<UserRow> {
   const hash = await hashPassword(password);
   const { rows } = await db.query<UserRow>(
-    'INSERT INTO users (email, password_hash) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING id, email, password_hash',
+    `INSERT INTO users (email, password_hash) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING ${USER_COLUMNS}`,
     [email, hash],
   );
   if (!rows[0])
@@ -63,7 +47,7 @@ export async function checkCredentials(
   password: string,
 ): Promise<UserRow | null> {
   const { rows } = await db.query<UserRow>(
-    'SELECT id, email, password_hash FROM users WHERE email = $1 AND password_hash IS NOT NULL',
+    `SELECT ${USER_COLUMNS} FROM users WHERE email = $1 AND password_hash IS NOT NULL`,
     [email],
   );
   const row = rows[0];
@@ -71,14 +55,12 @@ export async function checkCredentials(
   return row && ok ? row : null;
 }
 
-export async function anonymousUser(db: Queryable): Promise<UserRow> {
-  await db.query(
-    'INSERT INTO users (email, password_hash) VALUES ($1, NULL) ON CONFLICT (email) DO NOTHING',
-    [ANONYMOUS_EMAIL],
+/** A visitor's own guest identity (anonymous mode), created on the first thing they do that needs one. */
+export async function createGuest(db: Queryable, now: Date): Promise<UserRow> {
+  const { rows } = await db.query<UserRow>(
+    `INSERT INTO users (email, password_hash, created_at) VALUES ($1, NULL, $2) RETURNING ${USER_COLUMNS}`,
+    [`${GUEST_EMAIL_PREFIX}${randomUUID()}`, now],
   );
-  const { rows } = await db.query<UserRow>('SELECT id, email, password_hash FROM users WHERE email = $1', [
-    ANONYMOUS_EMAIL,
-  ]);
   return rows[0]!;
 }
 
@@ -109,7 +91,7 @@ export async function createSession(
 
 export async function sessionUserRow(db: Queryable, token: string, now: Date): Promise<UserRow | null> {
   const { rows } = await db.query<UserRow>(
-    `SELECT u.id, u.email, u.password_hash FROM sessions s JOIN users u ON u.id = s.user_id
+    `SELECT u.id, u.email, u.password_hash, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id
      WHERE s.token_hash = $1 AND s.expires_at > $2`,
     [hashToken(token), now],
   );

@@ -6,11 +6,13 @@ import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { logger as defaultLogger } from '../log.ts';
 import { type AssetBundle, loadAssets } from '../web/assets.ts';
-import { parseAdminEmails, type RolePolicy } from './accounts.ts';
+import type { AdminSetup } from './admin-setup.ts';
 import { csrfGuard, loadUser } from './auth.ts';
+import { clientAddress, proxyMatcher } from './client-ip.ts';
 import type { AppEnv, ServerDeps, Service } from './context.ts';
 import { ApiError, errorBody, toErrorResponse } from './http-errors.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminSetupRoutes } from './routes/admin-setup.ts';
 import { askRoutes } from './routes/ask.ts';
 import { authRoutes } from './routes/auth.ts';
 import { conversationRoutes } from './routes/conversations.ts';
@@ -26,12 +28,8 @@ export interface AppDeps extends ServerDeps {
   assets?: AssetBundle;
   /** Supply one to share it with a scheduler; created here otherwise. */
   syncer?: Syncer;
-}
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  /** The one-time admin setup link (runServer opens one when no admin exists); none by default. */
+  adminSetup?: AdminSetup | null;
 }
 
 /** Names this process in leases and logs. */
@@ -39,7 +37,7 @@ export function newInstanceId(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
-function clientIp(c: { env: AppEnv['Bindings'] | undefined }): string {
+function socketAddress(c: { env: AppEnv['Bindings'] | undefined }): string {
   // Under app.request there is no socket; tests may pass one in the env.
   return c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }
@@ -59,11 +57,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       holder: deps.instanceId ?? newInstanceId(),
     });
   const service: Service = { ...deps, clock, logger, syncer, cwd: deps.cwd ?? process.cwd() };
-  const policy: RolePolicy = {
-    adminEmails: parseAdminEmails(deps.config.ADMIN_EMAILS),
-    // The anonymous user may administer only a single-user setup bound to this machine.
-    anonymousIsAdmin: deps.config.ALLOW_ANONYMOUS && isLoopbackHost(deps.config.HOST),
-  };
+  // X-Forwarded-For counts only when the socket peer is a trusted proxy (TRUSTED_PROXIES).
+  const trusted = proxyMatcher(deps.config.TRUSTED_PROXIES);
 
   const app = new Hono<AppEnv>();
   app.onError((err, c) => toErrorResponse(err, c, logger));
@@ -79,13 +74,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', async (c, next) => {
     const requestId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();
     c.set('requestId', requestId);
-    c.set('ip', clientIp(c));
+    const ip = clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), trusted);
+    c.set('ip', ip);
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
     logger.debug(
       {
         requestId,
+        ip,
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
@@ -133,10 +130,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.req.header('content-type') === undefined ? next() : originCheck(c, next),
   );
   app.use('/api/*', csrfGuard({ always: (p) => p.startsWith('/api/auth/') }));
-  app.use('/api/*', loadUser({ db: deps.db, clock, policy, allowAnonymous: deps.config.ALLOW_ANONYMOUS }));
+  app.use('/api/*', loadUser({ db: deps.db, clock, allowAnonymous: deps.config.ALLOW_ANONYMOUS }));
 
   app.route('/', healthRoutes(service));
-  app.route('/', authRoutes(service, policy));
+  app.route('/', authRoutes(service));
+  app.route('/', adminSetupRoutes(service, deps.adminSetup ?? null));
   app.route('/', askRoutes(service));
   app.route('/', videoRoutes(service));
   app.route('/', conversationRoutes(service));

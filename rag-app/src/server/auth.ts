@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Db } from '../store/db.ts';
-import { anonymousUser, newToken, type RolePolicy, sessionUserRow, toSessionUser } from './accounts.ts';
+import { createGuest, createSession, newToken, sessionUserRow, toSessionUser } from './accounts.ts';
 import type { AppEnv, Clock, SessionUser } from './context.ts';
 import { ApiError } from './http-errors.ts';
 
@@ -70,41 +70,70 @@ export function csrfGuard(options: { always: (path: string) => boolean }): Middl
   };
 }
 
-/** Resolves the signed-in user (or the anonymous one, when allowed) into `c.get('user')`. */
-export function loadUser(deps: {
-  db: Db;
-  clock: Clock;
-  policy: RolePolicy;
-  allowAnonymous: boolean;
-}): MiddlewareHandler<AppEnv> {
-  let anonymous: Promise<SessionUser> | undefined;
+/**
+ * Resolves the caller's session (an account's, or a guest's in anonymous mode) into `c.get('user')`.
+ * A visitor without one gets no identity here: a guest is created only by `actingUser`, on the first
+ * request that does something, so page views and read-only calls leave no rows behind.
+ */
+export function loadUser(deps: { db: Db; clock: Clock; allowAnonymous: boolean }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE);
-    let user: SessionUser | null = null;
-    if (token) {
-      const row = await sessionUserRow(deps.db, token, deps.clock());
-      if (row) user = await toSessionUser(deps.db, row, deps.policy);
-    }
-    if (!user && deps.allowAnonymous) {
-      anonymous ??= anonymousUser(deps.db).then((row) => toSessionUser(deps.db, row, deps.policy));
-      user = await anonymous.catch((err) => {
-        anonymous = undefined;
-        throw err;
-      });
-    }
-    c.set('user', user);
+    const row = token ? await sessionUserRow(deps.db, token, deps.clock()) : null;
+    c.set('user', row ? toSessionUser(row) : null);
+    c.set(
+      'newGuest',
+      row || !deps.allowAnonymous
+        ? null
+        : async () => {
+            const now = deps.clock();
+            const guest = await createGuest(deps.db, now);
+            const session = await createSession(deps.db, Number(guest.id), now);
+            setSessionCookie(c, session.token, session.expires);
+            return toSessionUser(guest);
+          },
+    );
     return next();
   };
 }
 
-export function requireUser(c: Context<AppEnv>): SessionUser {
+function signInRequired(): ApiError {
+  return new ApiError(401, 'sign_in_required', 'sign in to do this');
+}
+
+/**
+ * The caller of a request that reads their own things: the signed-in user or guest, or null for a
+ * visitor of anonymous mode who has no guest identity yet (and so owns nothing).
+ */
+export function readingUser(c: Context<AppEnv>): SessionUser | null {
   const user = c.get('user');
-  if (!user) throw new ApiError(401, 'sign_in_required', 'sign in to do this');
+  if (user) return user;
+  if (c.get('newGuest')) return null;
+  throw signInRequired();
+}
+
+/** The caller of a request that acts: in anonymous mode, a new visitor becomes a guest of their own here. */
+export async function actingUser(c: Context<AppEnv>): Promise<SessionUser> {
+  const user = c.get('user');
+  if (user) return user;
+  const newGuest = c.get('newGuest');
+  if (!newGuest) throw signInRequired();
+  const guest = await newGuest();
+  c.set('user', guest);
+  c.set('newGuest', null);
+  return guest;
+}
+
+/** A signed-in account (not a guest). */
+export function requireAccount(c: Context<AppEnv>): SessionUser {
+  const user = c.get('user');
+  if (!user || user.anonymous)
+    throw new ApiError(401, 'sign_in_required', 'sign in with an account (not as a guest) to do this');
   return user;
 }
 
 export function requireAdmin(c: Context<AppEnv>): SessionUser {
-  const user = requireUser(c);
+  const user = c.get('user');
+  if (!user) throw signInRequired();
   if (!user.isAdmin) throw new ApiError(403, 'admin_only', 'only an admin can do this');
   return user;
 }

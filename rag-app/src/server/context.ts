@@ -45,8 +45,10 @@ export interface ServerDeps {
 
 export interface SessionUser {
   id: number;
+  /** The account's email; `guest` for a guest. */
   email: string;
   isAdmin: boolean;
+  /** A guest of anonymous mode: no password, no admin, their own conversations and daily cap. */
   anonymous: boolean;
 }
 
@@ -55,6 +57,8 @@ export interface AppEnv {
   Bindings: Partial<HttpBindings>;
   Variables: {
     user: SessionUser | null;
+    /** Anonymous mode, no session yet: makes this visitor a guest of their own (see auth.ts actingUser). */
+    newGuest: (() => Promise<SessionUser>) | null;
     requestId: string;
     ip: string;
   };

@@ -52,7 +52,7 @@ function toConversation(r: ConversationRow): Conversation {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function notFound(): ApiError {
+export function conversationNotFound(): ApiError {
   return new ApiError(404, 'conversation_not_found', 'no such conversation');
 }
 
@@ -61,14 +61,14 @@ function notFound(): ApiError {
  * indistinguishable from one that does not exist.
  */
 export async function getConversation(db: Queryable, userId: number, id: string): Promise<Conversation> {
-  if (!UUID_RE.test(id)) throw notFound();
+  if (!UUID_RE.test(id)) throw conversationNotFound();
   const { rows } = await db.query<ConversationRow>(
     `SELECT c.id, c.title, c.created_at, c.updated_at,
        (SELECT count(*)::int FROM messages m WHERE m.conversation_id = c.id) AS message_count
      FROM conversations c WHERE c.id = $1 AND c.user_id = $2`,
     [id, userId],
   );
-  if (!rows[0]) throw notFound();
+  if (!rows[0]) throw conversationNotFound();
   return toConversation(rows[0]);
 }
 
@@ -118,9 +118,9 @@ export async function renameConversation(
 }
 
 export async function deleteConversation(db: Queryable, userId: number, id: string): Promise<void> {
-  if (!UUID_RE.test(id)) throw notFound();
+  if (!UUID_RE.test(id)) throw conversationNotFound();
   const res = await db.query('DELETE FROM conversations WHERE id = $1 AND user_id = $2', [id, userId]);
-  if (res.affectedRows === 0) throw notFound();
+  if (res.affectedRows === 0) throw conversationNotFound();
 }
 
 interface MessageRow {

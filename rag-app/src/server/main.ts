@@ -6,6 +6,8 @@ import { logger as rootLogger } from '../log.ts';
 import { openRag } from '../open.ts';
 import type { Rag } from '../rag.ts';
 import { migrate } from '../store/migrate.ts';
+import { createAdminSetup, setupLine } from './admin-setup.ts';
+import { anyAdmin } from './admins.ts';
 import { createApp, newInstanceId } from './app.ts';
 import type { Clock, IssueForge, SourceFactory } from './context.ts';
 import { startServer } from './http.ts';
@@ -34,7 +36,7 @@ export interface RunOptions {
   forge?: IssueForge;
   sources?: SourceFactory;
   clock?: Clock;
-  /** Where the "listening on" line goes; stdout by default. */
+  /** Where the "listening on" line (and the admin setup link, when no admin exists) go; stdout by default. */
   print?: (line: string) => void;
   /** Base for relative CORPUS_DIR / SYNC_SOURCES paths: the directory pnpm was run from, by default. */
   cwd?: string;
@@ -62,7 +64,20 @@ export async function runServer(config: Config, rag: Rag, options: RunOptions = 
     );
   const sources = options.sources ?? defaultSources();
   const syncer = createSyncer({ db: rag.db, rag, sources, clock, logger: log, holder: newInstanceId() });
-  const app = createApp({ rag, db: rag.db, forge, config, sources, clock, logger: log, syncer, cwd });
+  // No admin yet: a one-time link (printed below, held only in memory) lets the operator claim it.
+  const adminSetup = (await anyAdmin(rag.db)) ? null : createAdminSetup();
+  const app = createApp({
+    rag,
+    db: rag.db,
+    forge,
+    config,
+    sources,
+    clock,
+    logger: log,
+    syncer,
+    cwd,
+    adminSetup,
+  });
   // An embedded store on disk is ours alone: the CLI beside us goes through this local API instead.
   const owner = rag.db.owner;
   const localToken = owner ? randomBytes(32).toString('hex') : undefined;
@@ -82,10 +97,14 @@ export async function runServer(config: Config, rag: Rag, options: RunOptions = 
         log.warn({ err }, 'corpus bootstrap not started');
       });
   }
-  (options.print ?? ((line: string) => process.stdout.write(`${line}\n`)))(
-    `rag-app listening on ${http.url}`,
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  print(`rag-app listening on ${http.url}`);
+  // On stdout only, never in the JSON logs: the token is a credential.
+  if (adminSetup) print(setupLine(http.url, adminSetup));
+  log.info(
+    { url: http.url, anonymous: config.ALLOW_ANONYMOUS, adminSetupOpen: adminSetup !== null },
+    'server started',
   );
-  log.info({ url: http.url, anonymous: config.ALLOW_ANONYMOUS }, 'server started');
 
   return {
     url: http.url,

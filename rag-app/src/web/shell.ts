@@ -4,6 +4,8 @@ export const PAGES = {
   library: { path: '/library', title: 'Library' },
   admin: { path: '/admin', title: 'Admin' },
   login: { path: '/login', title: 'Sign in' },
+  /** Opened from the one-time link the server prints while no admin exists. */
+  setup: { path: '/admin/setup', title: 'Admin setup' },
 } as const;
 
 export type PageName = keyof typeof PAGES;

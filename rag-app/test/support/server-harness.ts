@@ -13,6 +13,7 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import { corpusSource, parseVideoRef } from '../../src/ingest/sources.ts';
 import { openRag } from '../../src/open.ts';
 import type { Rag } from '../../src/rag.ts';
+import type { AdminSetup } from '../../src/server/admin-setup.ts';
 import { createApp } from '../../src/server/app.ts';
 import type { AppEnv, Clock, SourceFactory } from '../../src/server/context.ts';
 import { openPglite } from '../../src/store/db.ts';
@@ -114,7 +115,7 @@ export interface TestService {
 export function makeApp(
   rag: Rag,
   config: Config,
-  options: { clock?: Clock; sources?: SourceFactory } = {},
+  options: { clock?: Clock; sources?: SourceFactory; adminSetup?: AdminSetup } = {},
 ): TestService {
   const forge = new LocalForge({ dir: config.forgeDir });
   const app = createApp({
@@ -124,6 +125,7 @@ export function makeApp(
     config,
     sources: options.sources ?? corpusBackedSources(),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.adminSetup ? { adminSetup: options.adminSetup } : {}),
   });
   return { app, forge, config };
 }
@@ -197,7 +199,9 @@ export class ApiClient {
 
   /** GET /api/me: sets the CSRF cookie and token. */
   async me(): Promise<
-    Record<string, unknown> & { user: { id: number; email: string; isAdmin: boolean } | null }
+    Record<string, unknown> & {
+      user: { id: number; email: string; isAdmin: boolean; anonymous: boolean } | null;
+    }
   > {
     const { body } = await this.json<Record<string, unknown> & { csrfToken: string; user: never }>('/api/me');
     this.csrf = body.csrfToken;

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { AskOptions, AskResult } from '../../types.ts';
-import { requireUser } from '../auth.ts';
+import { actingUser, readingUser } from '../auth.ts';
 import type { AppEnv, Service } from '../context.ts';
-import { appendExchange, getConversation } from '../conversations.ts';
+import { appendExchange, conversationNotFound, getConversation } from '../conversations.ts';
 import { classifyError, errorBody } from '../http-errors.ts';
 import { refundDailyMessage, takeDailyMessage } from '../limits.ts';
 import { askBody, searchBody } from '../schemas.ts';
@@ -24,9 +24,14 @@ export function askRoutes(service: Service): Hono<AppEnv> {
   });
 
   app.post('/api/ask', ipLimit(service), async (c) => {
-    const user = requireUser(c);
+    const reader = readingUser(c);
     const body = await readJson(c, askBody);
-    if (body.conversationId) await getConversation(db, user.id, body.conversationId);
+    if (body.conversationId) {
+      // A visitor with no guest identity yet owns no conversation: no guest is made for a 404.
+      if (!reader) throw conversationNotFound();
+      await getConversation(db, reader.id, body.conversationId);
+    }
+    const user = await actingUser(c);
     // Counted before answering, refunded if no answer comes: the cap cannot be raced past.
     const eventId = await takeDailyMessage(db, user.id, config.DAILY_MESSAGE_CAP, clock());
     const options: AskOptions = {

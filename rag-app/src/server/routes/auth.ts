@@ -1,6 +1,5 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import type { RolePolicy } from '../accounts.ts';
 import { checkCredentials, createAccount, createSession, deleteSession, toSessionUser } from '../accounts.ts';
 import { clearSessionCookie, csrfToken, SESSION_COOKIE, setSessionCookie } from '../auth.ts';
 import type { AppEnv, Service } from '../context.ts';
@@ -10,9 +9,17 @@ import { credentials, LIMITS } from '../schemas.ts';
 import { readJson } from '../validate.ts';
 import { ipLimit } from './common.ts';
 
-export function authRoutes(service: Service, policy: RolePolicy): Hono<AppEnv> {
+export function authRoutes(service: Service): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { db, clock, config } = service;
+
+  /** Signing in replaces the browser's session (a guest's, or another account's): the old one is dropped. */
+  const startSession = async (c: Context<AppEnv>, userId: number) => {
+    const previous = getCookie(c, SESSION_COOKIE);
+    if (previous) await deleteSession(db, previous);
+    const { token, expires } = await createSession(db, userId, clock());
+    setSessionCookie(c, token, expires);
+  };
 
   app.get('/api/me', async (c) => {
     const user = c.get('user');
@@ -31,19 +38,20 @@ export function authRoutes(service: Service, policy: RolePolicy): Hono<AppEnv> {
   app.post('/api/auth/signup', ipLimit(service), async (c) => {
     const body = await readJson(c, credentials);
     const row = await createAccount(db, body.email, body.password);
-    const { token, expires } = await createSession(db, Number(row.id), clock());
-    setSessionCookie(c, token, expires);
-    service.logger.info({ userId: Number(row.id) }, 'account created');
-    return c.json({ user: await toSessionUser(db, row, policy) }, 201);
+    await startSession(c, Number(row.id));
+    service.logger.info({ userId: Number(row.id), ip: c.get('ip') }, 'account created');
+    return c.json({ user: toSessionUser(row) }, 201);
   });
 
   app.post('/api/auth/login', ipLimit(service), async (c) => {
     const body = await readJson(c, credentials);
     const row = await checkCredentials(db, body.email, body.password);
-    if (!row) throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
-    const { token, expires } = await createSession(db, Number(row.id), clock());
-    setSessionCookie(c, token, expires);
-    return c.json({ user: await toSessionUser(db, row, policy) });
+    if (!row) {
+      service.logger.info({ ip: c.get('ip') }, 'sign-in refused');
+      throw new ApiError(401, 'invalid_credentials', 'wrong email or password');
+    }
+    await startSession(c, Number(row.id));
+    return c.json({ user: toSessionUser(row) });
   });
 
   app.post('/api/auth/logout', async (c) => {

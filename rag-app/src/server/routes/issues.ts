@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { requireUser } from '../auth.ts';
+import { actingUser, readingUser } from '../auth.ts';
 import type { AppEnv, Service } from '../context.ts';
 import { getExchange } from '../conversations.ts';
 import { ApiError } from '../http-errors.ts';
@@ -14,8 +14,9 @@ export function issueRoutes(service: Service): Hono<AppEnv> {
   const { db, forge, clock, logger } = service;
 
   app.post('/api/issues', ipLimit(service), async (c) => {
-    const user = requireUser(c);
+    readingUser(c); // 401 before anything else when anonymous mode is off
     const body = await readJson(c, issueBody);
+    const user = await actingUser(c);
     let report: ProblemReport;
     if (body.messageId !== undefined) {
       // The stored exchange is the truth; it must be the reporter's own.

@@ -62,6 +62,7 @@ async function boot() {
   else if (page === 'library') (await import('./library.js')).renderLibrary(main, me);
   else if (page === 'admin') (await import('./admin.js')).renderAdmin(main, me);
   else if (page === 'login') (await import('./login.js')).renderLogin(main, me);
+  else if (page === 'setup') (await import('./setup.js')).renderSetup(main, me);
   document.body.dataset.ready = 'true';
 }
 

@@ -5,7 +5,8 @@ import { api, streamAsk } from './api.js';
 import { clear, h } from './dom.js';
 
 export function renderChat(main, me) {
-  if (!me.user) {
+  // In anonymous mode a visitor asks as a guest of their own, made on their first question.
+  if (!me.user && !me.allowAnonymous) {
     main.append(
       h(
         'section',

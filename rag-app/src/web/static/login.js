@@ -3,6 +3,12 @@
 import { api } from './api.js';
 import { h } from './dom.js';
 
+/** Where to go after signing in: `?next=` when it is a path on this site, else the chat. */
+function nextPath() {
+  const next = new URLSearchParams(location.search).get('next') ?? '';
+  return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
 function accountForm({ id, heading, action, submitLabel, autocomplete }) {
   const email = h('input', {
     id: `${id}-email`,
@@ -34,7 +40,7 @@ function accountForm({ id, heading, action, submitLabel, autocomplete }) {
         form.setAttribute('aria-busy', 'true');
         try {
           await api(action, { method: 'POST', body: { email: email.value, password: password.value } });
-          location.assign('/');
+          location.assign(nextPath());
         } catch (err) {
           error.textContent = err.message;
           submit.disabled = false;
