@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { removeDemo, runDemo } from '../../demo/run-demo.ts';
 import { repoTopLevel } from '../../workspace/git.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../errors.ts';
@@ -25,6 +24,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .option('--scenario <file.json>', 'another scenario file (format: factory/README.md)')
     .addOption(jsonOption('the run report and where the copy was'))
     .action(async (opts: { keep?: boolean; json?: boolean; scenario?: string }) => {
+      const { removeDemo, runDemo } = await import('../../demo/run-demo.ts');
       const repo = await repoTopLevel(ctx.cwd);
       const result = await runDemo({
         sourceRepo: repo,

@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { listEligible } from '../../engine/loop.ts';
 import type { RunReport } from '../../engine/report.ts';
-import { resumeRun, runIssue } from '../../engine/run-issue.ts';
 import { isFactoryError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
-import { openEngine } from '../engine.ts';
 import { ExitCode } from '../errors.ts';
 import { runReportText } from '../format.ts';
 import { itemNumber, json, jsonOption } from './args.ts';
@@ -28,6 +25,16 @@ function printReports(ctx: CliContext, reports: RunReport[], asJson: boolean, si
   if (reports.some((r) => r.status === 'failed')) throw new ExitCode(1);
 }
 
+/** The engine is loaded only when a command runs, so `--help` and the forge commands start fast. */
+async function loadEngine() {
+  const [{ listEligible, runLoop }, { resumeRun, runIssue }, { openEngine }] = await Promise.all([
+    import('../../engine/loop.ts'),
+    import('../../engine/run-issue.ts'),
+    import('../engine.ts'),
+  ]);
+  return { listEligible, runLoop, resumeRun, runIssue, openEngine };
+}
+
 export function registerRuns(program: Command, ctx: CliContext): void {
   addRepoOptions(
     program
@@ -37,6 +44,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
   )
     .addOption(jsonOption('{ runId, issue, status, pr, steps, cost, durationMs }'))
     .action(async (opts: RepoOptions & { issue: number }) => {
+      const { openEngine, runIssue } = await loadEngine();
       const engine = await openEngine({ ...engineOptions(ctx, opts), needsModel: true });
       let report: RunReport;
       try {
@@ -57,6 +65,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
   )
     .addOption(jsonOption('the runs, one report each'))
     .action(async (opts: RepoOptions & { issue?: number }) => {
+      const { openEngine, runIssue, listEligible } = await loadEngine();
       const engine = await openEngine({ ...engineOptions(ctx, opts), needsModel: true });
       const reports: RunReport[] = [];
       try {
@@ -77,7 +86,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
   )
     .addOption(jsonOption('the runs of the pass, one report each'))
     .action(async (opts: RepoOptions & { once?: boolean; watch?: boolean }) => {
-      const { runLoop } = await import('../../engine/loop.ts');
+      const { openEngine, runLoop } = await loadEngine();
       const engine = await openEngine({ ...engineOptions(ctx, opts), needsModel: true });
       let reports: RunReport[];
       try {
@@ -99,6 +108,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
   )
     .addOption(jsonOption('the resumed runs, one report each'))
     .action(async (opts: RepoOptions & { run?: string }) => {
+      const { openEngine, resumeRun, listEligible } = await loadEngine();
       const engine = await openEngine({ ...engineOptions(ctx, opts), needsModel: true });
       const reports: RunReport[] = [];
       try {

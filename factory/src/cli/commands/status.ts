@@ -3,7 +3,6 @@ import { buildReport } from '../../engine/status.ts';
 import { FactoryError } from '../../errors.ts';
 import type { RunRecord } from '../../runs/types.ts';
 import { type CliContext, forgeInfo } from '../context.ts';
-import { openReader } from '../engine.ts';
 import { type RunSummary, runDetailText, type StatusReport, statusText } from '../format.ts';
 import { json, jsonOption } from './args.ts';
 
@@ -34,6 +33,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .option('--run <id>', "one run's timeline: steps, events and costs")
     .addOption(jsonOption('{ forge, openIssues, openPullRequests, runs } (with --run: the run)'))
     .action(async (opts: { json?: boolean; run?: string }) => {
+      const { openReader } = await import('../engine.ts');
       const reader = await openReader(ctx.env, ctx.cwd);
       try {
         if (opts.run) {
