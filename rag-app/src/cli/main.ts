@@ -8,6 +8,7 @@ import { corpusSource, fileSource, readVideoList, youtubeSource } from '../inges
 import type { Rag } from '../rag.ts';
 import { type OwnerApi, ownerIsGone, readOwner, StoreInUseError } from '../store/owner.ts';
 import type { AskResult, SearchHit, SourceItem } from '../types.ts';
+import { registerAdminCommands } from './admin.ts';
 import { ingestProgress } from './progress.ts';
 import { remoteAsk, remoteIngest, remoteSearch, remoteStats, ServerUnreachableError } from './remote.ts';
 
@@ -298,6 +299,9 @@ program
 async function* concat(sources: AsyncIterable<SourceItem>[]): AsyncGenerator<SourceItem> {
   for (const s of sources) yield* s;
 }
+
+// The operator decides who administers the library (never the first visitor).
+registerAdminCommands(program, { withDb: (fn) => withRag((rag) => fn(rag.db)) });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = err instanceof RagError ? `${err.code}: ` : '';
