@@ -171,10 +171,13 @@ export function inUseError(dir: string, info: OwnerInfo, cwd?: string): StoreInU
 /** What this process is, as a person typed it: `pnpm start`, `pnpm rag ingest`, `rag serve`. */
 export function describeCommand(env: NodeJS.ProcessEnv = process.env, argv = process.argv): string {
   const sub = argv.slice(2).find((a) => !a.startsWith('-'));
-  const event = env.npm_lifecycle_event;
+  const script = argv[1] ? path.basename(argv[1]) : 'node';
+  // pnpm's lifecycle variables are inherited by every descendant: they name this process only when
+  // the script pnpm ran is this one (not, say, a test runner that spawned it).
+  const direct = (env.npm_lifecycle_script ?? '').includes(script);
+  const event = direct ? env.npm_lifecycle_event : undefined;
   if (event === 'start') return 'pnpm start';
   if (event) return `pnpm ${event}${event === 'rag' && sub ? ` ${sub}` : ''}`;
-  const script = argv[1] ? path.basename(argv[1]) : 'node';
   return (script === 'main.ts' ? `rag${sub ? ` ${sub}` : ''}` : script).slice(0, 200);
 }
 
