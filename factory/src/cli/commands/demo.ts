@@ -1,15 +1,25 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { repoTopLevel } from '../../workspace/git.ts';
+import { git, repoTopLevel } from '../../workspace/git.ts';
 import type { CliContext } from '../context.ts';
 import { ExitCode } from '../errors.ts';
 import { runReportText } from '../format.ts';
 import { json, jsonOption } from './args.ts';
 
-/** SHARED_DIR, else `../shared` beside the repository (as .ci/run finds it). */
-export function sharedDirFor(env: Record<string, string | undefined>, repo: string): string | undefined {
-  const candidates = [env.SHARED_DIR, path.join(repo, '..', 'shared')].filter((d): d is string => Boolean(d));
+/** SHARED_DIR, else `../shared` beside the repository or beside its origin (as .ci/run finds it). */
+export async function sharedDirFor(
+  env: Record<string, string | undefined>,
+  repo: string,
+): Promise<string | undefined> {
+  const origin = (
+    await git(repo, ['config', '--get', 'remote.origin.url'], { okExitCodes: [0, 1] })
+  ).stdout.trim();
+  const candidates = [
+    env.SHARED_DIR,
+    path.join(repo, '..', 'shared'),
+    origin && path.isAbsolute(origin) ? path.join(origin, '..', 'shared') : undefined,
+  ].filter((d): d is string => Boolean(d));
   return candidates.find((d) => existsSync(path.join(d, 'corpus')) && existsSync(path.join(d, 'evals')));
 }
 
@@ -29,7 +39,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       const result = await runDemo({
         sourceRepo: repo,
         ...(opts.scenario ? { scenarioPath: path.resolve(ctx.cwd, opts.scenario) } : {}),
-        sharedDir: sharedDirFor(ctx.env, repo),
+        sharedDir: await sharedDirFor(ctx.env, repo),
         progress: (line) => ctx.err(`factory: ${line}`),
         env: ctx.env,
       });
