@@ -361,3 +361,74 @@ describe('scenario (h): main moves during a run', () => {
     expect(lintRuns.length).toBe(2);
   }, 300_000);
 });
+
+describe('scenario (i): main fails validation after the merge', () => {
+  it('reverts its own merge and reopens the issue with the evidence', async () => {
+    const rig = await makeRig({
+      policy: {
+        // The verify step validates a detached checkout of the merged main, where `git symbolic-ref`
+        // fails: a deterministic "main broke after the merge".
+        validate: [
+          ...CHEAP_VALIDATE,
+          { name: 'on-a-branch', command: 'git symbolic-ref -q HEAD', timeoutSeconds: 60 },
+        ],
+        gate: undefined,
+        merge: { method: 'squash', dailyCap: 10, verifyAfterMerge: true },
+      },
+      issues: [{ title: 'Search help says hybrid', body: 'The default is BM25 only.' }],
+      scenario: {
+        responses: [
+          accept(1),
+          plan(1),
+          tool('implement', 1, 0, 'edit_file', {
+            path: 'rag-app/src/cli/main.ts',
+            old_string: HELP_OLD,
+            new_string: HELP_NEW,
+          }),
+          tool('implement', 1, 0, 'done', { summary: 'edited' }),
+          {
+            step: 'review',
+            issue: 1,
+            attempt: 0,
+            content: [
+              {
+                type: 'tool_use',
+                name: 'review_verdict',
+                input: { solves_issue: true, summary: 'ok', findings: [] },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    rigs.push(rig);
+    const res = await rig.cli(['run', '--issue', '1', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const report = RunReportSchema.parse(JSON.parse(res.stdout));
+    expect(report.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'intake:ok',
+      'triage:ok',
+      'plan:ok',
+      'implement:ok',
+      'validate:ok',
+      'review:ok',
+      'merge:ok',
+      'verify:failed',
+    ]);
+    expect(report.status).toBe('needs-human');
+    expect(report.stopReason).toBe('post_merge_failed');
+    const { git } = await import('../src/workspace/git.ts');
+    const commits = await rig.newCommits();
+    expect(commits).toHaveLength(2);
+    expect(commits[0]).toMatch(/Revert/);
+    // main's content is the base's again.
+    const diff = await git(rig.repoDir, ['diff', '--stat', rig.baseBefore, 'main']);
+    expect(diff.stdout.trim()).toBe('');
+    const issue = await rig.forge.getIssue(1);
+    expect(issue.state).toBe('open');
+    expect(issue.labels).toContain('factory:needs-human');
+    const last = (await rig.forge.listComments(1)).at(-1)?.body ?? '';
+    expect(last).toContain('reverted');
+    expect(last).toContain('on-a-branch');
+  }, 300_000);
+});
