@@ -7,6 +7,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 shared="${SHARED_DIR:-$(cd .. && pwd)/shared}"
 out="${EVALS_OUT:-.data/evals}"
 if [ ! -d "$shared/corpus/cole-medin" ] || [ ! -d "$shared/evals" ]; then
+  # In CI a missing fixture is a failure: a gate that skips and passes lets anything through.
+  if [ "${CI:-}" = true ]; then
+    echo "evals-gate: no shared data at $shared (set SHARED_DIR): CI cannot gate without it" >&2
+    exit 1
+  fi
   echo "evals-gate: no shared data at $shared (set SHARED_DIR): skipped"
   exit 0
 fi
