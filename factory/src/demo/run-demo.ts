@@ -70,7 +70,7 @@ export async function runDemo(options: {
   options.progress(
     `demo: cloning ${options.sourceRepo} into ${repoDir} (dependencies from the pnpm store, offline)`,
   );
-  const clone = await cloneRepository({ source: options.sourceRepo, dir: repoDir });
+  await cloneRepository({ source: options.sourceRepo, dir: repoDir });
   let gate: { corpus: string; datasets: string[] } | undefined;
   const shared = options.sharedDir;
   if (shared && existsSync(join(shared, 'corpus')) && existsSync(join(shared, 'evals'))) {
@@ -155,7 +155,6 @@ export async function runDemo(options: {
     };
   } finally {
     await server?.close();
-    void clone;
   }
 }
 

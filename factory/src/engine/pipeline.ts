@@ -4,7 +4,7 @@ import { redact, secretValues } from '../redact.ts';
 import type { RunRecord } from '../runs/types.ts';
 import { runAgentLoop } from '../steps/agent-loop.ts';
 import { type IntakeResult, intakeIssue } from '../steps/intake.ts';
-import { executeMerge } from '../steps/merge.ts';
+import { executeMerge, type MergeResult } from '../steps/merge.ts';
 import type { SubmittedPlan } from '../steps/plan.ts';
 import { planChange } from '../steps/plan.ts';
 import { fixFirstMessage, implementFirstMessage, systemPrompt } from '../steps/prompts.ts';
@@ -161,7 +161,7 @@ export async function runPipeline(p: PipelineInput): Promise<'ended' | 'paused-a
           result: { agent, install },
         };
       }
-      const commit = await commitAll(worktree, `factory: #${run.issue} ${name}\n\nFactory-Run: ${run.id}`);
+      const commit = await commitAll(worktree, `factory: #${run.issue} ${name} (run ${run.id})`);
       const diff = await diffAgainstBase(worktree);
       return {
         status: 'ok',
@@ -183,7 +183,7 @@ export async function runPipeline(p: PipelineInput): Promise<'ended' | 'paused-a
   if (implement.status !== 'ok') return 'ended';
 
   const validateAndReview = async (suffix: string, attempt: number) => {
-    const validation = await steps.run(`validate${suffix}` as never, async () =>
+    const validation = await steps.run(`validate${suffix}`, async () =>
       validateCandidate({
         deps,
         run,
@@ -201,7 +201,7 @@ export async function runPipeline(p: PipelineInput): Promise<'ended' | 'paused-a
         stop: validation.reason,
       };
     }
-    const review = await steps.run(`review${suffix}` as never, async () => {
+    const review = await steps.run(`review${suffix}`, async () => {
       const diff = await diffAgainstBase(worktree);
       const verdict = await reviewChange({
         model,
@@ -268,7 +268,7 @@ export async function runPipeline(p: PipelineInput): Promise<'ended' | 'paused-a
   if (merge.status !== 'ok') return 'ended';
   if (policy.merge.verifyAfterMerge) {
     await steps.run('verify', async () =>
-      verifyAfterMerge({ deps, run, policy, merge: merge.result as never, runDir: p.runDir }),
+      verifyAfterMerge({ deps, run, policy, merge: merge.result as MergeResult, runDir: p.runDir }),
     );
   }
   return 'ended';
