@@ -12,7 +12,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RunReportSchema } from '../src/engine/report.ts';
 import { git } from '../src/workspace/git.ts';
-import { CHEAP_VALIDATE, makeRig, type ScenarioRig } from './support/scenario.ts';
+import { CHEAP_VALIDATE, helpTextFix, makeRig, type ScenarioRig } from './support/scenario.ts';
 
 let rig: ScenarioRig | undefined;
 let gh: GitHubServer | undefined;
@@ -20,10 +20,6 @@ afterAll(async () => {
   await rig?.close();
   await gh?.close();
 });
-
-const HELP_OLD = "  .description('rank transcript passages for a query (hybrid BM25 + vector, fused)')";
-const HELP_NEW =
-  "  .description('rank transcript passages for a query (BM25, fused with vectors when EMBEDDER is set)')";
 
 describe('online path against a GitHub-speaking server and a bare origin', () => {
   it('pushes the branch, opens and squash-merges the PR through the API, and closes the issue', async () => {
@@ -48,60 +44,7 @@ describe('online path against a GitHub-speaking server and a bare origin', () =>
         GITHUB_API_URL: gh.url,
       },
       scenario: {
-        responses: [
-          {
-            step: 'triage',
-            issue: 1,
-            content: [
-              {
-                type: 'tool_use',
-                name: 'triage_decision',
-                input: { decision: 'accept', kind: 'bug', priority: 'normal', reason: 'ok' },
-              },
-            ],
-          },
-          {
-            step: 'plan',
-            issue: 1,
-            content: [
-              {
-                type: 'tool_use',
-                name: 'submit_plan',
-                input: {
-                  summary: 'fix the help text',
-                  steps: ['edit'],
-                  files: ['rag-app/src/cli/main.ts'],
-                  risks: [],
-                },
-              },
-            ],
-          },
-          {
-            step: 'implement',
-            issue: 1,
-            attempt: 0,
-            content: [
-              {
-                type: 'tool_use',
-                name: 'edit_file',
-                input: { path: 'rag-app/src/cli/main.ts', old_string: HELP_OLD, new_string: HELP_NEW },
-              },
-              { type: 'tool_use', name: 'done', input: { summary: 'fixed' } },
-            ],
-          },
-          {
-            step: 'review',
-            issue: 1,
-            attempt: 0,
-            content: [
-              {
-                type: 'tool_use',
-                name: 'review_verdict',
-                input: { solves_issue: true, summary: 'fine', findings: [] },
-              },
-            ],
-          },
-        ],
+        responses: helpTextFix(1),
       },
     });
     const bare = path.join(await mkdtemp(path.join(tmpdir(), 'factory-origin-')), 'origin.git');

@@ -7,67 +7,25 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RunReportSchema } from '../src/engine/report.ts';
-import { CHEAP_VALIDATE, makeRig, type ScenarioRig } from './support/scenario.ts';
+import {
+  CHEAP_VALIDATE,
+  HELP_NEW,
+  HELP_OLD,
+  helpTextFix,
+  makeRig,
+  type ScenarioRig,
+  scripted,
+} from './support/scenario.ts';
 
 const rigs: ScenarioRig[] = [];
 afterAll(async () => {
   await Promise.all(rigs.map((r) => r.close()));
 });
 
-const accept = (issue: number) => ({
-  step: 'triage' as const,
-  issue,
-  content: [
-    {
-      type: 'tool_use' as const,
-      name: 'triage_decision',
-      input: { decision: 'accept', kind: 'bug', priority: 'normal', reason: 'in scope' },
-    },
-  ],
-});
-const reject = (issue: number) => ({
-  step: 'triage' as const,
-  issue,
-  content: [
-    {
-      type: 'tool_use' as const,
-      name: 'triage_decision',
-      input: { decision: 'reject', kind: 'other', priority: 'low', reason: 'out of scope' },
-    },
-  ],
-});
-const plan = (issue: number) => ({
-  step: 'plan' as const,
-  issue,
-  content: [
-    {
-      type: 'tool_use' as const,
-      name: 'submit_plan',
-      input: {
-        summary: 'change the help text',
-        steps: ['edit'],
-        files: ['rag-app/src/cli/main.ts'],
-        risks: [],
-      },
-    },
-  ],
-});
-const tool = (
-  step: 'implement' | 'fix',
-  issue: number,
-  attempt: number,
-  name: string,
-  input: Record<string, unknown>,
-) => ({
-  step,
-  issue,
-  attempt,
-  content: [{ type: 'tool_use' as const, name, input }],
-});
-
-const HELP_OLD = "  .description('rank transcript passages for a query (hybrid BM25 + vector, fused)')";
-const HELP_NEW =
-  "  .description('rank transcript passages for a query (BM25, fused with vectors when EMBEDDER is set)')";
+const accept = (issue: number) => scripted.triage(issue, 'accept');
+const reject = (issue: number) => scripted.triage(issue, 'reject');
+const plan = (issue: number) => scripted.plan(issue);
+const { tool } = scripted;
 
 describe('scenario (b): protected paths', () => {
   it('refuses every write to the judge and the policy, directly and through run, and merges nothing', async () => {
@@ -308,28 +266,7 @@ describe('scenario (h): main moves during a run', () => {
       },
       issues: [{ title: 'Search help says hybrid', body: 'The default is BM25 only.' }],
       scenario: {
-        responses: [
-          accept(1),
-          plan(1),
-          tool('implement', 1, 0, 'edit_file', {
-            path: 'rag-app/src/cli/main.ts',
-            old_string: HELP_OLD,
-            new_string: HELP_NEW,
-          }),
-          tool('implement', 1, 0, 'done', { summary: 'edited' }),
-          {
-            step: 'review',
-            issue: 1,
-            attempt: 0,
-            content: [
-              {
-                type: 'tool_use',
-                name: 'review_verdict',
-                input: { solves_issue: true, summary: 'ok', findings: [] },
-              },
-            ],
-          },
-        ],
+        responses: helpTextFix(1),
       },
     });
     rigs.push(rig);
@@ -377,28 +314,7 @@ describe('scenario (i): main fails validation after the merge', () => {
       },
       issues: [{ title: 'Search help says hybrid', body: 'The default is BM25 only.' }],
       scenario: {
-        responses: [
-          accept(1),
-          plan(1),
-          tool('implement', 1, 0, 'edit_file', {
-            path: 'rag-app/src/cli/main.ts',
-            old_string: HELP_OLD,
-            new_string: HELP_NEW,
-          }),
-          tool('implement', 1, 0, 'done', { summary: 'edited' }),
-          {
-            step: 'review',
-            issue: 1,
-            attempt: 0,
-            content: [
-              {
-                type: 'tool_use',
-                name: 'review_verdict',
-                input: { solves_issue: true, summary: 'ok', findings: [] },
-              },
-            ],
-          },
-        ],
+        responses: helpTextFix(1),
       },
     });
     rigs.push(rig);

@@ -29,7 +29,7 @@ describe('scenario (a): an issue to a squash merge', () => {
       sourceRepo: REPO_ROOT,
       sharedDir: shared,
       progress: (l) => lines.push(l),
-      env: { ...process.env, DATABASE_URL: '' },
+      env: { ...process.env, DATABASE_URL: '', FACTORY_GATE_CACHE_DIR: GATE_CACHE_DIR },
     });
     const { report } = result;
     expect(report.status, lines.join('\n')).toBe('merged');

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeGateFixture } from '../src/demo/gate-slice.ts';
 import { RunReportSchema } from '../src/engine/report.ts';
 import { hasSharedData, mustHaveShared, sharedDataDir } from './support/gate-fixture.ts';
-import { makeRig, type ScenarioRig } from './support/scenario.ts';
+import { helpTextFix, makeRig, type ScenarioRig } from './support/scenario.ts';
 
 const shared = hasSharedData() ? sharedDataDir() : undefined;
 if (!shared && mustHaveShared) throw new Error(`CI needs the shared data at ${sharedDataDir()} (SHARED_DIR)`);
@@ -16,10 +16,6 @@ let rig: ScenarioRig | undefined;
 afterAll(async () => {
   await rig?.close();
 });
-
-const HELP_OLD = "  .description('rank transcript passages for a query (hybrid BM25 + vector, fused)')";
-const HELP_NEW =
-  "  .description('rank transcript passages for a query (BM25, fused with vectors when EMBEDDER is set)')";
 
 describe('scenario (d): kill and resume', () => {
   it('finishes a run whose process was SIGKILLed after implement, merging exactly once', async () => {
@@ -39,60 +35,7 @@ describe('scenario (d): kill and resume', () => {
       },
       issues: [{ title: 'Search help says hybrid', body: 'The default is BM25 only.' }],
       scenario: {
-        responses: [
-          {
-            step: 'triage',
-            issue: 1,
-            content: [
-              {
-                type: 'tool_use',
-                name: 'triage_decision',
-                input: { decision: 'accept', kind: 'bug', priority: 'normal', reason: 'ok' },
-              },
-            ],
-          },
-          {
-            step: 'plan',
-            issue: 1,
-            content: [
-              {
-                type: 'tool_use',
-                name: 'submit_plan',
-                input: {
-                  summary: 'fix the help',
-                  steps: ['edit'],
-                  files: ['rag-app/src/cli/main.ts'],
-                  risks: [],
-                },
-              },
-            ],
-          },
-          {
-            step: 'implement',
-            issue: 1,
-            attempt: 0,
-            content: [
-              {
-                type: 'tool_use',
-                name: 'edit_file',
-                input: { path: 'rag-app/src/cli/main.ts', old_string: HELP_OLD, new_string: HELP_NEW },
-              },
-              { type: 'tool_use', name: 'done', input: { summary: 'fixed' } },
-            ],
-          },
-          {
-            step: 'review',
-            issue: 1,
-            attempt: 0,
-            content: [
-              {
-                type: 'tool_use',
-                name: 'review_verdict',
-                input: { solves_issue: true, summary: 'fine', findings: [] },
-              },
-            ],
-          },
-        ],
+        responses: helpTextFix(1),
       },
     });
     const child = rig.spawnCli(['run', '--issue', '1', '--json']);

@@ -12,7 +12,7 @@ import { LocalForge } from '@dark-factory/forge';
 import pino from 'pino';
 import { main } from '../../src/cli/main.ts';
 import { cloneRepository, rewritePolicy } from '../../src/demo/clone.ts';
-import type { ScenarioInput } from '../../src/scripted/scenario.ts';
+import type { ScenarioInput, ScenarioResponse } from '../../src/scripted/scenario.ts';
 import { type ScriptedModelServer, startScriptedModelServer } from '../../src/scripted/server.ts';
 import { git } from '../../src/workspace/git.ts';
 import { REPO_ROOT } from './gate-fixture.ts';
@@ -132,4 +132,84 @@ export async function makeRig(options: {
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** The search help text: a real rag-app line the scripted agent edits. */
+export const HELP_OLD =
+  "  .description('rank transcript passages for a query (hybrid BM25 + vector, fused)')";
+export const HELP_NEW =
+  "  .description('rank transcript passages for a query (BM25, fused with vectors when EMBEDDER is set)')";
+
+/** Scripted model answers, one builder per step (the scenario format of src/scripted/scenario.ts). */
+export const scripted = {
+  triage: (issue: number, decision: 'accept' | 'reject' | 'needs-human' = 'accept'): ScenarioResponse => ({
+    step: 'triage',
+    issue,
+    content: [
+      {
+        type: 'tool_use',
+        name: 'triage_decision',
+        input: {
+          decision,
+          kind: decision === 'accept' ? 'bug' : 'other',
+          priority: decision === 'accept' ? 'normal' : 'low',
+          reason: decision === 'accept' ? 'in scope' : 'out of scope',
+        },
+      },
+    ],
+  }),
+  plan: (issue: number, files = ['rag-app/src/cli/main.ts']): ScenarioResponse => ({
+    step: 'plan',
+    issue,
+    content: [
+      {
+        type: 'tool_use',
+        name: 'submit_plan',
+        input: { summary: 'change the help text', steps: ['edit'], files, risks: [] },
+      },
+    ],
+  }),
+  tool: (
+    step: 'implement' | 'fix',
+    issue: number,
+    attempt: number,
+    name: string,
+    input: Record<string, unknown>,
+  ): ScenarioResponse => ({ step, issue, attempt, content: [{ type: 'tool_use', name, input }] }),
+  review: (
+    issue: number,
+    attempt: number,
+    verdict: { solves_issue: boolean; summary: string; findings: unknown[] } = {
+      solves_issue: true,
+      summary: 'fine',
+      findings: [],
+    },
+  ): ScenarioResponse => ({
+    step: 'review',
+    issue,
+    attempt,
+    content: [{ type: 'tool_use', name: 'review_verdict', input: verdict }],
+  }),
+};
+
+/** The whole happy path of the help-text fix: accepted, planned, edited in one turn, approved. */
+export function helpTextFix(issue = 1): ScenarioResponse[] {
+  return [
+    scripted.triage(issue),
+    scripted.plan(issue),
+    {
+      step: 'implement',
+      issue,
+      attempt: 0,
+      content: [
+        {
+          type: 'tool_use',
+          name: 'edit_file',
+          input: { path: 'rag-app/src/cli/main.ts', old_string: HELP_OLD, new_string: HELP_NEW },
+        },
+        { type: 'tool_use', name: 'done', input: { summary: 'fixed' } },
+      ],
+    },
+    scripted.review(issue, 0),
+  ];
 }
