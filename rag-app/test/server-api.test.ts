@@ -596,14 +596,10 @@ describe('admin', () => {
     );
     expect(added.status).toBe(200);
     expect(added.body.summary.added).toBe(1);
-    const missing = await admin.json<{ summary: { failed: number; items: { reason?: string }[] } }>(
-      '/api/admin/videos',
-      {
-        json: { ref: 'zzzzzzzzzzz' },
-      },
-    );
-    expect(missing.body.summary.failed).toBe(1);
-    expect(missing.body.summary.items[0]!.reason).toMatch(/no captions/);
+    // A video that could not be ingested is a failure, with the reason, never "done".
+    const missing = await admin.json<ErrorJson>('/api/admin/videos', { json: { ref: 'zzzzzzzzzzz' } });
+    expect([missing.status, missing.body.error.code]).toEqual([502, 'ingest_failed']);
+    expect(missing.body.error.message).toMatch(/^ingesting zzzzzzzzzzz failed: 1 of 1 failed; .*no captions/);
 
     const status = await admin.json<{
       stats: { videos: number };
@@ -612,7 +608,7 @@ describe('admin', () => {
     expect(status.body.stats.videos).toBe(before + 1);
     expect(status.body.sync.lease).toBeNull();
     expect(status.body.sync.runs.slice(0, 2).map((r) => [r.trigger, r.status])).toEqual([
-      ['admin-add', 'done'],
+      ['admin-add', 'failed'],
       ['admin-add', 'done'],
     ]);
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Queryable } from '../store/db.ts';
 
 export interface LeaseState {
@@ -9,7 +10,9 @@ export interface LeaseState {
 
 /**
  * Takes the named lease if it is free or expired, in one atomic statement; true when we hold it.
- * A crashed holder's lease simply runs out, so no process ever has to guess that work is dead.
+ * Exclusive: a holder that already has it is refused too, so each acquisition must use a holder
+ * string of its own (see `leaseHolder`) and no run can renew or release another run's lease.
+ * A crashed holder's lease runs out on its own (or is taken over at once, see `holderIsGone`).
  */
 export async function acquireLease(
   db: Queryable,
@@ -23,11 +26,27 @@ export async function acquireLease(
     `INSERT INTO leases (name, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, acquired_at = EXCLUDED.acquired_at,
        expires_at = EXCLUDED.expires_at
-     WHERE leases.expires_at <= $3 OR leases.holder = $2
+     WHERE leases.expires_at <= $3
      RETURNING holder`,
     [name, holder, now, expires],
   );
   return rows[0]?.holder === holder;
+}
+
+/** Takes the lease from `from` (a holder known to be gone), only if `from` still has it. */
+export async function takeOverLease(
+  db: Queryable,
+  name: string,
+  from: string,
+  holder: string,
+  ttlMs: number,
+  now: Date,
+): Promise<boolean> {
+  const res = await db.query(
+    'UPDATE leases SET holder = $3, acquired_at = $4, expires_at = $5 WHERE name = $1 AND holder = $2',
+    [name, from, holder, now, new Date(now.getTime() + ttlMs)],
+  );
+  return res.affectedRows > 0;
 }
 
 /** Extends a lease we still hold; false when it was lost (expired and taken by someone else). */
@@ -68,4 +87,31 @@ export async function readLease(db: Queryable, name: string, now: Date): Promise
     acquiredAt: new Date(r.acquired_at).toISOString(),
     expiresAt: new Date(r.expires_at).toISOString(),
   };
+}
+
+/** A holder string for one acquisition: `<host>:<pid>:<instance>:<n>` (the instance id is `<host>:<pid>:<random>`). */
+export function leaseHolder(instanceId: string, n: number): string {
+  return `${instanceId}:${n}`;
+}
+
+/** Whether the process with this pid exists on this machine (EPERM: it does, owned by someone else). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True only when we know the holder is gone: it names this machine and a process that no longer
+ * exists. A holder on another machine, or in this very process, is never judged from here; its
+ * lease runs out by itself if it died.
+ */
+export function holderIsGone(holder: string, isAlive: (pid: number) => boolean = pidAlive): boolean {
+  const [host, pidText] = holder.split(':');
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  return !isAlive(pid);
 }

@@ -16,9 +16,26 @@ export const LIMITS = {
 const tooLong = (what: string) => (issue: { maximum?: unknown }) =>
   `${what} is too long (at most ${String(issue.maximum)} characters)`;
 
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000: refused here with a reason, not at the store with a 500.
+ * What the factory reads (problem reports) is kept to printable text: no other control characters.
+ */
+const NUL = /\u0000/;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** A string with no NUL byte; `what` names it in the error. */
+export const plainString = (what: string) =>
+  z.string({ error: `${what} must be a string` }).refine((s) => !NUL.test(s), {
+    error: `${what} contains a NUL byte (\\u0000)`,
+  });
+
+/** Printable text (tabs and line breaks allowed), for what is filed on the forge. */
+const printableString = (what: string) =>
+  z.string({ error: `${what} must be a string` }).refine((s) => !CONTROL.test(s), {
+    error: `${what} contains a control character (only tabs and line breaks are allowed)`,
+  });
+
 export const text = (what: string, max: number) =>
-  z
-    .string({ error: `${what} must be a string` })
+  plainString(what)
     .trim()
     .min(1, `${what} is empty`)
     .max(max, { error: tooLong(what) });
@@ -62,8 +79,7 @@ export const credentials = z.strictObject({
 });
 
 export const pageQuery = z.strictObject({
-  q: z
-    .string()
+  q: plainString('q')
     .trim()
     .max(LIMITS.queryChars, { error: tooLong('q') })
     .optional(),
@@ -88,30 +104,37 @@ export const exportQuery = z.strictObject({
   format: z.enum(['md', 'markdown']).default('md'),
 });
 
+/** Citations link to YouTube over https, nothing else: no javascript:, data:, file: or other hosts. */
+export const CITATION_HOSTS = ['youtu.be', 'www.youtube.com', 'youtube.com', 'm.youtube.com'] as const;
+const citationUrl = z
+  .url({
+    protocol: /^https$/,
+    hostname: new RegExp(`^(${CITATION_HOSTS.map((h) => h.replace(/\./g, '\\.')).join('|')})$`),
+    error: `citation url must be an https link to YouTube (${CITATION_HOSTS.join(', ')})`,
+  })
+  .max(500);
+
 const citation = z.strictObject({
   videoId,
-  title: z.string().max(500),
-  start: z.number().min(0),
-  end: z.number().min(0),
-  url: z.url().max(500),
-  text: z.string().max(LIMITS.commentChars),
+  title: printableString('citation title').max(500),
+  start: z.number().min(0).max(1e7),
+  end: z.number().min(0).max(1e7),
+  url: citationUrl,
+  text: printableString('citation text').max(LIMITS.commentChars),
 });
 
 /** Either point at a stored answer (messageId) or send the exchange itself. */
 export const issueBody = z
   .strictObject({
-    comment: z
-      .string()
+    comment: printableString('comment')
       .trim()
       .max(LIMITS.commentChars, { error: tooLong('comment') })
       .default(''),
     messageId: z.number().int().positive().optional(),
-    question: z
-      .string()
+    question: printableString('question')
       .max(LIMITS.questionChars, { error: tooLong('question') })
       .optional(),
-    answer: z
-      .string()
+    answer: printableString('answer')
       .max(20_000, { error: tooLong('answer') })
       .optional(),
     refused: z.boolean().optional(),

@@ -5,12 +5,22 @@ import type { Db } from '../store/db.ts';
 import type { IngestItemResult, IngestSummary, SourceItem } from '../types.ts';
 import type { Clock, ItemStream, SourceFactory } from './context.ts';
 import { ApiError } from './http-errors.ts';
-import { acquireLease, type LeaseState, readLease, releaseLease, renewLease } from './lease.ts';
+import {
+  acquireLease,
+  holderIsGone,
+  type LeaseState,
+  leaseHolder,
+  readLease,
+  releaseLease,
+  renewLease,
+  takeOverLease,
+} from './lease.ts';
 import type { SyncPlan } from './sync-sources.ts';
 
 /** One lease for every ingestion the service starts: the corpus-wide models are refitted on ingest. */
 export const INGEST_LEASE = 'ingest';
-const LEASE_TTL_MS = 5 * 60 * 1000;
+/** Renewed every third of it while a run is alive, so a dead run blocks others for at most this long. */
+export const LEASE_TTL_MS = 60 * 1000;
 
 export type SyncTrigger =
   | 'schedule'
@@ -27,12 +37,19 @@ export interface StartOptions {
   onItem?: (result: IngestItemResult, done: number) => void;
 }
 
+/**
+ * `running` only while the run's lease is held (derived from the lease, not trusted from the row);
+ * `interrupted` for a run whose process died; `partial` when some items failed and others went in;
+ * `failed` when nothing went in (every item failed, or the run itself threw).
+ */
+export type SyncRunStatus = 'running' | 'done' | 'partial' | 'failed' | 'interrupted';
+
 export interface SyncRun {
   id: number;
   trigger: string;
   holder: string;
   refs: SyncPlan;
-  status: 'running' | 'done' | 'failed';
+  status: SyncRunStatus;
   startedAt: string;
   finishedAt: string | null;
   summary: (Partial<IngestSummary> & { done?: number }) | null;
@@ -44,6 +61,12 @@ export interface SyncStatus {
   runs: SyncRun[];
 }
 
+/** How far the first load of a corpus directory got (what /readyz reports). */
+export type BootstrapState =
+  | { state: 'complete'; runId: number }
+  | { state: 'loading'; runId: number; done: number }
+  | { state: 'pending' };
+
 export interface Syncer {
   /** Takes the lease (or throws 409 `sync_busy`) and ingests in the background. */
   start(
@@ -54,6 +77,8 @@ export interface Syncer {
   /** `start` and wait for the result. */
   run(trigger: SyncTrigger, plan: SyncPlan): Promise<{ runId: number; summary: IngestSummary | null }>;
   status(limit?: number): Promise<SyncStatus>;
+  /** Whether a bootstrap of `dir` has finished, is running now, or is still to do (never ran, or died). */
+  bootstrapState(dir: string): Promise<BootstrapState>;
   /** Runs `plan()` every `minutes`, never overlapping itself (in this process or any other). */
   schedule(minutes: number, plan: () => Promise<SyncPlan>): void;
   /** Stops the schedule and waits for running work. */
@@ -66,7 +91,18 @@ export interface SyncDeps {
   sources: SourceFactory;
   clock: Clock;
   logger: Logger;
+  /** This process's instance id (newInstanceId); each run's lease holder is derived from it. */
   holder: string;
+  leaseTtlMs?: number;
+}
+
+/** The status a finished ingest earns: failures are never reported as `done`. */
+export function summaryStatus(summary: IngestSummary): { status: SyncRunStatus; error: string | null } {
+  if (summary.failed === 0) return { status: 'done', error: null };
+  const first = summary.items.find((i) => i.status === 'failed');
+  const why = `${summary.failed} of ${summary.items.length} failed${first?.reason ? `; first: ${first.ref}: ${first.reason}` : ''}`;
+  const wentIn = summary.added + summary.updated + summary.skipped;
+  return { status: wentIn === 0 ? 'failed' : 'partial', error: why };
 }
 
 async function* itemsOf(sources: SourceFactory, plan: SyncPlan): AsyncIterable<SourceItem> {
@@ -91,13 +127,19 @@ interface RunRow {
   error: string | null;
 }
 
-function toRun(r: RunRow): SyncRun {
+/** A row that says `running` is believed only while its lease is held by a live holder. */
+function derivedStatus(r: RunRow, lease: LeaseState | null): SyncRunStatus {
+  if (r.status !== 'running') return r.status;
+  return lease?.holder === r.holder && !holderIsGone(r.holder) ? 'running' : 'interrupted';
+}
+
+function toRun(r: RunRow, lease: LeaseState | null): SyncRun {
   return {
     id: Number(r.id),
     trigger: r.trigger,
     holder: r.holder,
     refs: r.refs,
-    status: r.status,
+    status: derivedStatus(r, lease),
     startedAt: new Date(r.started_at).toISOString(),
     finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
     summary: r.summary,
@@ -106,24 +148,39 @@ function toRun(r: RunRow): SyncRun {
 }
 
 export function createSyncer(deps: SyncDeps): Syncer {
-  const { db, rag, sources, clock, logger, holder } = deps;
+  const { db, rag, sources, clock, logger } = deps;
+  const ttl = deps.leaseTtlMs ?? LEASE_TTL_MS;
+  let acquisitions = 0;
   const running = new Set<Promise<unknown>>();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
+  /** The lease, free or from a holder that is gone; null when a live run holds it. */
+  async function takeLease(now: Date): Promise<string | null> {
+    const holder = leaseHolder(deps.holder, ++acquisitions);
+    if (await acquireLease(db, INGEST_LEASE, holder, ttl, now)) return holder;
+    const current = await readLease(db, INGEST_LEASE, now);
+    if (current && holderIsGone(current.holder)) {
+      logger.warn({ holder: current.holder }, 'taking over the ingest lease of a process that is gone');
+      if (await takeOverLease(db, INGEST_LEASE, current.holder, holder, ttl, now)) return holder;
+    }
+    return null;
+  }
+
   async function execute(
     runId: number,
+    holder: string,
     trigger: SyncTrigger,
     plan: SyncPlan,
     options: StartOptions,
   ): Promise<IngestSummary | null> {
     const renew = setInterval(() => {
-      renewLease(db, INGEST_LEASE, holder, LEASE_TTL_MS, clock())
+      renewLease(db, INGEST_LEASE, holder, ttl, clock())
         .then((held) => {
           if (!held) logger.error({ runId }, 'sync lease lost while ingesting');
         })
         .catch((err) => logger.warn({ err, runId }, 'sync lease renewal failed'));
-    }, LEASE_TTL_MS / 3);
+    }, ttl / 3);
     renew.unref();
     let progress = Promise.resolve();
     try {
@@ -139,13 +196,13 @@ export function createSyncer(deps: SyncDeps): Syncer {
         },
       });
       await progress;
-      await db.query(`UPDATE sync_runs SET status = 'done', finished_at = $2, summary = $3 WHERE id = $1`, [
-        runId,
-        clock(),
-        JSON.stringify(summary),
-      ]);
+      const { status, error } = summaryStatus(summary);
+      await db.query(
+        'UPDATE sync_runs SET status = $2, finished_at = $3, summary = $4, error = $5 WHERE id = $1',
+        [runId, status, clock(), JSON.stringify(summary), error],
+      );
       logger.info(
-        { runId, trigger, added: summary.added, updated: summary.updated, failed: summary.failed },
+        { runId, trigger, status, added: summary.added, updated: summary.updated, failed: summary.failed },
         'sync finished',
       );
       return summary;
@@ -171,7 +228,8 @@ export function createSyncer(deps: SyncDeps): Syncer {
   const syncer: Syncer = {
     async start(trigger, plan, options = {}) {
       const now = clock();
-      if (!(await acquireLease(db, INGEST_LEASE, holder, LEASE_TTL_MS, now))) {
+      const holder = await takeLease(now);
+      if (!holder) {
         const lease = await readLease(db, INGEST_LEASE, now);
         throw new ApiError(
           409,
@@ -181,6 +239,13 @@ export function createSyncer(deps: SyncDeps): Syncer {
       }
       let runId: number;
       try {
+        // We hold the only lease: any run still marked running belongs to a process that died.
+        await db.query(
+          `UPDATE sync_runs SET status = 'interrupted', finished_at = $1,
+             error = 'stopped before it finished (its process ended); a later run picks up what is missing'
+           WHERE status = 'running'`,
+          [now],
+        );
         const { rows } = await db.query<{ id: string }>(
           `INSERT INTO sync_runs (trigger, holder, refs, status, started_at) VALUES ($1, $2, $3, 'running', $4) RETURNING id`,
           [trigger, holder, JSON.stringify(plan), now],
@@ -191,7 +256,7 @@ export function createSyncer(deps: SyncDeps): Syncer {
         throw err;
       }
       logger.info({ runId, trigger, refs: plan.refs.length, dirs: plan.dirs }, 'sync started');
-      const done = execute(runId, trigger, plan, options);
+      const done = execute(runId, holder, trigger, plan, options);
       running.add(done);
       void done.finally(() => running.delete(done));
       return { runId, done };
@@ -207,7 +272,22 @@ export function createSyncer(deps: SyncDeps): Syncer {
         readLease(db, INGEST_LEASE, clock()),
         db.query<RunRow>('SELECT * FROM sync_runs ORDER BY id DESC LIMIT $1', [limit]),
       ]);
-      return { lease, runs: runs.rows.map(toRun) };
+      const live = lease && !holderIsGone(lease.holder) ? lease : null;
+      return { lease: live, runs: runs.rows.map((r) => toRun(r, live)) };
+    },
+
+    async bootstrapState(dir) {
+      const [lease, runs] = await Promise.all([
+        readLease(db, INGEST_LEASE, clock()),
+        db.query<RunRow>(`SELECT * FROM sync_runs WHERE trigger = 'bootstrap' ORDER BY id DESC LIMIT 100`),
+      ]);
+      const ofDir = runs.rows.filter((r) => r.refs.dirs?.includes(dir));
+      const finished = ofDir.find((r) => r.status === 'done' || r.status === 'partial');
+      if (finished) return { state: 'complete', runId: Number(finished.id) };
+      const latest = ofDir[0];
+      if (latest && derivedStatus(latest, lease) === 'running')
+        return { state: 'loading', runId: Number(latest.id), done: latest.summary?.done ?? 0 };
+      return { state: 'pending' };
     },
 
     schedule(minutes, plan) {

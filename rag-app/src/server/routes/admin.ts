@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { Hono } from 'hono';
 import type { Rag } from '../../rag.ts';
+import type { IngestSummary } from '../../types.ts';
 import { requireAdmin } from '../auth.ts';
 import type { AppEnv, Service } from '../context.ts';
 import { ApiError } from '../http-errors.ts';
 import { addVideoBody, resyncBody } from '../schemas.ts';
+import { summaryStatus } from '../sync.ts';
 import { emptyPlan, mergePlans, parseSyncSources, type SyncPlan } from '../sync-sources.ts';
 import { readJson } from '../validate.ts';
 
@@ -26,6 +28,15 @@ async function everythingPlan(service: Service): Promise<SyncPlan> {
     { refs: [], dirs: config.CORPUS_DIR ? [path.resolve(cwd, config.CORPUS_DIR)] : [] },
     { refs: await youtubeVideoIds(rag), dirs: [] },
   );
+}
+
+/** A run the admin waited for: its status and summary, or 502 with the reason when nothing went in. */
+function finished(runId: number, summary: IngestSummary | null, what: string) {
+  if (!summary) throw new ApiError(502, 'ingest_failed', `${what} failed; see sync run ${runId}`);
+  const { status, error } = summaryStatus(summary);
+  if (status === 'failed')
+    throw new ApiError(502, 'ingest_failed', `${what} failed: ${error} (sync run ${runId})`);
+  return { runId, status, summary };
 }
 
 export function adminRoutes(service: Service): Hono<AppEnv> {
@@ -50,14 +61,14 @@ export function adminRoutes(service: Service): Hono<AppEnv> {
   app.post('/api/admin/videos', async (c) => {
     const { ref } = await readJson(c, addVideoBody);
     const { runId, summary } = await syncer.run('admin-add', { ...emptyPlan(), refs: [ref] });
-    if (!summary) throw new ApiError(502, 'ingest_failed', `ingesting ${ref} failed; see sync run ${runId}`);
-    return c.json({ runId, summary });
+    return c.json(finished(runId, summary, `ingesting ${ref}`));
   });
 
   app.delete('/api/admin/videos/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await rag.removeVideo(id)))
-      throw new ApiError(404, 'video_not_found', `no video with id ${id.slice(0, 64)}`);
+    // Not an id the store could hold (a NUL byte, say): no such video, without asking the store.
+    if (!/^[\w-]{1,64}$/.test(id) || !(await rag.removeVideo(id)))
+      throw new ApiError(404, 'video_not_found', `no video with id ${JSON.stringify(id.slice(0, 64))}`);
     return c.body(null, 204);
   });
 
@@ -78,9 +89,7 @@ export function adminRoutes(service: Service): Hono<AppEnv> {
         );
       }
       const { runId, summary } = await syncer.run('admin-resync', plan);
-      if (!summary)
-        throw new ApiError(502, 'ingest_failed', `re-syncing ${videoId} failed; see sync run ${runId}`);
-      return c.json({ runId, summary });
+      return c.json(finished(runId, summary, `re-syncing ${videoId}`));
     }
     const { runId } = await syncer.start('admin-resync-all', await everythingPlan(service));
     return c.json({ runId, status: 'running' }, 202);

@@ -58,15 +58,17 @@ export function askRoutes(service: Service): Hono<AppEnv> {
       );
 
     if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {
-      let result: AskResult;
+      let response: AskResponse;
       try {
-        result = await rag.ask(body.question, { ...options, signal: c.req.raw.signal });
+        const result = await rag.ask(body.question, { ...options, signal: c.req.raw.signal });
+        // Storing the exchange is part of the answer: if it fails, the question costs nothing.
+        response = await finish(result);
+        logDone(result, false);
       } catch (err) {
-        await refundDailyMessage(db, eventId);
+        await refundDailyMessage(db, eventId).catch(() => undefined);
         throw err;
       }
-      logDone(result, false);
-      return c.json(await finish(result));
+      return c.json(response);
     }
 
     return streamSSE(c, async (stream) => {
