@@ -20,17 +20,24 @@ const tooLong = (what: string) => (issue: { maximum?: unknown }) =>
  * PostgreSQL text and jsonb cannot hold U+0000: refused here with a reason, not at the store with a 500.
  * What the factory reads (problem reports) is kept to printable text: no other control characters.
  */
-const NUL = /\u0000/;
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const hasNul = (s: string) => s.includes('\u0000');
+/** C0 controls other than tab, line feed and carriage return, and DEL. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) return true;
+  }
+  return false;
+}
 /** A string with no NUL byte; `what` names it in the error. */
 export const plainString = (what: string) =>
-  z.string({ error: `${what} must be a string` }).refine((s) => !NUL.test(s), {
+  z.string({ error: `${what} must be a string` }).refine((s) => !hasNul(s), {
     error: `${what} contains a NUL byte (\\u0000)`,
   });
 
 /** Printable text (tabs and line breaks allowed), for what is filed on the forge. */
 const printableString = (what: string) =>
-  z.string({ error: `${what} must be a string` }).refine((s) => !CONTROL.test(s), {
+  z.string({ error: `${what} must be a string` }).refine((s) => !hasControl(s), {
     error: `${what} contains a control character (only tabs and line breaks are allowed)`,
   });
 
