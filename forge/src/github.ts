@@ -3,9 +3,19 @@ import { z } from 'zod';
 import { ForgeError, type ForgeErrorCode, parseInput } from './errors.ts';
 import { defaultForgeLogger, type Logger } from './log.ts';
 import {
+  type BranchProtection,
+  BranchProtectionSchema,
+  BranchSchema,
+  type CheckState,
   type Comment,
   CommentBodySchema,
   CommentSchema,
+  type CommitCheck,
+  CommitCheckSchema,
+  CommitRefSchema,
+  CommitShaSchema,
+  type CommitStatusInput,
+  CommitStatusInputSchema,
   type CreateIssueInput,
   CreateIssueInputSchema,
   type CreatePullRequestInput,
@@ -80,14 +90,64 @@ const GhPullSchema = z.object({
   state: z.string(),
   html_url: z.string(),
   user: UserSchema,
-  head: z.object({ ref: z.string() }),
+  head: z.object({ ref: z.string(), sha: z.string().optional() }),
   base: z.object({ ref: z.string() }),
   created_at: z.string(),
   updated_at: z.string(),
   merged_at: z.string().nullish(),
   merge_commit_sha: z.string().nullish(),
+  /** Only the single-PR endpoint computes these; lists leave them out. */
+  mergeable: z.boolean().nullish(),
+  mergeable_state: z.string().nullish(),
 });
 const GhMergeResultSchema = z.object({ sha: z.string().nullish(), merged: z.boolean().optional() });
+const GhCheckRunSchema = z.object({
+  name: z.string(),
+  status: z.string(),
+  conclusion: z.string().nullish(),
+  html_url: z.string().nullish(),
+  completed_at: z.string().nullish(),
+  started_at: z.string().nullish(),
+});
+const GhCombinedStatusSchema = z.object({
+  statuses: z.array(
+    z.object({
+      context: z.string(),
+      state: z.string(),
+      target_url: z.string().nullish(),
+      updated_at: z.string().nullish(),
+    }),
+  ),
+});
+const GhBranchSchema = z.object({
+  name: z.string(),
+  protected: z.boolean().optional(),
+  protection: z
+    .object({
+      enabled: z.boolean().optional(),
+      required_status_checks: z
+        .object({
+          enforcement_level: z.string().nullish(),
+          contexts: z.array(z.string()).nullish(),
+          checks: z.array(z.object({ context: z.string() })).nullish(),
+          strict: z.boolean().nullish(),
+        })
+        .nullish(),
+    })
+    .nullish(),
+});
+/** Active ruleset rules for a branch; only the two kinds that gate a merge are read. */
+const GhBranchRuleSchema = z.object({
+  type: z.string(),
+  parameters: z
+    .object({
+      required_status_checks: z.array(z.object({ context: z.string() })).optional(),
+      strict_required_status_checks_policy: z.boolean().optional(),
+      required_approving_review_count: z.number().int().nonnegative().optional(),
+    })
+    .passthrough()
+    .nullish(),
+});
 /** `role_name` may be a custom role on GitHub Enterprise; `permission` is always one of the legacy four. */
 const GhPermissionSchema = z.object({ permission: z.string(), role_name: z.string().nullish() });
 
@@ -363,6 +423,121 @@ export class GitHubForge implements Forge {
     );
   }
 
+  async listCommitChecks(ref: string): Promise<CommitCheck[]> {
+    const commit = parseInput(CommitRefSchema, ref, 'commit ref');
+    const context = { ref: commit };
+    // filter=latest: one run per name, the newest (a re-run replaces the failed attempt).
+    const runs = await this.call('list check runs', context, () =>
+      this.octokit.paginate(this.octokit.rest.checks.listForRef, {
+        ...this.repoRef(),
+        ref: commit,
+        filter: 'latest',
+        per_page: 100,
+      }),
+    );
+    const combined = await this.call('get combined status', context, () =>
+      this.octokit.rest.repos.getCombinedStatusForRef({ ...this.repoRef(), ref: commit, per_page: 100 }),
+    );
+    const checks = new Map<string, CommitCheck>();
+    // Statuses first, so that a check run of the same name (the modern source) wins.
+    for (const status of checked(GhCombinedStatusSchema, combined.data, 'combined status').statuses) {
+      checks.set(status.context, {
+        name: status.context,
+        state: statusState(status.state),
+        source: 'status',
+        detail: status.state,
+        ...(status.target_url ? { url: status.target_url } : {}),
+      });
+    }
+    for (const item of runs) {
+      const run = checked(GhCheckRunSchema, item, 'check run');
+      checks.set(run.name, {
+        name: run.name,
+        state: checkRunState(run.status, run.conclusion),
+        source: 'check_run',
+        detail: run.status === 'completed' ? (run.conclusion ?? 'completed') : run.status,
+        ...(run.html_url ? { url: run.html_url } : {}),
+      });
+    }
+    return [...checks.values()]
+      .map((c) => checked(CommitCheckSchema, c, 'check'))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async setCommitStatus(sha: string, status: CommitStatusInput): Promise<void> {
+    const commit = parseInput(CommitShaSchema, sha, 'commit sha');
+    const input = parseInput(CommitStatusInputSchema, status, 'commit status', { sha: commit });
+    await this.call('set commit status', { sha: commit, context: input.context }, () =>
+      this.octokit.rest.repos.createCommitStatus({
+        ...this.repoRef(),
+        sha: commit,
+        state: input.state,
+        context: input.context,
+        description: input.description,
+        target_url: input.targetUrl,
+      }),
+    );
+  }
+
+  /**
+   * Classic protection as the branch endpoint shows it to anyone who can read the repository (the
+   * protection endpoint itself needs admin rights), plus the rulesets active on the branch.
+   */
+  async getBranchProtection(branch: string): Promise<BranchProtection> {
+    const name = parseInput(BranchSchema, branch, 'branch');
+    const res = await this.call('get branch', { branch: name }, () =>
+      this.octokit.rest.repos.getBranch({ ...this.repoRef(), branch: name }),
+    );
+    const raw = checked(GhBranchSchema, res.data, 'branch');
+    let rules: z.infer<typeof GhBranchRuleSchema>[] = [];
+    try {
+      const items = await this.call(
+        'get branch rules',
+        { branch: name },
+        () =>
+          this.octokit.paginate(this.octokit.rest.repos.getBranchRules, {
+            ...this.repoRef(),
+            branch: name,
+            per_page: 100,
+          }),
+        isNotFound,
+      );
+      rules = items.map((item) => checked(GhBranchRuleSchema, item, 'branch rule'));
+    } catch (err) {
+      // Servers without rulesets (older GitHub Enterprise) answer 404: no rules.
+      if (!(err instanceof ForgeError) || !isNotFound(err)) throw err;
+    }
+    const classic = raw.protection?.required_status_checks;
+    const classicOn = classic !== null && classic !== undefined && classic.enforcement_level !== 'off';
+    const required = new Set<string>();
+    if (classicOn) {
+      for (const c of classic.contexts ?? []) required.add(c);
+      for (const c of classic.checks ?? []) required.add(c.context);
+    }
+    let strict = classicOn && classic.strict === true;
+    let reviews: number | null = null;
+    for (const rule of rules) {
+      if (rule.type === 'required_status_checks') {
+        for (const c of rule.parameters?.required_status_checks ?? []) required.add(c.context);
+        strict ||= rule.parameters?.strict_required_status_checks_policy === true;
+      }
+      if (rule.type === 'pull_request') {
+        reviews = Math.max(reviews ?? 0, rule.parameters?.required_approving_review_count ?? 0);
+      }
+    }
+    return checked(
+      BranchProtectionSchema,
+      {
+        branch: name,
+        protected: raw.protected === true || rules.length > 0,
+        requiredChecks: [...required].sort(),
+        strict,
+        requiredApprovingReviews: reviews,
+      },
+      'branch protection',
+    );
+  }
+
   /** `GET /user`, asked once per instance (a failure is not remembered, so a later call retries). */
   viewer(): Promise<string | undefined> {
     if (!this.viewerLogin) {
@@ -511,6 +686,21 @@ function checkNumber(number: number): number {
   return parseInput(ItemNumberSchema, number, 'issue or pull request number', { number });
 }
 
+/** A check run in progress is pending; once completed, only success, neutral and skipped do not fail. */
+function checkRunState(status: string, conclusion: string | null | undefined): CheckState {
+  if (status !== 'completed') return 'pending';
+  if (conclusion === 'success') return 'success';
+  if (conclusion === 'neutral') return 'neutral';
+  if (conclusion === 'skipped') return 'skipped';
+  return 'failure';
+}
+
+function statusState(state: string): CheckState {
+  if (state === 'success') return 'success';
+  if (state === 'pending') return 'pending';
+  return 'failure';
+}
+
 function labelName(label: z.infer<typeof GhLabelSchema>): string[] {
   const name = typeof label === 'string' ? label : label.name;
   return name ? [name] : [];
@@ -580,6 +770,9 @@ function toPull(data: unknown): PullRequest {
       mergedAt: raw.merged_at ?? undefined,
       // Before the merge GitHub puts its test merge commit here; only a merged PR's is the real one.
       mergeCommitSha: raw.merged_at ? (raw.merge_commit_sha ?? undefined) : undefined,
+      headSha: raw.head.sha,
+      ...(raw.mergeable === undefined ? {} : { mergeable: raw.mergeable }),
+      ...(raw.mergeable_state ? { mergeableState: raw.mergeable_state } : {}),
     },
     'pull request',
   );

@@ -6,8 +6,16 @@ import { readJsonFile, writeJsonAtomic } from './files.ts';
 import { errnoCode, FileLock, type FileLockOptions } from './lock.ts';
 import { defaultForgeLogger, type Logger } from './log.ts';
 import {
+  type BranchProtection,
+  BranchSchema,
+  type CheckState,
   type Comment,
   CommentBodySchema,
+  type CommitCheck,
+  CommitRefSchema,
+  CommitShaSchema,
+  type CommitStatusInput,
+  CommitStatusInputSchema,
   type CreateIssueInput,
   CreateIssueInputSchema,
   type CreatePullRequestInput,
@@ -84,6 +92,31 @@ const CounterSchema = z.object({ last: z.number().int().nonnegative() });
 
 /** `collaborators.json`: `{ "<login>": "<permission>" }`, written by the operator. */
 const CollaboratorsSchema = z.record(LoginSchema, PermissionSchema);
+
+const StoredStatusSchema = z.object({
+  context: z.string().min(1),
+  state: CommitStatusInputSchema.shape.state,
+  description: z.string().optional(),
+  targetUrl: z.string().optional(),
+  updatedAt: Timestamp,
+});
+/** `statuses/<sha>.json`: the commit statuses reported on one commit, one per context. */
+const StoredStatusesSchema = z.array(StoredStatusSchema);
+
+/**
+ * `protection.json`, written by the operator: what each branch requires before a merge, e.g.
+ * `{ "main": { "requiredChecks": ["test"] } }`. A branch not listed is unprotected.
+ */
+const ProtectionFileSchema = z.record(
+  z.string().min(1),
+  z
+    .object({
+      requiredChecks: z.array(z.string().trim().min(1)).default([]),
+      strict: z.boolean().default(false),
+      requiredApprovingReviews: z.number().int().nonnegative().nullable().default(null),
+    })
+    .strict(),
+);
 
 type Kind = 'issues' | 'pulls';
 type Stored<K extends Kind> = K extends 'issues' ? StoredIssue : StoredPull;
@@ -355,6 +388,56 @@ export class LocalForge implements Forge {
     return this.author;
   }
 
+  /** Statuses recorded with `setCommitStatus` (there is no CI here); `ref` is a full commit sha. */
+  async listCommitChecks(ref: string): Promise<CommitCheck[]> {
+    const commit = parseInput(CommitRefSchema, ref, 'commit ref');
+    if (!CommitShaSchema.safeParse(commit).success) return [];
+    const statuses = (await readJsonFile(this.statusPath(commit), StoredStatusesSchema)) ?? [];
+    return statuses
+      .map((s) => ({
+        name: s.context,
+        state: localCheckState(s.state),
+        source: 'status' as const,
+        detail: s.state,
+        ...(s.targetUrl ? { url: s.targetUrl } : {}),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async setCommitStatus(sha: string, status: CommitStatusInput): Promise<void> {
+    const commit = parseInput(CommitShaSchema, sha, 'commit sha').toLowerCase();
+    const input = parseInput(CommitStatusInputSchema, status, 'commit status', { sha: commit });
+    await this.locked(async () => {
+      await mkdir(join(this.dir, 'statuses'), { recursive: true });
+      const path = this.statusPath(commit);
+      const kept = ((await readJsonFile(path, StoredStatusesSchema)) ?? []).filter(
+        (s) => s.context !== input.context,
+      );
+      kept.push({
+        context: input.context,
+        state: input.state,
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.targetUrl !== undefined ? { targetUrl: input.targetUrl } : {}),
+        updatedAt: this.timestamp(),
+      });
+      await writeJsonAtomic(path, kept);
+    });
+  }
+
+  /** From `protection.json` (read on every call, like `collaborators.json`). */
+  async getBranchProtection(branch: string): Promise<BranchProtection> {
+    const name = parseInput(BranchSchema, branch, 'branch');
+    const file = (await readJsonFile(join(this.dir, 'protection.json'), ProtectionFileSchema)) ?? {};
+    const rule = file[name];
+    return {
+      branch: name,
+      protected: rule !== undefined,
+      requiredChecks: [...new Set(rule?.requiredChecks ?? [])].sort(),
+      strict: rule?.strict ?? false,
+      requiredApprovingReviews: rule?.requiredApprovingReviews ?? null,
+    };
+  }
+
   // --- storage ---
 
   private async locked<T>(fn: () => Promise<T>): Promise<T> {
@@ -377,6 +460,10 @@ export class LocalForge implements Forge {
 
   private itemPath(kind: Kind, number: number): string {
     return join(this.dir, kind, `${number}.json`);
+  }
+
+  private statusPath(sha: string): string {
+    return join(this.dir, 'statuses', `${sha.toLowerCase()}.json`);
   }
 
   private counterPath(): string {
@@ -523,6 +610,10 @@ export class LocalForge implements Forge {
 
 function checkNumber(number: number): number {
   return parseInput(ItemNumberSchema, number, 'issue or pull request number', { number });
+}
+
+function localCheckState(state: z.infer<typeof StoredStatusSchema>['state']): CheckState {
+  return state === 'error' ? 'failure' : state;
 }
 
 /** Logins compare case-insensitively, as on GitHub. */

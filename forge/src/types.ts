@@ -67,9 +67,69 @@ export const PullRequestSchema = z.object({
   mergedAt: Timestamp.optional(),
   /** The commit the merge made on the base branch, once merged (locally: the one the caller reported). */
   mergeCommitSha: z.string().optional(),
+  /** GitHub only: the head branch's commit as GitHub sees it (what checks and statuses are attached to). */
+  headSha: z.string().optional(),
+  /**
+   * GitHub only: whether GitHub can merge it (null while GitHub is still computing), and why not:
+   * `clean`, `unstable` (non-required checks failing), `blocked` (branch protection), `behind`,
+   * `dirty` (conflicts), `draft`, `unknown`, `has_hooks`.
+   */
+  mergeable: z.boolean().nullable().optional(),
+  mergeableState: z.string().optional(),
   path: z.string().optional(),
 });
 export type PullRequest = z.infer<typeof PullRequestSchema>;
+
+/**
+ * One check on a commit: a GitHub check run (Actions jobs are these) or a commit status, by name.
+ * `pending` = queued or in progress; `failure` covers error, cancelled, timed out, action required
+ * and stale; `neutral` and `skipped` do not block a merge on GitHub.
+ */
+export const CheckStateSchema = z.enum(['pending', 'success', 'failure', 'neutral', 'skipped']);
+export type CheckState = z.infer<typeof CheckStateSchema>;
+
+export const CommitCheckSchema = z.object({
+  /** The check run's name or the status's context, as branch protection names required checks. */
+  name: z.string().min(1),
+  state: CheckStateSchema,
+  source: z.enum(['check_run', 'status']),
+  /** GitHub's own word (conclusion or status state), e.g. `timed_out`, `cancelled`, `in_progress`. */
+  detail: z.string().optional(),
+  url: z.string().optional(),
+});
+export type CommitCheck = z.infer<typeof CommitCheckSchema>;
+
+export const BranchProtectionSchema = z.object({
+  branch: z.string(),
+  /** Classic branch protection or a ruleset applies to the branch. */
+  protected: z.boolean(),
+  /** Check names that must succeed on a PR's head before it may merge (protection and rulesets together). */
+  requiredChecks: z.array(z.string()),
+  /** The head must be up to date with the branch before merging. */
+  strict: z.boolean(),
+  /** Approving reviews required (from rulesets; null when the forge cannot tell, e.g. classic protection read without admin rights). */
+  requiredApprovingReviews: z.number().int().nonnegative().nullable(),
+});
+export type BranchProtection = z.infer<typeof BranchProtectionSchema>;
+
+export const CommitStatusInputSchema = z.object({
+  context: z
+    .string()
+    .trim()
+    .min(1, 'context must not be empty')
+    .max(255, 'context is at most 255 characters'),
+  state: z.enum(['pending', 'success', 'failure', 'error']),
+  description: z.string().max(140, 'description is at most 140 characters').optional(),
+  targetUrl: z.url().optional(),
+});
+export type CommitStatusInput = z.input<typeof CommitStatusInputSchema>;
+
+export const CommitRefSchema = z
+  .string()
+  .trim()
+  .min(1, 'ref must not be empty')
+  .refine((s) => !/[\s~^?*[\\]|\.\.|@\{/.test(s), 'not a valid commit sha or ref');
+export const CommitShaSchema = CommitSha;
 
 // Schemas of what callers pass in (limits follow GitHub's, so both forges refuse the same input).
 
@@ -112,6 +172,8 @@ const BranchName = z
   .trim()
   .min(1, 'branch must not be empty')
   .refine((s) => !/[\s~^?*[\\]|\.\.|@\{/.test(s), 'not a valid branch name');
+
+export const BranchSchema = BranchName;
 
 export const CreatePullRequestInputSchema = z
   .object({
@@ -191,6 +253,18 @@ export interface Forge {
   closePullRequest(number: number, comment?: string): Promise<PullRequest>;
   /** The user's access to the repository; `none` for someone who has none (or is unknown). */
   getPermission(login: string): Promise<Permission>;
+  /**
+   * The checks reported on a commit (`ref`: a sha, or a branch name): check runs and commit
+   * statuses, one entry per name (the newest wins), sorted by name.
+   */
+  listCommitChecks(ref: string): Promise<CommitCheck[]>;
+  /** Reports a commit status (`context`) on `sha`; a later status of the same context replaces it. */
+  setCommitStatus(sha: string, status: CommitStatusInput): Promise<void>;
+  /**
+   * What the branch requires before a merge: its required checks and whether it is protected. An
+   * unprotected branch gives `protected: false` and no required checks.
+   */
+  getBranchProtection(branch: string): Promise<BranchProtection>;
   /**
    * The login this forge acts as, i.e. the author of what it writes (so that callers can tell
    * their own comments); undefined when it cannot tell (a GitHub token that may not read its user,

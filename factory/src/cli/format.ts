@@ -136,6 +136,8 @@ export interface RunSummary {
   status: string;
   stopReason: string | null;
   pr: number | null;
+  /** The boundary the run's commands ran in (bubblewrap, container); null for runs from before it was recorded. */
+  sandbox: string | null;
   branch: string;
   createdAt: string;
   finishedAt: string | null;
@@ -164,9 +166,10 @@ export function statusText(status: StatusReport): string {
     r.status,
     r.stopReason ?? '',
     r.pr ? `#${r.pr}` : '',
+    r.sandbox ?? '-',
     shortTime(r.createdAt),
   ]);
-  return `${head}\n\n${table(rows, ['RUN', 'ISSUE', 'STATUS', 'REASON', 'PR', 'STARTED'])}`;
+  return `${head}\n\n${table(rows, ['RUN', 'ISSUE', 'STATUS', 'REASON', 'PR', 'SANDBOX', 'STARTED'])}`;
 }
 
 /** `status --run`: the timeline, then every event (model calls with usage, tool calls, commands). */
@@ -188,6 +191,7 @@ export function runDetailText(detail: {
   });
   return [
     runReportText({ ...detail, status: detail.run.status }),
+    `sandbox: ${detail.run.sandbox ?? 'not recorded'}`,
     '',
     table(events, ['AT', 'STEP', 'KIND', 'DETAIL']),
   ].join('\n');

@@ -78,6 +78,7 @@ export function evidence(run: RunRecord, steps: StepRecord[], reason: string): s
   switch (reason) {
     case 'triage_rejected':
     case 'triage_needs_human':
+    case 'triage_question':
       return ''; // the triage comment already says why
     case 'merged': {
       const pr = result.pr ? `#${String(result.pr)}` : 'the pull request';
@@ -87,6 +88,8 @@ export function evidence(run: RunRecord, steps: StepRecord[], reason: string): s
       return [head, '', failureText(steps)].join('\n');
     case 'policy_violation':
     case 'merge_cap':
+    case 'checks_failed':
+    case 'merge_blocked':
     case 'paused':
     case 'budget_exceeded':
     case 'no_change':

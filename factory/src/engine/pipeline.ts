@@ -10,7 +10,7 @@ import { planChange } from '../steps/plan.ts';
 import { fixFirstMessage, implementFirstMessage, systemPrompt } from '../steps/prompts.ts';
 import { blocking, reviewChange } from '../steps/review.ts';
 import { issueHash } from '../steps/sanitize.ts';
-import { triageIssue } from '../steps/triage.ts';
+import { triageIssue, triageStopReason } from '../steps/triage.ts';
 import { verifyAfterMerge } from '../steps/verify.ts';
 import { createCommandRunner } from '../tools/sandbox.ts';
 import { createAgentToolbox, createReadOnlyToolbox } from '../tools/toolbox.ts';
@@ -66,17 +66,13 @@ export async function runPipeline(p: PipelineInput): Promise<'ended' | 'paused-a
         body: issue.issue.body,
         comments: issue.comments,
       },
+      form: issue.form ?? null,
       missionProse: prose,
       attempt: 0,
     });
     await deps.store.setIssueHash(run.id, issue.hash);
-    await announceTriage(deps, run.issue, decision);
-    const reason =
-      decision.decision === 'reject'
-        ? 'triage_rejected'
-        : decision.decision === 'needs-human'
-          ? 'triage_needs_human'
-          : undefined;
+    const reason = triageStopReason(decision, issue.form);
+    await announceTriage(deps, run.issue, decision, reason === 'triage_question');
     return { status: 'ok', ...(reason ? { reason } : {}), result: decision } satisfies StepOutcome<unknown>;
   });
   if (triage.status !== 'ok' || triage.reason) return 'ended';
@@ -263,6 +259,7 @@ export async function runPipeline(p: PipelineInput): Promise<'ended' | 'paused-a
       runner: runner.value,
       holdoutDir: p.holdoutDir,
       runDir: p.runDir,
+      signal: p.signal,
     }),
   );
   if (merge.status !== 'ok') return 'ended';
@@ -310,10 +307,16 @@ async function announceTriage(
   deps: EngineDeps,
   issue: number,
   decision: { decision: string; kind: string; priority: string; reason: string },
+  question = false,
 ): Promise<void> {
-  const label = `factory:${decision.decision === 'accept' ? 'accepted' : decision.decision === 'reject' ? 'rejected' : 'needs-human'}`;
+  // A question is answered here and never implemented, whatever the decision said.
+  const label = question
+    ? 'factory:question'
+    : `factory:${decision.decision === 'accept' ? 'accepted' : decision.decision === 'reject' ? 'rejected' : 'needs-human'}`;
   const text = [
-    `**dark-factory triage**: ${decision.decision} (${decision.kind}, priority ${decision.priority})`,
+    question
+      ? `**dark-factory triage**: answered (question, priority ${decision.priority}); the factory does not change code for a question`
+      : `**dark-factory triage**: ${decision.decision} (${decision.kind}, priority ${decision.priority})`,
     '',
     decision.reason,
   ].join('\n');

@@ -130,6 +130,9 @@ async function drive(
     throw err;
   }
   try {
+    // Every run records the boundary its commands run in, also one that ends before running any
+    // (the pipeline records it again once the runner exists).
+    if (run.sandbox === null) await deps.store.setSandbox(run.id, policy.sandbox.boundary);
     const ended = await runPipeline({
       deps,
       run,

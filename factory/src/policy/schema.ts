@@ -25,6 +25,7 @@ export const STOP_REASONS = [
   'merged',
   'triage_rejected',
   'triage_needs_human',
+  'triage_question',
   'body_too_large',
   'flood_limit',
   'already_active',
@@ -33,6 +34,8 @@ export const STOP_REASONS = [
   'budget_exceeded',
   'daily_runs_cap',
   'merge_cap',
+  'checks_failed',
+  'merge_blocked',
   'no_change',
   'agent_failed',
   'validation_exhausted',
@@ -56,6 +59,7 @@ const DEFAULT_STOP_REASONS: Record<StopReason, z.infer<typeof StopRuleSchema>> =
   merged: { status: 'merged', label: 'factory:merged' },
   triage_rejected: { status: 'rejected', label: 'factory:rejected' },
   triage_needs_human: { status: 'needs-human', label: 'factory:needs-human' },
+  triage_question: { status: 'rejected', label: 'factory:question' },
   body_too_large: { status: 'rejected', label: 'factory:rejected' },
   flood_limit: { status: 'rejected', label: 'factory:rejected' },
   already_active: { status: 'blocked', label: 'factory:blocked' },
@@ -64,6 +68,8 @@ const DEFAULT_STOP_REASONS: Record<StopReason, z.infer<typeof StopRuleSchema>> =
   budget_exceeded: { status: 'blocked', label: 'factory:blocked' },
   daily_runs_cap: { status: 'blocked', label: 'factory:blocked' },
   merge_cap: { status: 'blocked', label: 'factory:blocked' },
+  checks_failed: { status: 'needs-human', label: 'factory:needs-human' },
+  merge_blocked: { status: 'blocked', label: 'factory:blocked' },
   no_change: { status: 'needs-human', label: 'factory:needs-human' },
   agent_failed: { status: 'needs-human', label: 'factory:needs-human' },
   validation_exhausted: { status: 'needs-human', label: 'factory:needs-human' },
@@ -175,6 +181,18 @@ export const PolicySchema = z
         dailyCap: PositiveInt.default(10),
         /** Run the validate commands on the base branch after merging; revert when they fail. */
         verifyAfterMerge: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * On GitHub, before merging: the checks that must pass on the PR's head besides those the base
+     * branch's protection and rulesets require, and how long to wait for pending ones.
+     */
+    checks: z
+      .object({
+        required: z.array(z.string().trim().min(1, 'a check name must not be empty')).default([]),
+        waitMinutes: PositiveInt.default(30),
+        pollSeconds: PositiveInt.default(15),
       })
       .strict()
       .prefault({}),

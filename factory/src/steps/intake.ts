@@ -1,5 +1,6 @@
 import type { Comment, Forge, Issue } from '@dark-factory/forge';
 import { z } from 'zod';
+import { ParsedIssueFormSchema, parseIssueForm } from './issue-form.ts';
 import { issueHash, sanitizeIssueText } from './sanitize.ts';
 
 /** Labels the factory puts on issues; an issue carrying one is not picked up again by the loop. */
@@ -22,6 +23,8 @@ export const IntakeResultSchema = z.object({
     zeroWidth: z.number().int().nonnegative(),
     bidi: z.number().int().nonnegative(),
   }),
+  /** The issue form the body was filed with (.github/ISSUE_TEMPLATE), if any; absent in older runs. */
+  form: ParsedIssueFormSchema.nullable().optional(),
   /** sha256 of the sanitised title and body: the text triage accepted. */
   hash: z.string(),
   bodyChars: z.number().int().nonnegative(),
@@ -81,6 +84,7 @@ export async function intakeIssue(forge: Forge, number: number): Promise<IntakeR
     comments,
     ignoredComments: ignored,
     removed,
+    form: parseIssueForm(body.text, issue.labels),
     hash: issueHash(issue.title, issue.body),
     bodyChars: issue.body.length,
   });

@@ -8,10 +8,11 @@ import type { Policy } from '../policy/schema.ts';
 import { redact, secretValues } from '../redact.ts';
 import type { RunRecord } from '../runs/types.ts';
 import type { CommandRunner } from '../tools/types.ts';
-import { git, hasRemote } from '../workspace/git.ts';
+import { git, hasRemote, revParse } from '../workspace/git.ts';
 import { baseMoved, squashMergeLocal, updateBranch } from '../workspace/merge.ts';
 import { fetchBase, pushBranch } from '../workspace/remote.ts';
 import type { Worktree } from '../workspace/types.ts';
+import { awaitChecks } from './checks.ts';
 import { decideMerge, type MergeCheck } from './merge-decision.ts';
 import { checkPolicyOnDiff } from './policy-check.ts';
 
@@ -24,6 +25,8 @@ export interface MergeResult {
   mergedSha: string | null;
   via: 'github' | 'local-git' | null;
   alreadyMerged: boolean;
+  /** The forge's checks on the PR's head, as last read before merging (null: not reached). */
+  forgeChecks: { sha: string; required: string[]; polls: number; waitedMs: number } | null;
 }
 
 const TRAILER = 'Factory-Run';
@@ -43,6 +46,8 @@ export async function executeMerge(options: {
   runner: CommandRunner;
   holdoutDir: string | undefined;
   runDir: string;
+  /** Aborts the wait for the forge's checks (the run lost its lease). */
+  signal?: AbortSignal;
 }): Promise<StepOutcome<MergeResult>> {
   const { deps, run, steps } = options;
   let worktree = options.worktree;
@@ -54,6 +59,7 @@ export async function executeMerge(options: {
     mergedSha: null,
     via: null,
     alreadyMerged: false,
+    forgeChecks: null,
   };
 
   const existing = await alreadyMerged(deps, run);
@@ -141,11 +147,43 @@ export async function executeMerge(options: {
   result.pr = pr.number;
   result.prUrl = pr.url;
   await deps.store.setPullRequest(run.id, pr.number);
+
+  // The forge's gate: what the base branch requires (and, on GitHub, the policy's checks) must
+  // have passed on the PR's head, and protection must allow the merge. Recorded with the decision.
+  const head = online ? (await deps.forge.getPullRequest(pr.number)).headSha : undefined;
+  const sha = head ?? (await revParse(deps.repo, run.branch));
+  const waited = await awaitChecks({
+    forge: deps.forge,
+    pr: pr.number,
+    base: deps.base,
+    sha,
+    policyRequired: deps.forge.kind === 'github' ? policy.checks.required : [],
+    waitMs: policy.checks.waitMinutes * 60_000,
+    pollMs: policy.checks.pollSeconds * 1000,
+    ...(options.signal ? { signal: options.signal } : {}),
+    progress: (line) => deps.progress(`#${run.issue}   ${line}`),
+  });
+  result.forgeChecks = {
+    sha,
+    required: waited.snapshot.required,
+    polls: waited.polls,
+    waitedMs: waited.waitedMs,
+  };
+  result.decision = {
+    merge: waited.judgement.state === 'pass',
+    checks: [...decision.checks, ...waited.judgement.checks],
+  };
+  if (waited.judgement.state === 'refuse') {
+    return { status: 'refused', reason: waited.judgement.stopReason, result };
+  }
+
   if (online) {
     const merged = await deps.forge.mergePullRequest(pr.number, {
       method: 'squash',
       commitTitle: `${title} (#${pr.number})`,
       commitMessage: `Fixes #${run.issue}\n\n${TRAILER}: ${run.id}`,
+      // Merge exactly the head whose checks passed: the forge refuses if it moved since.
+      ...(head ? { sha: head } : {}),
     });
     await fetchBase(deps.repo, deps.base, token ? { token } : {});
     result.mergedSha = merged.mergeCommitSha ?? null;

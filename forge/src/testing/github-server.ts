@@ -18,6 +18,15 @@ import type { AddressInfo } from 'node:net';
  *   POST/GET /repos/:o/:r/pulls           GET/PATCH /repos/:o/:r/pulls/:n
  *   PUT /repos/:o/:r/pulls/:n/merge (405 when not mergeable, 409 when `sha` is not the head)
  *   GET /repos/:o/:r/collaborators/:user/permission (404 for a login not in `state.collaborators`)
+ *   GET /repos/:o/:r/issues/comments (repository-wide); it and `GET /issues` take `since`, `sort`, `direction`
+ *   Conditional requests: every 200 answer to a GET carries an `etag`; a request whose `If-None-Match`
+ *   matches it gets 304 with no body, which (as on GitHub) does not count against the rate limit.
+ *   `state.rateLimitedRequests` counts the requests that do; `x-ratelimit-remaining` follows it.
+ *   GET /repos/:o/:r/commits/:ref/check-runs (`state.checkRuns`, by sha or branch name)
+ *   GET /repos/:o/:r/commits/:ref/status   POST /repos/:o/:r/statuses/:sha (`state.statuses`)
+ *   GET /repos/:o/:r/branches/:branch (`protected`, `protection.required_status_checks` from `state.protection`)
+ *   GET /repos/:o/:r/rules/branches/:branch (`state.rules`)
+ *   A pull request's `mergeable_state` is `state.mergeableStates.get(n)`, else `clean` (or `dirty` when unmergeable).
  */
 
 export interface FakeIssue {
@@ -55,6 +64,35 @@ export interface FakePull {
   mergeCommitTitle: string | null;
   mergeCommitMessage: string | null;
   mergeSha: string | null;
+}
+
+/** A check run on a commit, as a CI (e.g. an Actions job) reports it. */
+export interface FakeCheckRun {
+  name: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  /** Set once `completed`: success, failure, neutral, cancelled, skipped, timed_out, action_required. */
+  conclusion: string | null;
+}
+
+export interface FakeStatus {
+  context: string;
+  state: 'pending' | 'success' | 'failure' | 'error';
+  description: string | null;
+  targetUrl: string | null;
+}
+
+/** Classic branch protection's required status checks for one branch. */
+export interface FakeProtection {
+  requiredChecks: string[];
+  strict?: boolean;
+  /** `off` makes the required checks advisory (GitHub's enforcement_level). */
+  enforcementLevel?: 'off' | 'non_admins' | 'everyone';
+}
+
+/** An active ruleset rule on a branch, as `GET /rules/branches/:branch` lists it. */
+export interface FakeRule {
+  type: string;
+  parameters?: Record<string, unknown>;
 }
 
 export type FakePermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
@@ -98,8 +136,22 @@ export interface GitHubServerState {
   labels: Map<string, { id: number; name: string; color: string }>;
   /** Pull request numbers whose merge is refused with 405 (as for a merge conflict). */
   unmergeable: Set<number>;
+  /** Check runs by commit sha (a branch name works too: the fake has no git). */
+  checkRuns: Map<string, FakeCheckRun[]>;
+  /** Commit statuses by commit sha (or branch name), one per context. */
+  statuses: Map<string, FakeStatus[]>;
+  /** Classic branch protection by branch name (a branch not listed is unprotected). */
+  protection: Map<string, FakeProtection>;
+  /** Ruleset rules by branch name. */
+  rules: Map<string, FakeRule[]>;
+  /** `mergeable_state` by pull request number (e.g. `blocked` for a required review). */
+  mergeableStates: Map<number, string>;
   scripted: ScriptedResponse[];
   requests: RecordedRequest[];
+  /** Authenticated requests that counted against the rate limit (a 304 to a conditional request does not). */
+  rateLimitedRequests: number;
+  /** Conditional requests answered 304 Not Modified. */
+  notModifiedRequests: number;
   nextNumber: number;
   nextId: number;
 }
@@ -171,8 +223,15 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     comments: [],
     labels: new Map(),
     unmergeable: new Set(),
+    checkRuns: new Map(),
+    statuses: new Map(),
+    protection: new Map(),
+    rules: new Map(),
+    mergeableStates: new Map(),
     scripted: [],
     requests: [],
+    rateLimitedRequests: 0,
+    notModifiedRequests: 0,
     nextNumber: 1,
     nextId: 1,
   };
@@ -256,6 +315,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       head: ref(pull.head, pull.headSha),
       base: ref(pull.base, sha(pull.base)),
       merged: pull.mergedAt !== null,
+      mergeable: pull.mergedAt !== null ? null : !state.unmergeable.has(pull.number),
+      mergeable_state:
+        state.mergeableStates.get(pull.number) ?? (state.unmergeable.has(pull.number) ? 'dirty' : 'clean'),
       merged_at: pull.mergedAt,
       merge_commit_sha: pull.mergeCommitSha,
       created_at: issue.createdAt,
@@ -272,6 +334,36 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     created_at: comment.createdAt,
     updated_at: comment.createdAt,
   });
+
+  /** GitHub's merge refusal when a required check of the base branch has not passed on the head. */
+  const requiredChecksUnmet = (pull: FakePull): string | undefined => {
+    const required = new Set<string>();
+    const protection = state.protection.get(pull.base);
+    if (protection && protection.enforcementLevel !== 'off') {
+      for (const name of protection.requiredChecks) required.add(name);
+    }
+    for (const rule of state.rules.get(pull.base) ?? []) {
+      const listed = rule.parameters?.required_status_checks;
+      if (rule.type === 'required_status_checks' && Array.isArray(listed)) {
+        for (const c of listed) if (c && typeof c.context === 'string') required.add(c.context);
+      }
+    }
+    const runs = state.checkRuns.get(pull.headSha) ?? [];
+    const statuses = state.statuses.get(pull.headSha) ?? [];
+    for (const name of required) {
+      const run = runs.find((r) => r.name === name);
+      const status = statuses.find((s) => s.context === name);
+      const passed = run
+        ? run.status === 'completed' && ['success', 'neutral', 'skipped'].includes(run.conclusion ?? '')
+        : status?.state === 'success';
+      if (!passed) {
+        return run || status
+          ? `Required status check "${name}" is ${run?.status === 'completed' || (status && status.state !== 'pending') ? 'failing' : 'in progress'}.`
+          : `Required status check "${name}" is expected.`;
+      }
+    }
+    return undefined;
+  };
 
   const getIssue = (n: number) => {
     const issue = state.issues.get(n);
@@ -326,7 +418,116 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     const pullPath = numbered(/^\/pulls\/(\d+)$/);
     const mergePath = numbered(/^\/pulls\/(\d+)\/merge$/);
     const permissionPath = /^\/collaborators\/([^/]+)\/permission$/.exec(rest);
+    const checkRunsPath = /^\/commits\/([^/]+)\/check-runs$/.exec(rest);
+    const combinedStatusPath = /^\/commits\/([^/]+)\/status$/.exec(rest);
+    const statusPath = /^\/statuses\/([^/]+)$/.exec(rest);
+    const branchPath = /^\/branches\/(.+)$/.exec(rest);
+    const branchRulesPath = /^\/rules\/branches\/(.+)$/.exec(rest);
 
+    if (checkRunsPath && method === 'GET') {
+      const ref = decodeURIComponent(checkRunsPath[1]!);
+      const runs = (state.checkRuns.get(ref) ?? []).map((run, i) => ({
+        id: 7000 + i,
+        name: run.name,
+        head_sha: ref,
+        status: run.status,
+        conclusion: run.status === 'completed' ? run.conclusion : null,
+        html_url: `${origin}/${state.owner}/${state.repo}/runs/${7000 + i}`,
+        app: { id: 15368, slug: 'github-actions' },
+      }));
+      const page = paginate(runs, url);
+      return { ...page, body: { total_count: runs.length, check_runs: page.body } };
+    }
+    if (combinedStatusPath && method === 'GET') {
+      const ref = decodeURIComponent(combinedStatusPath[1]!);
+      const statuses = state.statuses.get(ref) ?? [];
+      const combined = statuses.some((s) => s.state === 'failure' || s.state === 'error')
+        ? 'failure'
+        : statuses.length === 0 || statuses.some((s) => s.state === 'pending')
+          ? 'pending'
+          : 'success';
+      return {
+        status: 200,
+        body: {
+          state: combined,
+          sha: ref,
+          total_count: statuses.length,
+          statuses: statuses.map((s, i) => ({
+            id: 8000 + i,
+            context: s.context,
+            state: s.state,
+            description: s.description,
+            target_url: s.targetUrl,
+          })),
+        },
+      };
+    }
+    if (statusPath && method === 'POST') {
+      const commit = decodeURIComponent(statusPath[1]!);
+      const wanted = ['pending', 'success', 'failure', 'error'];
+      if (typeof input.state !== 'string' || !wanted.includes(input.state)) {
+        throw validationFailed('Status', 'state', 'invalid');
+      }
+      const context = typeof input.context === 'string' && input.context ? input.context : 'default';
+      const kept = (state.statuses.get(commit) ?? []).filter((s) => s.context !== context);
+      const status: FakeStatus = {
+        context,
+        state: input.state as FakeStatus['state'],
+        description: typeof input.description === 'string' ? input.description : null,
+        targetUrl: typeof input.target_url === 'string' ? input.target_url : null,
+      };
+      state.statuses.set(commit, [...kept, status]);
+      return { status: 201, body: { id: state.nextId++, ...status, target_url: status.targetUrl } };
+    }
+    if (branchPath && method === 'GET') {
+      const name = decodeURIComponent(branchPath[1]!);
+      const known = [...state.pulls.values()].some((p) => p.base === name || p.head === name);
+      if (!known && name !== 'main' && !state.protection.has(name)) throw notFound();
+      const protection = state.protection.get(name);
+      return {
+        status: 200,
+        body: {
+          name,
+          commit: { sha: sha(name) },
+          protected: protection !== undefined,
+          protection: protection
+            ? {
+                enabled: true,
+                required_status_checks: {
+                  enforcement_level: protection.enforcementLevel ?? 'non_admins',
+                  contexts: protection.requiredChecks,
+                  checks: protection.requiredChecks.map((context) => ({ context, app_id: null })),
+                  strict: protection.strict ?? false,
+                },
+              }
+            : {
+                enabled: false,
+                required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] },
+              },
+          protection_url: `${origin}${repoPath()}/branches/${name}/protection`,
+        },
+      };
+    }
+    if (branchRulesPath && method === 'GET') {
+      const name = decodeURIComponent(branchRulesPath[1]!);
+      const rules = (state.rules.get(name) ?? []).map((r, i) => ({
+        ...r,
+        ruleset_source_type: 'Repository',
+        ruleset_source: `${state.owner}/${state.repo}`,
+        ruleset_id: 900 + i,
+      }));
+      return paginate(rules, url);
+    }
+
+    if (rest === '/issues/comments' && method === 'GET') {
+      const since = Date.parse(url.searchParams.get('since') ?? '');
+      const descending = url.searchParams.get('direction') === 'desc';
+      const items = state.comments
+        .filter((c) => Number.isNaN(since) || Date.parse(c.createdAt) >= since)
+        .sort((a, b) => (descending ? b.id - a.id : a.id - b.id))
+        .map(commentJson);
+      return paginate(items, url);
+    }
     if (rest === '/issues' && method === 'GET') {
       const wantState = url.searchParams.get('state') ?? 'open';
       const wanted = (url.searchParams.get('labels') ?? '')
@@ -557,6 +758,14 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       }
       if (issue.state !== 'open' || state.unmergeable.has(pull.number)) {
         throw new HttpFailure(405, { message: 'Pull Request is not mergeable' });
+      }
+      // Branch protection, as GitHub enforces it on the merge itself.
+      const unmet = requiredChecksUnmet(pull);
+      if (unmet) throw new HttpFailure(405, { message: unmet });
+      if (state.mergeableStates.get(pull.number) === 'blocked') {
+        throw new HttpFailure(405, {
+          message: 'At least 1 approving review is required by reviewers with write access.',
+        });
       }
       if (input.sha !== undefined && input.sha !== pull.headSha) {
         throw new HttpFailure(409, {

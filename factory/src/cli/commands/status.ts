@@ -18,6 +18,7 @@ export function runSummary(run: RunRecord, now = Date.now()): RunSummary {
     status: run.state === 'running' && !live ? 'stalled' : run.state,
     stopReason: run.stopReason,
     pr: run.pr,
+    sandbox: run.sandbox,
     branch: run.branch,
     createdAt: run.createdAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString() ?? null,
