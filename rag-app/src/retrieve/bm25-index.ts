@@ -85,10 +85,15 @@ export class Bm25Index {
     return this.postings.keys();
   }
 
-  search(query: string, limit: number, options: SearchOptions = {}): LexicalHit[] {
+  search(
+    query: string,
+    limit: number,
+    options: SearchOptions = {},
+    params: { k1: number; b: number; respell: boolean } = BM25,
+  ): LexicalHit[] {
     const scores = new Map<number, number>();
     const queryTerms = termFrequencies(terms(query));
-    if (BM25.respell) {
+    if (params.respell) {
       for (const [term, weight] of respell(queryTerms.keys(), this)) {
         queryTerms.set(term, (queryTerms.get(term) ?? 0) + weight);
       }
@@ -100,8 +105,8 @@ export class Bm25Index {
       for (let i = 0; i < p.docs.length; i++) {
         const doc = p.docs[i]!;
         const tf = p.tfs[i]!;
-        const norm = tf + BM25.k1 * (1 - BM25.b + (BM25.b * this.docs[doc]!.length) / this.avgdl);
-        scores.set(doc, (scores.get(doc) ?? 0) + (qtf * idf * tf * (BM25.k1 + 1)) / norm);
+        const norm = tf + params.k1 * (1 - params.b + (params.b * this.docs[doc]!.length) / this.avgdl);
+        scores.set(doc, (scores.get(doc) ?? 0) + (qtf * idf * tf * (params.k1 + 1)) / norm);
       }
     }
     const keep = docFilter(options);

@@ -21,6 +21,45 @@ export interface RetrievalSettings {
   maxOverlap: number;
   /** After this many results, only chunks of videos not yet listed (more videos for broad questions). */
   newVideosAfter: number;
+  /**
+   * Opt-in variants, unset in the app: the evals' slight mutants and neutral controls set them to
+   * measure how small a change the gate can see (evals/src/variants.ts).
+   */
+  variant?: RetrievalVariant;
+}
+
+export interface RetrievalVariant {
+  /** BM25 parameters and query respelling instead of lexical.ts's BM25. */
+  bm25?: { k1: number; b: number; respell: boolean };
+  /** Localisation lookahead weights instead of localize.ts's LOOKAHEAD. */
+  lookahead?: readonly number[];
+  /** Chunks never returned: a seeded share of the store, as if never ingested. */
+  withhold?: { share: number; seed: number };
+  /** Lexical scores times 1 ± amount/2, seeded per chunk: reorders near-ties only. */
+  jitter?: { amount: number; seed: number };
+}
+
+/** A seeded value in [0, 1) per chunk id (FNV-1a): stable across processes and runs. */
+export function chunkHash(seed: number, id: number): number {
+  let h = 2166136261 ^ seed;
+  for (const c of `${id}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  h = Math.imul(h ^ (h >>> 15), 2246822507);
+  return ((h ^ (h >>> 13)) >>> 0) / 4294967296;
+}
+
+function applyVariant<T extends { id: number; score: number }>(
+  hits: T[],
+  v: RetrievalVariant | undefined,
+): T[] {
+  if (!v?.withhold && !v?.jitter) return hits;
+  const { withhold, jitter } = v;
+  let out = withhold ? hits.filter((h) => chunkHash(withhold.seed, h.id) >= withhold.share) : hits;
+  if (jitter) {
+    out = out
+      .map((h) => ({ ...h, score: h.score * (1 + jitter.amount * (chunkHash(jitter.seed, h.id) - 0.5)) }))
+      .sort((a, b) => b.score - a.score || a.id - b.id);
+  }
+  return out;
 }
 
 /** Tuned on the dev sets; see rag-app/README.md "Tuning". */
@@ -55,13 +94,14 @@ export async function hybridSearch(
   const k = options.k ?? 10;
   filterClause(options, 0); // validates the filter values before any work
   const index = await bm25IndexFor(db);
-  const lexical =
+  const lexicalRaw =
     settings.lexicalWeight <= 0
       ? []
       : settings.lexical === 'bm25'
-        ? index.search(query, settings.candidates, options)
+        ? index.search(query, settings.candidates, options, settings.variant?.bm25)
         : await tsRankSearch(db, query, settings.candidates, options);
-  const vector = await vectorSide(db, embedder, query, settings, options);
+  const lexical = applyVariant(lexicalRaw, settings.variant);
+  const vector = applyVariant(await vectorSide(db, embedder, query, settings, options), settings.variant);
   const fused = reciprocalRankFusion([
     { ids: lexical.map((h) => h.id), weight: settings.lexicalWeight },
     { ids: vector.map((h) => h.id), weight: settings.vectorWeight },
@@ -91,7 +131,7 @@ export async function hybridSearch(
   };
   const toHit = (row: ChunkRow, score: number): SearchHit => {
     const id = Number(row.id);
-    const cite = localize(query, row.segments, idf);
+    const cite = localize(query, row.segments, idf, settings.variant?.lookahead);
     return {
       videoId: row.video_id,
       title: row.title,
