@@ -31,6 +31,17 @@ export const envSchema = z.object({
   ALLOW_ANONYMOUS: bool.default(false),
   DAILY_MESSAGE_CAP: z.coerce.number().int().min(1).default(25),
   IP_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Model-written answers in any 24 h, all users together; past it answers come from the offline answerer. */
+  MODEL_DAILY_ANSWER_CAP: z.coerce.number().int().min(0).default(500),
+  /** Estimated model spend in US dollars in any 24 h, all users together; past it, the offline answerer. */
+  MODEL_DAILY_SPEND_USD: z.coerce.number().min(0).default(5),
+  /** Prices for the spend estimate, US dollars per million tokens (Claude Sonnet's list price by default). */
+  MODEL_PRICE_INPUT_PER_MTOK: z.coerce.number().min(0).default(3),
+  MODEL_PRICE_OUTPUT_PER_MTOK: z.coerce.number().min(0).default(15),
+  /** A guest's conversations are deleted this many days after the guest's last activity (0: never). */
+  GUEST_RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  /** Deadline of every outbound request to YouTube (transcripts, watch pages, playlists), body included. */
+  FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   SYNC_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
   SYNC_SOURCES: z.string().optional(),
   /** Reverse proxies whose X-Forwarded-For is believed: comma-separated IPs and CIDR ranges; none by default. */

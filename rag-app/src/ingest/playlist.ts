@@ -49,9 +49,14 @@ export function scrapeVideoIds(html: string): string[] {
  * the rest needs YouTube's continuation API), and a channel page may also mention featured
  * videos. Throws RagError when the page cannot be fetched or lists no video.
  */
-export async function listPlaylistVideoIds(ref: string, opts: { fetch?: FetchFn } = {}): Promise<string[]> {
+export async function listPlaylistVideoIds(
+  ref: string,
+  opts: { fetch?: FetchFn; timeoutMs?: number } = {},
+): Promise<string[]> {
   const pageUrl = playlistPageUrl(ref);
-  const ids = scrapeVideoIds(await fetchPage(pageUrl, opts.fetch ?? globalThis.fetch));
+  const ids = scrapeVideoIds(
+    await fetchPage(pageUrl, opts.fetch ?? globalThis.fetch, undefined, opts.timeoutMs),
+  );
   if (ids.length === 0) {
     throw new RagError(
       'youtube_no_videos',

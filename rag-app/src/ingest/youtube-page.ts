@@ -17,11 +17,45 @@ export function pageHeaders(lang?: string): Record<string, string> {
   };
 }
 
+/** Every request to YouTube gives up after this long (FETCH_TIMEOUT_MS); undici's own default is 300 s. */
+export const DEFAULT_FETCH_TIMEOUT_MS = 15_000;
+
+/**
+ * `fetchFn` with a deadline on the whole exchange, body included: a server that accepts the
+ * connection and never answers fails in `timeoutMs`, with a RagError('fetch_timeout') naming the URL.
+ */
+export function timedFetch(fetchFn: FetchFn, timeoutMs: number = DEFAULT_FETCH_TIMEOUT_MS): FetchFn {
+  return async (input, init = {}) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const url = input instanceof Request ? input.url : String(input);
+    const timedOut = (cause: unknown) =>
+      new RagError(
+        'fetch_timeout',
+        `no answer from ${url} within ${timeoutMs} ms`,
+        { url, timeoutMs },
+        { cause },
+      );
+    try {
+      // The signal also aborts reading the body: a body that never ends fails the same way.
+      return await fetchFn(input, { ...init, signal });
+    } catch (err) {
+      throw timeout.aborted ? timedOut(err) : err;
+    }
+  };
+}
+
 /** GETs a YouTube page as text; throws RagError('youtube_fetch_failed') on a network or HTTP error. */
-export async function fetchPage(url: string, fetchFn: FetchFn, lang?: string): Promise<string> {
+export async function fetchPage(
+  url: string,
+  fetchFn: FetchFn,
+  lang?: string,
+  timeoutMs: number = DEFAULT_FETCH_TIMEOUT_MS,
+): Promise<string> {
   let res: Response;
+  const timed = timedFetch(fetchFn, timeoutMs);
   try {
-    res = await fetchFn(url, { headers: pageHeaders(lang) });
+    res = await timed(url, { headers: pageHeaders(lang) });
   } catch (err) {
     throw new RagError(
       'youtube_fetch_failed',
@@ -35,7 +69,16 @@ export async function fetchPage(url: string, fetchFn: FetchFn, lang?: string): P
       url,
       status: res.status,
     });
-  return res.text();
+  try {
+    return await res.text();
+  } catch (err) {
+    throw new RagError(
+      'youtube_fetch_failed',
+      `reading ${url} failed: ${(err as Error).message}`,
+      { url },
+      { cause: err },
+    );
+  }
 }
 
 /**

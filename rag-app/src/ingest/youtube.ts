@@ -13,7 +13,14 @@ import type { SourceItem, Transcript } from '../types.ts';
 import { watchUrl } from '../types.ts';
 import { timedItemsToSegments } from './json.ts';
 import { parseVideoRef } from './video-ref.ts';
-import { type FetchFn, fetchPage, parseWatchPageMeta, type WatchPageMeta } from './youtube-page.ts';
+import {
+  DEFAULT_FETCH_TIMEOUT_MS,
+  type FetchFn,
+  fetchPage,
+  parseWatchPageMeta,
+  timedFetch,
+  type WatchPageMeta,
+} from './youtube-page.ts';
 
 const log = logger.child({ module: 'ingest.youtube' });
 
@@ -24,6 +31,8 @@ export interface YoutubeSourceOptions {
   lang?: string;
   /** Fetch the watch page for title, date and length (default true); else the title is the id. */
   metadata?: boolean;
+  /** Each request's deadline, body included (default DEFAULT_FETCH_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 /** The package's errors as one readable line each; anything else is a network or parse failure. */
@@ -47,9 +56,14 @@ export function describeYoutubeError(err: unknown, videoId: string, lang?: strin
   return `fetching the transcript of video ${videoId} failed: ${errorMessage(err)}`;
 }
 
-async function fetchMeta(videoId: string, fetchFn: FetchFn, lang?: string): Promise<WatchPageMeta> {
+async function fetchMeta(
+  videoId: string,
+  fetchFn: FetchFn,
+  lang: string | undefined,
+  timeoutMs: number,
+): Promise<WatchPageMeta> {
   try {
-    return parseWatchPageMeta(await fetchPage(watchUrl(videoId), fetchFn, lang));
+    return parseWatchPageMeta(await fetchPage(watchUrl(videoId), fetchFn, lang, timeoutMs));
   } catch (err) {
     // Metadata is a nicety: the transcript is what matters, so fall back to the id as title.
     log.warn({ videoId, err: errorMessage(err) }, 'watch page unavailable; using the video id as title');
@@ -63,13 +77,17 @@ export async function fetchYoutubeTranscript(
   opts: YoutubeSourceOptions = {},
 ): Promise<Transcript> {
   const fetchFn = opts.fetch ?? globalThis.fetch;
-  const items = await fetchTranscript(videoId, { fetch: fetchFn, ...(opts.lang ? { lang: opts.lang } : {}) });
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+  const items = await fetchTranscript(videoId, {
+    fetch: timedFetch(fetchFn, timeoutMs),
+    ...(opts.lang ? { lang: opts.lang } : {}),
+  });
   const segments = timedItemsToSegments(items);
   if (segments.length === 0) throw new RagError('transcript_empty', 'the transcript is empty', { videoId });
   const meta =
     opts.metadata === false
       ? { title: null, published: null, durationSec: null }
-      : await fetchMeta(videoId, fetchFn, opts.lang);
+      : await fetchMeta(videoId, fetchFn, opts.lang, timeoutMs);
   return {
     videoId,
     title: meta.title ?? videoId,

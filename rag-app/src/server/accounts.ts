@@ -101,3 +101,25 @@ export async function sessionUserRow(db: Queryable, token: string, now: Date): P
 export async function deleteSession(db: Queryable, token: string): Promise<void> {
   await db.query('DELETE FROM sessions WHERE token_hash = $1', [hashToken(token)]);
 }
+
+/** Sets a new password; every session of the account ends with it (the caller starts a new one). */
+export async function changePassword(db: Queryable, userId: number, password: string): Promise<void> {
+  const hash = await hashPassword(password);
+  await db.query('UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash IS NOT NULL', [
+    userId,
+    hash,
+  ]);
+  await deleteUserSessions(db, userId);
+}
+
+/** "Sign out everywhere": every session of the user, on every device. */
+export async function deleteUserSessions(db: Queryable, userId: number): Promise<number> {
+  const res = await db.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
+  return res.affectedRows;
+}
+
+/** A guest forgetting themselves: the guest and (by cascade) their conversations and sessions. */
+export async function deleteGuest(db: Queryable, userId: number): Promise<boolean> {
+  const res = await db.query('DELETE FROM users WHERE id = $1 AND password_hash IS NULL', [userId]);
+  return res.affectedRows > 0;
+}

@@ -5,12 +5,15 @@ import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { logger as defaultLogger } from '../log.ts';
+import { openRag } from '../open.ts';
+import type { Rag } from '../rag.ts';
 import { type AssetBundle, loadAssets } from '../web/assets.ts';
 import type { AdminSetup } from './admin-setup.ts';
 import { csrfGuard, loadUser } from './auth.ts';
 import { clientAddress, proxyMatcher } from './client-ip.ts';
 import type { AppEnv, ServerDeps, Service } from './context.ts';
 import { ApiError, errorBody, toErrorResponse } from './http-errors.ts';
+import { createModelBudget } from './model-budget.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminSetupRoutes } from './routes/admin-setup.ts';
 import { askRoutes } from './routes/ask.ts';
@@ -56,7 +59,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       logger,
       holder: deps.instanceId ?? newInstanceId(),
     });
-  const service: Service = { ...deps, clock, logger, syncer, cwd: deps.cwd ?? process.cwd() };
+  const modelBudget = deps.config.ANTHROPIC_API_KEY ? createModelBudget(deps.db, deps.config) : null;
+  let offline: Promise<Rag> | undefined;
+  // Opened on first need: the same store and embedder settings, without the model.
+  const offlineRag = () => {
+    const { ANTHROPIC_API_KEY: _key, ...withoutModel } = deps.config;
+    offline ??= openRag(withoutModel, { db: deps.db });
+    return offline;
+  };
+  const service: Service = {
+    ...deps,
+    clock,
+    logger,
+    syncer,
+    cwd: deps.cwd ?? process.cwd(),
+    modelBudget,
+    offlineRag,
+  };
   // X-Forwarded-For counts only when the socket peer is a trusted proxy (TRUSTED_PROXIES).
   const trusted = proxyMatcher(deps.config.TRUSTED_PROXIES);
 

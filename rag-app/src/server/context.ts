@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Rag } from '../rag.ts';
 import type { Db } from '../store/db.ts';
 import type { SourceItem } from '../types.ts';
+import type { ModelBudget } from './model-budget.ts';
 import type { Syncer } from './sync.ts';
 
 /** What "report a problem" needs from the forge; @dark-factory/forge's Forge satisfies it structurally. */
@@ -75,4 +76,8 @@ export interface Service {
   logger: Logger;
   syncer: Syncer;
   cwd: string;
+  /** The model's global daily budget; null when no model answers (no ANTHROPIC_API_KEY). */
+  modelBudget: ModelBudget | null;
+  /** The same store answered by the offline answerer (when the model budget is spent). */
+  offlineRag: () => Promise<Rag>;
 }

@@ -11,9 +11,12 @@ import { anyAdmin } from './admins.ts';
 import { createApp, newInstanceId } from './app.ts';
 import type { Clock, IssueForge, SourceFactory } from './context.ts';
 import { startServer } from './http.ts';
+import { ApiError } from './http-errors.ts';
+import { watchLaunchers } from './parent-watch.ts';
+import { scheduleCleanup } from './retention.ts';
 import { localRoutes } from './routes/local.ts';
 import { defaultSources } from './sources.ts';
-import { createSyncer } from './sync.ts';
+import { createSyncer, type Syncer } from './sync.ts';
 import { parseSyncSources } from './sync-sources.ts';
 
 export { createApp } from './app.ts';
@@ -40,13 +43,45 @@ export interface RunOptions {
   print?: (line: string) => void;
   /** Base for relative CORPUS_DIR / SYNC_SOURCES paths: the directory pnpm was run from, by default. */
   cwd?: string;
+  /** How often an unfinished first load of CORPUS_DIR is tried again while another process holds the lease. */
+  bootstrapRetryMs?: number;
+}
+
+/**
+ * Loads CORPUS_DIR until one load of it has finished: at start-up (serving at once, /readyz says
+ * when it is in), and again every `retryMs` while it could not start (another process holds the
+ * ingest lease). A load that died midway (kill -9, a crash) is simply run again at the next start:
+ * videos already in are skipped by their content hash, so it resumes where it stopped.
+ */
+function keepBootstrapping(syncer: Syncer, dir: string, retryMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const attempt = async () => {
+    try {
+      const state = await syncer.bootstrapState(dir);
+      if (state.state === 'complete') return;
+      if (state.state === 'pending') await syncer.start('bootstrap', { refs: [], dirs: [dir] });
+      // Started, or running elsewhere: the next look sees it finished, or dead and still to do.
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'sync_busy'))
+        log.warn({ err }, 'corpus bootstrap not started');
+    }
+    if (!stopped) timer = setTimeout(() => void attempt(), retryMs).unref();
+  };
+  return {
+    first: attempt(),
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
 }
 
 const log = rootLogger.child({ component: 'server' });
 
 /**
  * Serves `rag` over HTTP on config.HOST:config.PORT, runs the scheduled sync, and loads
- * CORPUS_DIR in the background when the store is empty. Closing stops both; `rag` stays open.
+ * CORPUS_DIR in the background until one load of it has finished. Closing stops both; `rag` stays open.
  */
 export async function runServer(config: Config, rag: Rag, options: RunOptions = {}): Promise<RunningServer> {
   await migrate(rag.db);
@@ -62,7 +97,7 @@ export async function runServer(config: Config, rag: Rag, options: RunOptions = 
       },
       { localDir: config.forgeDir },
     );
-  const sources = options.sources ?? defaultSources();
+  const sources = options.sources ?? defaultSources({ timeoutMs: config.FETCH_TIMEOUT_MS });
   const syncer = createSyncer({ db: rag.db, rag, sources, clock, logger: log, holder: newInstanceId() });
   // No admin yet: a one-time link (printed below, held only in memory) lets the operator claim it.
   const adminSetup = (await anyAdmin(rag.db)) ? null : createAdminSetup();
@@ -88,15 +123,18 @@ export async function runServer(config: Config, rag: Rag, options: RunOptions = 
     await owner.publish({ url: http.url, api: { url: localUrl(config.HOST, http.port), token: localToken } });
   }
 
+  // Idle guests (GUEST_RETENTION_DAYS) and stale sign-in failures go, at start and hourly.
+  const cleanup = scheduleCleanup({
+    db: rag.db,
+    clock,
+    logger: log,
+    guestRetentionDays: config.GUEST_RETENTION_DAYS,
+  });
   syncer.schedule(config.SYNC_INTERVAL_MINUTES, async () => parseSyncSources(config.SYNC_SOURCES, cwd));
-  if (config.CORPUS_DIR && (await rag.stats()).videos === 0) {
-    // First run on an empty store: serve at once, load the corpus behind (readyz says when it is in).
-    await syncer
-      .start('bootstrap', { refs: [], dirs: [path.resolve(cwd, config.CORPUS_DIR)] })
-      .catch((err) => {
-        log.warn({ err }, 'corpus bootstrap not started');
-      });
-  }
+  const bootstrap = config.CORPUS_DIR
+    ? keepBootstrapping(syncer, path.resolve(cwd, config.CORPUS_DIR), options.bootstrapRetryMs ?? 60_000)
+    : null;
+  await bootstrap?.first;
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   print(`rag-app listening on ${http.url}`);
   // On stdout only, never in the JSON logs: the token is a credential.
@@ -110,6 +148,8 @@ export async function runServer(config: Config, rag: Rag, options: RunOptions = 
     url: http.url,
     port: http.port,
     async close() {
+      bootstrap?.stop();
+      cleanup.stop();
       await http.close();
       // An ingestion cannot be interrupted midway; its lease expires on its own if we leave early.
       await Promise.race([syncer.stop(), new Promise((r) => setTimeout(r, 5000).unref())]);
@@ -132,8 +172,23 @@ export async function serve(config: Config): Promise<RunningServer> {
     closing ??= running.close().finally(() => rag.close());
     return closing;
   };
+  const shutdown = (why: Record<string, unknown>) => {
+    log.info(why, 'shutting down');
+    close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  // `kill -9` of `pnpm start` reaches no child: when our launcher dies, we stop too.
+  const stopWatching = watchLaunchers((gone) =>
+    shutdown({ launcherGone: gone.pid, argv: gone.argv.slice(0, 3) }),
+  );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      stopWatching();
       log.info({ signal }, 'shutting down');
       close().then(
         () => process.exit(0),

@@ -85,6 +85,14 @@ export const credentials = z.strictObject({
     .max(200, 'password is too long (at most 200 characters)'),
 });
 
+export const passwordChange = z.strictObject({
+  currentPassword: z
+    .string({ error: 'currentPassword must be a string' })
+    .min(1, 'currentPassword is empty')
+    .max(200),
+  newPassword: credentials.shape.password,
+});
+
 export const pageQuery = z.strictObject({
   q: plainString('q')
     .trim()

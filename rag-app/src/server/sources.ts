@@ -8,7 +8,13 @@ import type { SourceFactory } from './context.ts';
  * Expands each ref: a video id or url stays as it is; a playlist or channel url becomes its
  * videos (how the scheduled sync picks up new uploads). A ref that is neither becomes a failed item.
  */
-async function* youtubeRefs(refs: string[], fetch: FetchFn | undefined): AsyncGenerator<SourceItem> {
+interface FetchOptions {
+  fetch?: FetchFn;
+  /** Each request's deadline (FETCH_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+async function* youtubeRefs(refs: string[], options: FetchOptions): AsyncGenerator<SourceItem> {
   const ids: string[] = [];
   for (const ref of refs) {
     try {
@@ -18,18 +24,18 @@ async function* youtubeRefs(refs: string[], fetch: FetchFn | undefined): AsyncGe
       // Not a single video: maybe a playlist or a channel.
     }
     try {
-      ids.push(...(await listPlaylistVideoIds(ref, fetch ? { fetch } : {})));
+      ids.push(...(await listPlaylistVideoIds(ref, options)));
     } catch (err) {
       yield { ref, ok: false, error: errorMessage(err) };
     }
   }
-  yield* youtubeSource(ids, fetch ? { fetch } : {});
+  yield* youtubeSource(ids, options);
 }
 
 /** The production sources: YouTube (videos, playlists, channels) and transcript directories. */
-export function defaultSources(options: { fetch?: FetchFn } = {}): SourceFactory {
+export function defaultSources(options: FetchOptions = {}): SourceFactory {
   return {
-    youtube: (refs) => youtubeRefs(refs, options.fetch),
+    youtube: (refs) => youtubeRefs(refs, options),
     corpus: (dir) => corpusSource(dir),
   };
 }

@@ -1,3 +1,5 @@
+import pgvector from 'pgvector';
+import { StoreError } from '../errors.ts';
 import type { Chunk } from '../types.ts';
 import type { Queryable } from './db.ts';
 
@@ -9,8 +11,19 @@ export interface IndexedChunk extends Chunk {
   embedding: number[] | null;
 }
 
-export function vectorLiteral(v: readonly number[]): string {
-  return `[${v.map((x) => (Number.isFinite(x) ? Number(x.toFixed(6)) : 0)).join(',')}]`;
+/**
+ * A vector as a query parameter, in pgvector's text form (`pgvector.toSql`, for node-postgres and
+ * PGlite alike). A component that is not a finite number is an error: storing 0 instead would
+ * silently move the chunk in the vector space.
+ */
+export function toVectorSql(v: readonly number[]): string {
+  const bad = v.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0)
+    throw new StoreError(`vector component ${bad} of ${v.length} is ${v[bad]}, not a finite number`, {
+      index: bad,
+      dim: v.length,
+    });
+  return pgvector.toSql([...v]) as string;
 }
 
 /** Replaces every chunk of a video (and their postings). Call inside a transaction. */
@@ -28,7 +41,7 @@ export async function replaceChunks(
     text: c.text,
     segments: c.segments,
     token_count: c.tokenCount,
-    embedding: c.embedding ? vectorLiteral(c.embedding) : null,
+    embedding: c.embedding ? toVectorSql(c.embedding) : null,
   }));
   const inserted = await q.query<{ id: string | number; ordinal: number }>(
     `INSERT INTO chunks (video_id, ordinal, start_sec, end_sec, text, segments, token_count, embedding)

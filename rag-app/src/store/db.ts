@@ -89,8 +89,34 @@ export async function openPglite(
   };
 }
 
+/**
+ * True for a failure of the connection rather than of the statement: no SQLSTATE at all (a refused
+ * or dropped socket, a timeout), class 08 (connection exception), 57P (the server shutting down),
+ * 53300 (too many connections). A statement's own error (a unique violation, say) is not one.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return code.startsWith('08') || code.startsWith('57P') || code === '53300';
+}
+
+/** Connection failures become StoreError (the API answers 503 with a reason); SQL errors pass as they are. */
+async function onStore<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof StoreError || !isConnectionFailure(err)) throw err;
+    throw new StoreError(
+      `the database is unreachable (${what}): ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
+  }
+}
+
 export async function openPostgres(databaseUrl: string): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 8 });
+  // Bounded waits: a database that is down fails a request in seconds instead of hanging it.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 8, connectionTimeoutMillis: 5000 });
   // A dropped idle connection must not crash the process.
   pool.on('error', () => {});
   try {
@@ -102,7 +128,7 @@ export async function openPostgres(databaseUrl: string): Promise<Db> {
   }
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
-      const res = await q.query(sql, params as unknown[]);
+      const res = await onStore('query', () => q.query(sql, params as unknown[]));
       return { rows: res.rows as T[], affectedRows: res.rowCount ?? 0 };
     },
   });
@@ -111,21 +137,24 @@ export async function openPostgres(databaseUrl: string): Promise<Db> {
     kind: 'postgres',
     query: base.query,
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await onStore('connect', () => pool.connect());
+      let broken = false;
       try {
         await client.query('BEGIN');
         const out = await fn(wrap(client));
         await client.query('COMMIT');
         return out;
       } catch (err) {
+        broken = isConnectionFailure(err);
         await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        client.release();
+        // A connection that failed is dropped from the pool, not handed to the next caller.
+        client.release(broken);
       }
     },
     exec: async (sql) => {
-      await pool.query(sql);
+      await onStore('exec', () => pool.query(sql));
     },
     close: () => pool.end(),
   };

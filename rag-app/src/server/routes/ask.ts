@@ -10,12 +10,34 @@ import { askBody, searchBody } from '../schemas.ts';
 import { readJson } from '../validate.ts';
 import { ipLimit } from './common.ts';
 
-/** The AskResult, plus where it was stored when the question belonged to a conversation. */
-export type AskResponse = AskResult & { conversationId?: string; messageId?: number };
+/**
+ * The AskResult, plus where it was stored when the question belonged to a conversation, and
+ * `offline: true` when the model's global daily budget was spent and the offline answerer answered.
+ */
+export type AskResponse = AskResult & { conversationId?: string; messageId?: number; offline?: true };
 
 export function askRoutes(service: Service): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const { rag, db, clock, config, logger } = service;
+  const { rag, db, clock, config, logger, modelBudget } = service;
+
+  /**
+   * Answers with the model while its global daily budget lasts, else with the offline answerer.
+   * The slot is reserved first and given back if the model wrote nothing.
+   */
+  const answer = async (question: string, options: AskOptions): Promise<AskResult & { offline?: true }> => {
+    const slot = modelBudget ? await modelBudget.reserve(clock()) : null;
+    if (modelBudget && slot === null)
+      return { ...(await (await service.offlineRag()).ask(question, options)), offline: true };
+    let result: AskResult;
+    try {
+      result = await rag.ask(question, options);
+    } catch (err) {
+      if (slot !== null) await modelBudget?.release(slot).catch(() => undefined);
+      throw err;
+    }
+    if (slot !== null) await modelBudget?.settle(slot, result.usage);
+    return result;
+  };
 
   app.post('/api/search', ipLimit(service), async (c) => {
     const body = await readJson(c, searchBody);
@@ -60,7 +82,7 @@ export function askRoutes(service: Service): Hono<AppEnv> {
     if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {
       let response: AskResponse;
       try {
-        const result = await rag.ask(body.question, { ...options, signal: c.req.raw.signal });
+        const result = await answer(body.question, { ...options, signal: c.req.raw.signal });
         // Storing the exchange is part of the answer: if it fails, the question costs nothing.
         response = await finish(result);
         logDone(result, false);
@@ -80,7 +102,7 @@ export function askRoutes(service: Service): Hono<AppEnv> {
         written = written.then(() => stream.writeSSE({ event: 'token', data: JSON.stringify({ text }) }));
       };
       try {
-        const result = await rag.ask(body.question, { ...options, onToken, signal: abort.signal });
+        const result = await answer(body.question, { ...options, onToken, signal: abort.signal });
         await written;
         const response = await finish(result);
         logDone(result, true);

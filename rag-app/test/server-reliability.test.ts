@@ -1,0 +1,279 @@
+/**
+ * Issue 8, items 4-6, on PGlite and (with DATABASE_URL) PostgreSQL, through the real app:
+ * NUL bytes are refused with a reason (they gave 500s), a failed ask costs nothing, the ingest
+ * lease is exclusive and per run, a dead run's status comes from its lease (and its holder no
+ * longer blocks admin ingestion), a sync with failures says so, YouTube requests have a deadline.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../src/config.ts';
+import { fetchYoutubeTranscript } from '../src/ingest/youtube.ts';
+import { logger } from '../src/log.ts';
+import { openRag } from '../src/open.ts';
+import type { Rag } from '../src/rag.ts';
+import { grantAdmin } from '../src/server/admins.ts';
+import { acquireLease, holderIsGone, readLease } from '../src/server/lease.ts';
+import { defaultSources } from '../src/server/sources.ts';
+import { createSyncer, INGEST_LEASE } from '../src/server/sync.ts';
+import {
+  ApiClient,
+  CORPUS_DIR,
+  corpusBackedSources,
+  corpusSlice,
+  makeApp,
+  manualClock,
+  SLICE,
+  tempDir,
+  testConfig,
+  viaApp,
+} from './support/server-harness.ts';
+import { storeTargets } from './support/stores.ts';
+
+type ErrorJson = { error: { code: string; message: string } };
+
+let tmp: ReturnType<typeof tempDir>;
+let config: Config;
+const quiet = logger.child({}, { level: 'silent' });
+
+/** A pid that surely belongs to no process: one that just exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  return Number(child.stdout.toString());
+}
+
+/** A TCP server that accepts every connection and never says a word (YouTube "unreachable"). */
+async function blackHole(): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+beforeAll(() => {
+  tmp = tempDir('rag-server-reliability');
+  config = testConfig(tmp.dir, { IP_RATE_PER_MINUTE: '10000', DAILY_MESSAGE_CAP: '5' });
+});
+afterAll(() => tmp?.remove());
+
+describe.each(storeTargets())('on $name', (target) => {
+  let rag: Rag;
+  const time = manualClock();
+
+  beforeAll(async () => {
+    rag = await openRag(config, { db: await target.open() });
+    expect((await rag.ingest(corpusSlice(CORPUS_DIR, SLICE.slice(0, 2)))).added).toBe(2);
+  });
+  afterAll(async () => rag?.close());
+
+  async function signedIn(app: ReturnType<typeof makeApp>['app'], email: string, admin = false) {
+    const c = new ApiClient(viaApp(app));
+    await c.signup(email);
+    if (admin) expect(await grantAdmin(rag.db, email)).toBe('granted');
+    return c;
+  }
+
+  describe('NUL bytes (item 6)', () => {
+    it('answers 400 with a reason on every route that gave a 500, and the store is fine after', async () => {
+      const { app } = makeApp(rag, config, { clock: time.clock });
+      const c = await signedIn(app, `nul-${target.name}@example.com`, true);
+      const { body: conv } = await c.json<{ id: string }>('/api/conversations', { json: { title: 'ok' } });
+
+      const cases: [string, Promise<{ status: number; body: ErrorJson }>][] = [
+        ['POST title', c.json('/api/conversations', { json: { title: 'a\u0000b' } })],
+        [
+          'PATCH title',
+          c.json(`/api/conversations/${conv.id}`, { method: 'PATCH', json: { title: 'a\u0000b' } }),
+        ],
+        ['videos q', c.json('/api/videos?q=%00')],
+        ['conversation search q', c.json('/api/conversations/search?q=%00')],
+        ['ask', c.json('/api/ask', { json: { question: 'what is\u0000 the piv loop?' } })],
+        ['search', c.json('/api/search', { json: { query: 'piv\u0000' } })],
+      ];
+      for (const [what, pending] of cases) {
+        const res = await pending;
+        expect([what, res.status, res.body.error.code]).toEqual([what, 400, 'invalid_input']);
+        expect(res.body.error.message).toMatch(/contains a NUL byte/);
+      }
+      const del = await c.json<ErrorJson>('/api/admin/videos/%00', { method: 'DELETE' });
+      expect([del.status, del.body.error.code]).toEqual([404, 'video_not_found']);
+      const sse = await c.request('/api/ask', {
+        json: { question: '\u0000' },
+        headers: { accept: 'text/event-stream' },
+      });
+      expect(sse.status).toBe(400);
+
+      // Nothing was charged, nothing renamed, and the store still answers.
+      expect((await c.me()).limits).toMatchObject({ usedToday: 0 });
+      expect((await c.json<{ title: string }>(`/api/conversations/${conv.id}`)).body.title).toBe('ok');
+      expect((await c.json<{ total: number }>('/api/videos?q=a')).status).toBe(200);
+    });
+
+    it('charges nothing when the answer cannot be stored (JSON and SSE)', async () => {
+      // The conversation is deleted (in another tab) while the answer is being written.
+      const racing: Rag = {
+        ...rag,
+        ask: async (q, o) => {
+          const result = await rag.ask(q, o);
+          await rag.db.query('DELETE FROM conversations WHERE title = $1', ['doomed']);
+          return result;
+        },
+      };
+      const { app } = makeApp(racing, config, { clock: time.clock });
+      const c = await signedIn(app, `race-${target.name}@example.com`);
+      for (const accept of ['application/json', 'text/event-stream']) {
+        const { body: conv } = await c.json<{ id: string }>('/api/conversations', {
+          json: { title: 'doomed' },
+        });
+        const res = await c.request('/api/ask', {
+          json: { question: 'What is the PIV loop?', conversationId: conv.id },
+          headers: { accept },
+        });
+        const text = await res.text();
+        if (accept === 'application/json') expect(res.status).toBe(404);
+        else expect(text).toContain('event: error');
+        expect(text).toContain('conversation_not_found');
+      }
+      expect((await c.me()).limits).toMatchObject({ usedToday: 0 });
+    });
+  });
+
+  describe('the ingest lease and run status (items 4 and 5)', () => {
+    it('is exclusive within one process: a second add while one runs is refused, and each run releases only its own lease', async () => {
+      let open!: () => void;
+      const gate = new Promise<void>((r) => {
+        open = r;
+      });
+      const backed = corpusBackedSources();
+      const syncer = createSyncer({
+        db: rag.db,
+        rag,
+        clock: time.clock,
+        logger: quiet,
+        holder: `${hostname()}:${process.pid}:same`,
+        sources: {
+          async *youtube(refs) {
+            await gate;
+            yield* backed.youtube(refs);
+          },
+          corpus: backed.corpus,
+        },
+      });
+      const first = await syncer.start('admin-add', { refs: ['m8VC2SV2igM'], dirs: [] });
+      await expect(syncer.start('admin-resync', { refs: ['m8VC2SV2igM'], dirs: [] })).rejects.toMatchObject({
+        status: 409,
+        code: 'sync_busy',
+      });
+      expect((await syncer.status()).runs[0]).toMatchObject({ id: first.runId, status: 'running' });
+
+      // The first run's lease runs out (a long stall) and someone else takes it over.
+      time.advance(61_000);
+      expect(await acquireLease(rag.db, INGEST_LEASE, 'another-machine:1:x:1', 60_000, time.clock())).toBe(
+        true,
+      );
+      open();
+      expect((await first.done)?.added).toBe(1);
+      // Finishing did not release the lease it no longer holds.
+      expect((await readLease(rag.db, INGEST_LEASE, time.clock()))?.holder).toBe('another-machine:1:x:1');
+      time.advance(61_000);
+      await rag.removeVideo('m8VC2SV2igM');
+    });
+
+    it('calls a dead run interrupted, takes over its lease at once, and says partial or failed when items failed', async () => {
+      const { app } = makeApp(rag, config, { clock: time.clock });
+      const admin = await signedIn(app, `sync-${target.name}@example.com`, true);
+      const dead = `${hostname()}:${deadPid()}:deadbeef:1`;
+      expect(holderIsGone(dead)).toBe(true);
+      await acquireLease(rag.db, INGEST_LEASE, dead, 60_000, time.clock());
+      await rag.db.query(
+        `INSERT INTO sync_runs (trigger, holder, refs, status, started_at) VALUES ('bootstrap', $1, '{"refs":[],"dirs":[]}', 'running', $2)`,
+        [dead, time.clock()],
+      );
+      type Status = {
+        sync: { lease: unknown; runs: { trigger: string; status: string; error: string | null }[] };
+      };
+      const before = await admin.json<Status>('/api/admin/status');
+      expect(before.body.sync.lease).toBeNull();
+      expect(before.body.sync.runs[0]).toMatchObject({ trigger: 'bootstrap', status: 'interrupted' });
+
+      // No 409 for a holder that is gone: the add runs now.
+      const added = await admin.json<{ status: string; summary: { added: number } }>('/api/admin/videos', {
+        json: { ref: 'm8VC2SV2igM' },
+      });
+      expect([added.status, added.body.status, added.body.summary.added]).toEqual([200, 'done', 1]);
+      const stored = await rag.db.query<{ status: string }>(
+        'SELECT status FROM sync_runs WHERE holder = $1',
+        [dead],
+      );
+      expect(stored.rows).toEqual([{ status: 'interrupted' }]);
+
+      // One of two items failed: partial, with the reason; all failed: failed (502 for the admin).
+      const syncer = createSyncer({
+        db: rag.db,
+        rag,
+        clock: time.clock,
+        logger: quiet,
+        holder: 'test:1:partial',
+        sources: corpusBackedSources(),
+      });
+      const partial = await syncer.run('admin-add', { refs: ['m8VC2SV2igM', 'zzzzzzzzzzz'], dirs: [] });
+      const runs = (await syncer.status(1)).runs;
+      expect(runs[0]).toMatchObject({ id: partial.runId, status: 'partial' });
+      expect(runs[0]!.error).toMatch(/^1 of 2 failed; first: zzzzzzzzzzz: no captions/);
+      const failed = await admin.json<ErrorJson>('/api/admin/videos', { json: { ref: 'zzzzzzzzzzz' } });
+      expect([failed.status, failed.body.error.code]).toEqual([502, 'ingest_failed']);
+      expect((await syncer.status(1)).runs[0]!.status).toBe('failed');
+      await rag.removeVideo('m8VC2SV2igM');
+    });
+  });
+});
+
+describe('outbound requests have a deadline (item 5)', () => {
+  let hole: Awaited<ReturnType<typeof blackHole>>;
+  beforeAll(async () => {
+    hole = await blackHole();
+  });
+  afterAll(async () => hole?.close());
+
+  /** Every request goes to the black hole instead of YouTube. */
+  const toHole: typeof fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    return fetch(`${hole.url}${url.pathname}${url.search}`, init);
+  };
+
+  it('fails a transcript fetch from a server that never answers in the configured time', async () => {
+    const started = Date.now();
+    await expect(fetchYoutubeTranscript('m8VC2SV2igM', { fetch: toHole, timeoutMs: 300 })).rejects.toThrow(
+      /within 300 ms/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('answers the admin add with the reason in seconds, not after 10 minutes', async () => {
+    const rag = await openRag(config, { db: await storeTargets()[0]!.open() });
+    try {
+      const { app } = makeApp(rag, config, { sources: defaultSources({ fetch: toHole, timeoutMs: 300 }) });
+      const admin = new ApiClient(viaApp(app));
+      await admin.signup('timeout@example.com');
+      await grantAdmin(rag.db, 'timeout@example.com');
+      const started = Date.now();
+      const res = await admin.json<ErrorJson>('/api/admin/videos', { json: { ref: 'm8VC2SV2igM' } });
+      expect([res.status, res.body.error.code]).toEqual([502, 'ingest_failed']);
+      expect(res.body.error.message).toMatch(/no answer from https:\/\/www\.youtube\.com\/\S+ within 300 ms/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await rag.close();
+    }
+  });
+});
