@@ -1,6 +1,6 @@
 import { hnswIndexSql } from '../retrieve/vector.ts';
 import type { IndexedChunk } from '../store/chunks.ts';
-import { vectorLiteral } from '../store/chunks.ts';
+import { toVectorSql } from '../store/chunks.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { corpusVersion } from '../store/videos.ts';
 import { termFrequencies, terms } from '../text/tokenize.ts';
@@ -112,7 +112,7 @@ export class LsaEmbedder implements Embedder {
       for (let i = 0; i < ids.length; i += UPDATE_BATCH) {
         const batch = ids.slice(i, i + UPDATE_BATCH).map((id, j) => {
           const v = vectors[i + j];
-          return { id, embedding: v ? vectorLiteral(v) : null };
+          return { id, embedding: v ? toVectorSql(v) : null };
         });
         await tx.query(
           `UPDATE chunks c SET embedding = x.embedding::vector

@@ -1,5 +1,5 @@
 import { hnswIndexSql } from '../retrieve/vector.ts';
-import { type IndexedChunk, vectorLiteral } from '../store/chunks.ts';
+import { type IndexedChunk, toVectorSql } from '../store/chunks.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import type { Embedder } from './embedder.ts';
 import { assertSameSpace, type EmbeddingSpace, readSpace, writeSpace } from './space.ts';
@@ -66,7 +66,7 @@ export abstract class TextEmbedder implements Embedder {
         if (res.rows.length === 0) break;
         const vectors = await this.embedTexts(res.rows.map((r) => r.text));
         await this.checkStore(db);
-        const rows = res.rows.map((r, i) => ({ id: Number(r.id), embedding: vectorLiteral(vectors[i]!) }));
+        const rows = res.rows.map((r, i) => ({ id: Number(r.id), embedding: toVectorSql(vectors[i]!) }));
         await db.query(
           `UPDATE chunks c SET embedding = x.embedding::vector
            FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, embedding text)

@@ -1,4 +1,4 @@
-import { vectorLiteral } from '../store/chunks.ts';
+import { toVectorSql } from '../store/chunks.ts';
 import type { Db } from '../store/db.ts';
 import type { SearchOptions } from '../types.ts';
 import { filterClause, hasFilter } from './filters.ts';
@@ -27,7 +27,7 @@ export async function vectorSearch(
      FROM chunks c JOIN videos v ON v.video_id = c.video_id
      WHERE c.embedding IS NOT NULL AND ${filter.sql}
      ORDER BY c.embedding::vector(${dim}) <=> $1::vector(${dim}) LIMIT $2`;
-  const params = [vectorLiteral(queryVector), limit, ...filter.params];
+  const params = [toVectorSql(queryVector), limit, ...filter.params];
   return db.transaction(async (tx) => {
     // ef_search must cover the limit; with a filter, keep scanning the graph until enough rows pass.
     await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, limit * 2))}`);
