@@ -3,10 +3,13 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.ts';
+import { registerEnqueue } from './commands/enqueue.ts';
 import { registerIssues } from './commands/issues.ts';
+import { registerJobs } from './commands/jobs.ts';
 import { registerPullRequests } from './commands/prs.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerWorker } from './commands/worker.ts';
 import { type CliContext, createContext } from './context.ts';
 import { ExitCode, errorLine } from './errors.ts';
 
@@ -32,6 +35,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerStatus(program, ctx);
   registerRuns(program, ctx);
   registerDemo(program, ctx);
+  registerWorker(program, ctx);
+  registerJobs(program, ctx);
+  registerEnqueue(program, ctx);
   return program;
 }
 

@@ -62,11 +62,26 @@ export interface WorkerHandle {
   stop(): Promise<void>;
 }
 
+/** A job waiting (`created`, `retry`: not before `startAfter`) or in a worker's hands (`active`). */
+export interface PendingJob {
+  jobId: string;
+  job: IssueJob;
+  state: 'queued' | 'retry' | 'active';
+  /** 1 for the first try; a retry or a handed-over job counts up. */
+  attempt: number;
+  createdAt: Date;
+  startAfter: Date;
+  /** The last failure's message while it waits for a retry. */
+  lastError?: string;
+}
+
 export interface JobQueue {
   /** One job per issue at a time: a second enqueue for an issue already queued or running is deduped. */
   enqueue(job: IssueJob): Promise<EnqueueResult>;
   work(handler: JobHandler, options?: { concurrency?: number }): Promise<WorkerHandle>;
   /** Jobs that exhausted their retries or failed permanently, newest first. */
   dead(limit?: number): Promise<DeadJob[]>;
+  /** Jobs queued, waiting for a retry, or running, oldest first. */
+  pending(limit?: number): Promise<PendingJob[]>;
   close(): Promise<void>;
 }
