@@ -109,7 +109,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
           localConcurrency: workOptions.concurrency ?? 1,
           includeMetadata: true,
           perJobResults: true,
-          pollingIntervalSeconds: 2,
+          pollingIntervalSeconds: 1,
           // NOTIFY wakes the worker for a new job; a retry or a handed-over job is found by this poll.
           notifyPollingIntervalSeconds: 1,
         },
