@@ -24,10 +24,27 @@ export function secretValues(env: Record<string, string | undefined>): string[] 
   return [...values].sort((a, b) => b.length - a.length);
 }
 
-export function redact(text: string, secrets: string[]): string {
+export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join('[redacted]');
   out = out.replace(URL_CREDENTIALS, '$1$2:[redacted]@');
   for (const shape of KNOWN_TOKEN_SHAPES) out = out.replace(shape, '[redacted]');
   return out;
+}
+
+/**
+ * `redact` over every string inside a JSON-like value (object keys are the code's own and stay):
+ * what the run store writes into events and step results, and what the watch page sends out.
+ */
+export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  return walk(value, (text) => redact(text, secrets)) as T;
+}
+
+function walk(value: unknown, fix: (text: string) => string): unknown {
+  if (typeof value === 'string') return fix(value);
+  if (Array.isArray(value)) return value.map((item) => walk(item, fix));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, fix)]));
+  }
+  return value;
 }

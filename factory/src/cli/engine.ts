@@ -7,6 +7,7 @@ import type { EngineDeps } from '../engine/deps.ts';
 import { FactoryError } from '../errors.ts';
 import { AnthropicModelClient } from '../model/client.ts';
 import { DEFAULT_MODELS, type ModelsConfig } from '../model/types.ts';
+import { secretValues } from '../redact.ts';
 import { openRunReader, openRunStore } from '../runs/index.ts';
 import type { RunReader } from '../runs/remote.ts';
 import type { RunStore } from '../runs/types.ts';
@@ -78,6 +79,7 @@ export async function openEngine(
     dataDir: storeDir,
     logger,
     label: options.label ?? 'pnpm factory',
+    secrets: secretValues(env),
   });
   const forge = forgeFromEnv(env, { localDir: forgeDirFromEnv(env, cwd), logger, author: FACTORY_LOGIN });
   const stream = envValue(env, 'FACTORY_STREAM') !== '0';

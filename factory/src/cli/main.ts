@@ -8,6 +8,7 @@ import { registerIssues } from './commands/issues.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerPullRequests } from './commands/prs.ts';
 import { registerRuns } from './commands/runs.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerWorker } from './commands/worker.ts';
 import { type CliContext, createContext } from './context.ts';
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerWorker(program, ctx);
   registerJobs(program, ctx);
   registerEnqueue(program, ctx);
+  registerServe(program, ctx);
   return program;
 }
 

@@ -167,6 +167,9 @@ export async function runPipeline(p: PipelineInput): Promise<'ended' | 'paused-a
           commit,
           files: diff.files,
           changedLines: diff.changedLines,
+          // The change against the base so far, for the watch page (bounded: the diff is limited anyway).
+          patch:
+            diff.patch.length > PATCH_LIMIT ? `${diff.patch.slice(0, PATCH_LIMIT)}\n… (cut)` : diff.patch,
         },
       };
     });
@@ -270,6 +273,9 @@ export async function runPipeline(p: PipelineInput): Promise<'ended' | 'paused-a
   }
   return 'ended';
 }
+
+/** Characters of the patch an agent step records. */
+const PATCH_LIMIT = 200_000;
 
 /** Reasons that end the run at once (no fix round can help). */
 function isTerminal(reason: string | undefined): boolean {

@@ -22,6 +22,8 @@ export interface OpenRunStoreOptions {
   serve?: boolean;
   /** Names the owner in the message a second opener gets, e.g. `pnpm factory loop`. */
   label?: string;
+  /** Secret values replaced in every event and step result written (see SqlRunStoreOptions). */
+  secrets?: readonly string[];
 }
 
 export interface OpenedRunStore extends RunStore {
@@ -47,9 +49,11 @@ export async function openRunStore(options: OpenRunStoreOptions): Promise<Opened
     const db = await openPostgres(options.databaseUrl, options.schema ?? DEFAULT_SCHEMA);
     try {
       const migrated = await migrateAndLog(db, log);
-      return opened(createSqlRunStore(db, { logger: log }), { kind: db.kind, statusUrl: null, migrated }, [
-        () => db.close(),
-      ]);
+      return opened(
+        createSqlRunStore(db, { logger: log, secrets: options.secrets ?? [] }),
+        { kind: db.kind, statusUrl: null, migrated },
+        [() => db.close()],
+      );
     } catch (err) {
       await db.close().catch(() => {});
       throw err;
@@ -61,7 +65,7 @@ export async function openRunStore(options: OpenRunStoreOptions): Promise<Opened
     const db = await openPglite(pgliteDir(options.dataDir));
     cleanup.unshift(() => db.close());
     const migrated = await migrateAndLog(db, log);
-    const store = createSqlRunStore(db, { logger: log });
+    const store = createSqlRunStore(db, { logger: log, secrets: options.secrets ?? [] });
     let statusUrl: string | null = null;
     if (options.serve ?? true) {
       const server = await startStatusServer(store, { token: claim.info.token, logger: log });
@@ -183,6 +187,7 @@ function emptyReader(): RunReader {
     steps: async () => [],
     events: async () => [],
     runCost: async () => ({ ...none }),
+    ledger: async () => [],
     costSince: async () => ({ ...none }),
     close: async () => {},
   };

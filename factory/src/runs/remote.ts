@@ -4,6 +4,7 @@ import { StopReasonSchema } from '../policy/schema.ts';
 import {
   type CostTotals,
   type EventRecord,
+  type LedgerEntry,
   RunIdSchema,
   type RunQuery,
   type RunReader,
@@ -70,6 +71,18 @@ const CostWire = z.object({
   unpricedCalls: z.number().int(),
   calls: z.number().int(),
 }) satisfies z.ZodType<CostTotals, unknown>;
+
+const LedgerWire = z.object({
+  runId: z.string(),
+  step: z.string(),
+  model: z.string(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cacheCreationInputTokens: z.number(),
+  cacheReadInputTokens: z.number(),
+  usd: z.number().nullable(),
+  at: IsoDate,
+}) satisfies z.ZodType<LedgerEntry, unknown>;
 
 const ErrorWire = z.object({ error: z.string() });
 
@@ -148,6 +161,8 @@ export function createRemoteReader(options: RemoteReaderOptions): RunReader {
     events: async (runId, query = {}) =>
       valid(runId) ? ((await get(z.array(EventWire), `/runs/${id(runId)}/events`, { ...query })) ?? []) : [],
     runCost: async (runId) => (await get(CostWire, `/runs/${id(runId)}/cost`))!,
+    ledger: async (runId) =>
+      valid(runId) ? ((await get(z.array(LedgerWire), `/runs/${id(runId)}/ledger`)) ?? []) : [],
     costSince: async (since) => (await get(CostWire, '/cost', { since: since.toISOString() }))!,
     // Nothing to close: the owner keeps the store.
     close: async () => {},

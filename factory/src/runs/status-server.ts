@@ -12,7 +12,7 @@ import { RunIdSchema, type RunReader, RunStateSchema } from './types.ts';
  * query validated (unknown parameters are refused).
  *
  *   GET /runs?issue=&state=&limit=   GET /runs/:id   GET /runs/:id/steps
- *   GET /runs/:id/events?step=&kind=   GET /runs/:id/cost   GET /cost?since=<ISO time>
+ *   GET /runs/:id/events?step=&kind=   GET /runs/:id/cost   GET /runs/:id/ledger   GET /cost?since=<ISO time>
  */
 
 const IntParam = z
@@ -81,6 +81,7 @@ async function route(reader: RunReader, url: URL): Promise<unknown> {
     }
     if (sub === 'steps') return reader.steps(id);
     if (sub === 'cost') return reader.runCost(id);
+    if (sub === 'ledger') return reader.ledger(id);
   }
   throw new HttpError(404, `no route ${url.pathname}`);
 }

@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { FactoryError, isFactoryError } from '../errors.ts';
 import { RunStatusSchema, StopReasonSchema } from '../policy/schema.ts';
+import { redactDeep } from '../redact.ts';
 import type { Db } from './db.ts';
 import {
   type CostTotals,
   type EventKind,
   type EventRecord,
   type LeaseGuard,
+  type LedgerEntry,
   type RunQuery,
   type RunRecord,
   RunStateSchema,
@@ -193,12 +195,46 @@ const CountRowSchema = z.object({ n: z.number().int() });
 /** `now() + ttl` on the database's clock, so hosts with skewed clocks agree on expiry. */
 const LEASE_UNTIL = (param: number) => `now() + ($${param}::float8 * interval '1 millisecond')`;
 
+const LedgerRowSchema = z
+  .object({
+    run_id: z.string(),
+    step: z.string(),
+    model: z.string(),
+    input_tokens: z.number(),
+    output_tokens: z.number(),
+    cache_creation_input_tokens: z.number(),
+    cache_read_input_tokens: z.number(),
+    usd: z.number().nullable(),
+    at: z.date(),
+  })
+  .transform(
+    (r): LedgerEntry => ({
+      runId: r.run_id,
+      step: r.step,
+      model: r.model,
+      inputTokens: r.input_tokens,
+      outputTokens: r.output_tokens,
+      cacheCreationInputTokens: r.cache_creation_input_tokens,
+      cacheReadInputTokens: r.cache_read_input_tokens,
+      usd: r.usd,
+      at: r.at,
+    }),
+  );
+
 export interface SqlRunStoreOptions {
   logger: Logger;
+  /**
+   * Secret values (redact.ts secretValues of the process's environment) replaced in every event and
+   * step result before it is written; token shapes and credentials in URLs are replaced always.
+   * Redacting here, where everything is recorded, is what keeps secrets out of `status` and the
+   * watch page.
+   */
+  secrets?: readonly string[];
 }
 
 export function createSqlRunStore(db: Db, options: SqlRunStoreOptions): RunStore {
   const log = options.logger;
+  const secrets = options.secrets ?? [];
 
   async function guard<T>(op: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
     try {
@@ -453,7 +489,7 @@ export function createSqlRunStore(db: Db, options: SqlRunStoreOptions): RunStore
 
     async saveStep(step, g) {
       const s = input(StepInputSchema, step, 'step');
-      const resultJson = json(s.result, `step ${s.name}`);
+      const resultJson = json(redactDeep(s.result, secrets), `step ${s.name}`);
       return guard('saveStep', { runId: s.runId, step: s.name }, async () => {
         const params: unknown[] = [
           s.runId,
@@ -496,7 +532,7 @@ export function createSqlRunStore(db: Db, options: SqlRunStoreOptions): RunStore
 
     async addEvent(event) {
       const e = input(EventInputSchema, event, 'event');
-      const data = json(e.data, `event ${e.kind}`);
+      const data = json(redactDeep(e.data, secrets), `event ${e.kind}`);
       await guard('addEvent', { runId: e.runId, step: e.step }, async () => {
         await db.query('INSERT INTO events (run_id, step, kind, data) VALUES ($1, $2, $3, $4::text::jsonb)', [
           e.runId,
@@ -542,6 +578,19 @@ export function createSqlRunStore(db: Db, options: SqlRunStoreOptions): RunStore
             e.usd === null ? null : String(e.usd),
           ],
         );
+      });
+    },
+
+    async ledger(runId) {
+      return guard('ledger', { runId }, async () => {
+        const res = await db.query(
+          `SELECT run_id, step, model, input_tokens::float8 AS input_tokens, output_tokens::float8 AS output_tokens,
+             cache_creation_input_tokens::float8 AS cache_creation_input_tokens,
+             cache_read_input_tokens::float8 AS cache_read_input_tokens, usd::float8 AS usd, at
+           FROM ledger WHERE run_id = $1 ORDER BY id`,
+          [runId],
+        );
+        return res.rows.map((r) => parse(LedgerRowSchema, r, 'ledger'));
       });
     },
 

@@ -127,6 +127,8 @@ export interface RunReader {
   steps(runId: string): Promise<StepRecord[]>;
   events(runId: string, query?: { step?: string; kind?: EventKind }): Promise<EventRecord[]>;
   runCost(runId: string): Promise<CostTotals>;
+  /** The run's ledger entries (one per successful model call: step, model, tokens, price), oldest first. */
+  ledger(runId: string): Promise<LedgerEntry[]>;
   /** Totals over every run since `since` (UTC day start for daily budgets). */
   costSince(since: Date): Promise<CostTotals>;
   close(): Promise<void>;
