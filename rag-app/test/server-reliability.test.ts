@@ -5,16 +5,20 @@
  * longer blocks admin ingestion), a sync with failures says so, YouTube requests have a deadline.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
+import { corpusSource } from '../src/ingest/sources.ts';
 import { fetchYoutubeTranscript } from '../src/ingest/youtube.ts';
 import { logger } from '../src/log.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
 import { grantAdmin } from '../src/server/admins.ts';
 import { acquireLease, holderIsGone, readLease } from '../src/server/lease.ts';
+import { runServer } from '../src/server/main.ts';
 import { defaultSources } from '../src/server/sources.ts';
 import { createSyncer, INGEST_LEASE } from '../src/server/sync.ts';
 import {
@@ -61,11 +65,22 @@ async function blackHole(): Promise<{ url: string; close(): Promise<void> }> {
   };
 }
 
-beforeAll(() => {
+let hole: Awaited<ReturnType<typeof blackHole>>;
+/** Every request goes to the black hole instead of YouTube. */
+const toHoleFetch: typeof fetch = (input, init) => {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  return fetch(`${hole.url}${url.pathname}${url.search}`, init);
+};
+
+beforeAll(async () => {
+  hole = await blackHole();
   tmp = tempDir('rag-server-reliability');
   config = testConfig(tmp.dir, { IP_RATE_PER_MINUTE: '10000', DAILY_MESSAGE_CAP: '5' });
 });
-afterAll(() => tmp?.remove());
+afterAll(async () => {
+  await hole?.close();
+  tmp?.remove();
+});
 
 describe.each(storeTargets())('on $name', (target) => {
   let rag: Rag;
@@ -237,20 +252,86 @@ describe.each(storeTargets())('on $name', (target) => {
       await rag.removeVideo('m8VC2SV2igM');
     });
   });
+
+  it('resumes a first corpus load that died midway, and is not ready until the library is whole (item 4)', async () => {
+    const dir = path.join(tmp.dir, `corpus-${target.name}`);
+    mkdirSync(dir, { recursive: true });
+    const slugs = SLICE.slice(2, 5);
+    for (const slug of slugs) symlinkSync(path.join(CORPUS_DIR, `${slug}.md`), path.join(dir, `${slug}.md`));
+    // The state a kill -9 left: one video of three in, the run still "running", its lease held.
+    expect((await rag.ingest(corpusSlice(dir, slugs.slice(0, 1)))).added).toBe(1);
+    const dead = `${hostname()}:${deadPid()}:cafe:1`;
+    await acquireLease(rag.db, INGEST_LEASE, dead, 60_000, new Date());
+    await rag.db.query(
+      `INSERT INTO sync_runs (trigger, holder, refs, status, started_at) VALUES ('bootstrap', $1, $2, 'running', now())`,
+      [dead, JSON.stringify({ refs: [], dirs: [dir] })],
+    );
+
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const backed = corpusBackedSources();
+    const sources = {
+      youtube: backed.youtube,
+      async *corpus(d: string) {
+        let n = 0;
+        for await (const item of corpusSource(d)) {
+          if (n++ === 1) await gate;
+          yield item;
+        }
+      },
+    };
+    const bootstrapRuns = async () =>
+      (
+        await rag.db.query<{ status: string; refs: { dirs: string[] }; summary: unknown }>(
+          `SELECT status, refs, summary FROM sync_runs WHERE trigger = 'bootstrap' ORDER BY id`,
+        )
+      ).rows.filter((r) => r.refs.dirs.includes(dir));
+    const serverConfig = { ...config, CORPUS_DIR: dir, HOST: '127.0.0.1', PORT: 0 };
+    const server = await runServer(serverConfig, rag, { sources, print: () => undefined });
+    try {
+      const readyz = async () => {
+        const res = await fetch(`${server.url}/readyz`);
+        return { status: res.status, body: (await res.json()) as ErrorJson & { videos?: number } };
+      };
+      const loading = await readyz();
+      expect([loading.status, loading.body.error.code]).toEqual([503, 'corpus_loading']);
+      expect((await bootstrapRuns()).map((r) => r.status)).toEqual(['interrupted', 'running']);
+
+      open();
+      await expect.poll(async () => (await readyz()).status, { timeout: 60_000, interval: 100 }).toBe(200);
+      for (const slug of slugs) {
+        const videoId = /youtube_id: (\S+)/.exec(readFileSync(path.join(dir, `${slug}.md`), 'utf8'))?.[1];
+        expect(videoId && (await rag.getVideo(videoId))?.chunks).toBeGreaterThan(0);
+      }
+      expect((await bootstrapRuns()).at(-1)).toMatchObject({
+        status: 'done',
+        summary: { added: 2, skipped: 1 },
+      });
+    } finally {
+      open();
+      await server.close();
+    }
+    // Once whole, a restart loads nothing again.
+    const again = await runServer(serverConfig, rag, { sources, print: () => undefined });
+    await again.close();
+    expect(await bootstrapRuns()).toHaveLength(2);
+  });
+
+  it('answers the admin add with the reason in seconds, not after 10 minutes', async () => {
+    const { app } = makeApp(rag, config, { sources: defaultSources({ fetch: toHoleFetch, timeoutMs: 300 }) });
+    const admin = await signedIn(app, `timeout-${target.name}@example.com`, true);
+    const started = Date.now();
+    const res = await admin.json<ErrorJson>('/api/admin/videos', { json: { ref: 'm8VC2SV2igM' } });
+    expect([res.status, res.body.error.code]).toEqual([502, 'ingest_failed']);
+    expect(res.body.error.message).toMatch(/no answer from https:\/\/www\.youtube\.com\/\S+ within 300 ms/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
 });
 
 describe('outbound requests have a deadline (item 5)', () => {
-  let hole: Awaited<ReturnType<typeof blackHole>>;
-  beforeAll(async () => {
-    hole = await blackHole();
-  });
-  afterAll(async () => hole?.close());
-
-  /** Every request goes to the black hole instead of YouTube. */
-  const toHole: typeof fetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    return fetch(`${hole.url}${url.pathname}${url.search}`, init);
-  };
+  const toHole = toHoleFetch;
 
   it('fails a transcript fetch from a server that never answers in the configured time', async () => {
     const started = Date.now();
@@ -258,22 +339,5 @@ describe('outbound requests have a deadline (item 5)', () => {
       /within 300 ms/,
     );
     expect(Date.now() - started).toBeLessThan(10_000);
-  });
-
-  it('answers the admin add with the reason in seconds, not after 10 minutes', async () => {
-    const rag = await openRag(config, { db: await storeTargets()[0]!.open() });
-    try {
-      const { app } = makeApp(rag, config, { sources: defaultSources({ fetch: toHole, timeoutMs: 300 }) });
-      const admin = new ApiClient(viaApp(app));
-      await admin.signup('timeout@example.com');
-      await grantAdmin(rag.db, 'timeout@example.com');
-      const started = Date.now();
-      const res = await admin.json<ErrorJson>('/api/admin/videos', { json: { ref: 'm8VC2SV2igM' } });
-      expect([res.status, res.body.error.code]).toEqual([502, 'ingest_failed']);
-      expect(res.body.error.message).toMatch(/no answer from https:\/\/www\.youtube\.com\/\S+ within 300 ms/);
-      expect(Date.now() - started).toBeLessThan(10_000);
-    } finally {
-      await rag.close();
-    }
   });
 });
