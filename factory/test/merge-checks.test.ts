@@ -10,7 +10,10 @@ import { type BranchProtection, GitHubForge, isForgeError, LocalForge } from '@d
 import { type GitHubServer, startGitHubServer } from '@dark-factory/forge/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSummary } from '../src/cli/commands/status.ts';
+import { runDetailText, statusText } from '../src/cli/format.ts';
 import { RunReportSchema } from '../src/engine/report.ts';
+import type { RunRecord } from '../src/runs/types.ts';
 import { awaitChecks, type ChecksSnapshot, judgeChecks } from '../src/steps/checks.ts';
 import { git } from '../src/workspace/git.ts';
 import { CHEAP_VALIDATE, helpTextFix, makeRig } from './support/scenario.ts';
@@ -135,6 +138,56 @@ describe('judgeChecks (pure)', () => {
       `no checks required on ${SHA.slice(0, 12)}`,
       'main is not protected; mergeable (clean)',
     ]);
+  });
+});
+
+describe('the run records its sandbox boundary', () => {
+  it('`status` shows it per run, `status --run` too', () => {
+    const at = new Date('2025-05-01T10:00:00Z');
+    const run: RunRecord = {
+      id: '0d3c2b1a-1111-4222-8333-444455556666',
+      issue: 1,
+      issueHash: null,
+      author: 'reporter',
+      base: 'main',
+      baseSha: SHA,
+      branch: 'factory/1-x',
+      repo: '/repo',
+      state: 'needs-human',
+      stopReason: 'checks_failed',
+      pr: 2,
+      sandbox: 'bubblewrap',
+      createdAt: at,
+      updatedAt: at,
+      finishedAt: at,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      leaseLive: false,
+    };
+    const summary = runSummary(run, at.getTime());
+    expect(summary.sandbox).toBe('bubblewrap');
+    const text = statusText({
+      forge: { kind: 'local', dir: '/forge' } as never,
+      openIssues: 1,
+      openPullRequests: 1,
+      runs: [summary, { ...summary, runId: 'ffffffff-run', sandbox: null }],
+    });
+    expect(text).toMatch(
+      /SANDBOX\s+STARTED\n0d3c2b1a\s+#1\s+needs-human\s+checks_failed\s+#2\s+bubblewrap\s/,
+    );
+    expect(text).toMatch(/ffffffff[^\n]*#2\s+-\s+2025/);
+    const detail = runDetailText({
+      runId: run.id,
+      issue: 1,
+      status: 'needs-human',
+      pr: 2,
+      steps: [],
+      cost: { inputTokens: 0, outputTokens: 0, usd: 0 },
+      durationMs: 0,
+      run: summary,
+      events: [],
+    });
+    expect(detail).toContain('sandbox: bubblewrap');
   });
 });
 
@@ -350,12 +403,6 @@ describe('the merge step on GitHub', () => {
         .join('\n');
       expect(evidence).toContain('checks failed');
       expect(evidence).toContain('required checks: failed: test failure');
-
-      // The decision is recorded with every rule it checked, and `status` shows the run's boundary.
-      const status = await rig.cli(['status']);
-      expect(status.stdout).toMatch(/SANDBOX[\s\S]*checks_failed\s+#2\s+bubblewrap/);
-      const detail = await rig.cli(['status', '--run', report.runId]);
-      expect(detail.stdout).toContain('sandbox: bubblewrap');
     } finally {
       await rig.close();
       await gh.close();
