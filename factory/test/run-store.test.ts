@@ -408,7 +408,7 @@ describe('run store on PGlite', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'factory-runs-'));
     store = await openRunStore({ dataDir: dir, logger: silent, label: 'run-store test' });
     expect(store.kind).toBe('pglite');
-    expect(store.migrated).toEqual([1]);
+    expect(store.migrated).toEqual([1, 2]);
   });
 
   afterAll(async () => {
@@ -550,7 +550,7 @@ describe.runIf(DATABASE_URL)('run store on PostgreSQL', () => {
   beforeAll(async () => {
     store = await openRunStore({ databaseUrl: url, dataDir: '/nonexistent/unused', schema, logger: silent });
     expect(store.kind).toBe('postgres');
-    expect(store.migrated).toEqual([1]);
+    expect(store.migrated).toEqual([1, 2]);
   });
 
   afterAll(async () => {
@@ -565,18 +565,21 @@ describe.runIf(DATABASE_URL)('run store on PostgreSQL', () => {
     try {
       const [a, b] = await Promise.all([openPostgres(url, fresh), openPostgres(url, fresh)]);
       const applied = await Promise.all([migrate(a), migrate(b)]);
-      expect(applied.map((v) => v.length).sort()).toEqual([0, 1]);
+      expect(applied.map((v) => v.length).sort()).toEqual([0, 2]);
       expect(await migrate(a)).toEqual([]);
       const tables = await a.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
         [fresh],
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'deliveries',
         'events',
         'ledger',
+        'poll_cursors',
         'runs',
         'schema_migrations',
         'steps',
+        'stop_requests',
       ]);
       await Promise.all([a.close(), b.close()]);
     } finally {

@@ -6,6 +6,9 @@ import {
   type BranchProtection,
   BranchProtectionSchema,
   BranchSchema,
+  type Changes,
+  type ChangesQuery,
+  ChangesQuerySchema,
   type CheckState,
   type Comment,
   CommentBodySchema,
@@ -22,6 +25,8 @@ import {
   CreatePullRequestInputSchema,
   type Forge,
   type Issue,
+  type IssueComment,
+  IssueCommentSchema,
   IssueSchema,
   ItemNumberSchema,
   LabelSchema,
@@ -81,7 +86,10 @@ const GhCommentSchema = z.object({
   body: z.string().nullish(),
   user: UserSchema,
   created_at: z.string(),
+  updated_at: z.string().optional(),
   html_url: z.string(),
+  /** `…/repos/o/r/issues/12`, for issues and pull requests alike. */
+  issue_url: z.string().optional(),
 });
 const GhPullSchema = z.object({
   number: z.number(),
@@ -391,6 +399,43 @@ export class GitHubForge implements Forge {
     return pull;
   }
 
+  async listIssueChanges(query: ChangesQuery = {}): Promise<Changes<Issue>> {
+    const q = parseInput(ChangesQuerySchema, query, 'changes query');
+    const answer = await this.conditional('list issue changes', q, (headers) =>
+      this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
+        ...this.repoRef(),
+        state: 'all',
+        sort: 'updated',
+        direction: 'asc',
+        since: q.since,
+        per_page: 100,
+        headers,
+      }),
+    );
+    if (!answer.changed) return answer;
+    const items = answer.items
+      .map((item) => checked(GhIssueSchema, item, 'issue'))
+      .filter((item) => item.pull_request === undefined || item.pull_request === null)
+      .map(toIssue);
+    return { ...answer, items };
+  }
+
+  async listCommentChanges(query: ChangesQuery = {}): Promise<Changes<IssueComment>> {
+    const q = parseInput(ChangesQuerySchema, query, 'changes query');
+    const answer = await this.conditional('list comment changes', q, (headers) =>
+      this.octokit.paginate.iterator(this.octokit.rest.issues.listCommentsForRepo, {
+        ...this.repoRef(),
+        sort: 'updated',
+        direction: 'asc',
+        since: q.since,
+        per_page: 100,
+        headers,
+      }),
+    );
+    if (!answer.changed) return answer;
+    return { ...answer, items: answer.items.map(toIssueComment) };
+  }
+
   async getPermission(login: string): Promise<Permission> {
     const username = parseInput(LoginSchema, login, 'login');
     let data: unknown;
@@ -578,6 +623,42 @@ export class GitHubForge implements Forge {
     return toComment(res.data);
   }
 
+  /**
+   * A listing sent with `If-None-Match`: GitHub answers 304 (no body, not counted against the rate
+   * limit) when nothing changed. Octokit reports the 304 as a RequestError; here it is an answer.
+   */
+  private async conditional(
+    action: string,
+    query: { etag?: string | undefined },
+    pages: (
+      headers: Record<string, string>,
+    ) => AsyncIterable<{ data: unknown[]; headers: { etag?: string | undefined } }>,
+  ): Promise<Changes<unknown>> {
+    const items: unknown[] = [];
+    let etag: string | undefined;
+    let first = true;
+    const notModified = (err: ForgeError) => err.context.status === 304;
+    try {
+      await this.call(
+        action,
+        {},
+        async () => {
+          for await (const page of pages(query.etag ? { 'if-none-match': query.etag } : {})) {
+            if (first) etag = page.headers.etag;
+            first = false;
+            items.push(...page.data);
+          }
+        },
+        notModified,
+      );
+    } catch (err) {
+      if (err instanceof ForgeError && notModified(err) && query.etag)
+        return { changed: false, etag: query.etag };
+      throw err;
+    }
+    return { changed: true, etag, items };
+  }
+
   /** `expected` names an answer the caller handles (logged at debug, not as a failure). */
   private async call<T>(
     action: string,
@@ -748,6 +829,16 @@ function toComment(data: unknown): Comment {
       createdAt: raw.created_at,
       url: raw.html_url,
     },
+    'comment',
+  );
+}
+
+function toIssueComment(data: unknown): IssueComment {
+  const raw = checked(GhCommentSchema, data, 'comment');
+  const issue = /\/issues\/(\d+)$/.exec(raw.issue_url ?? '')?.[1];
+  return checked(
+    IssueCommentSchema,
+    { ...toComment(raw), issue: Number(issue), updatedAt: raw.updated_at ?? raw.created_at },
     'comment',
   );
 }

@@ -1,4 +1,5 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ForgeError, parseInput } from './errors.ts';
@@ -8,6 +9,9 @@ import { defaultForgeLogger, type Logger } from './log.ts';
 import {
   type BranchProtection,
   BranchSchema,
+  type Changes,
+  type ChangesQuery,
+  ChangesQuerySchema,
   type CheckState,
   type Comment,
   CommentBodySchema,
@@ -22,6 +26,7 @@ import {
   CreatePullRequestInputSchema,
   type Forge,
   type Issue,
+  type IssueComment,
   IssueStateSchema,
   ItemNumberSchema,
   LabelSchema,
@@ -374,6 +379,39 @@ export class LocalForge implements Forge {
     return this.toPull(stored);
   }
 
+  async listIssueChanges(query: ChangesQuery = {}): Promise<Changes<Issue>> {
+    const q = parseInput(ChangesQuerySchema, query, 'changes query');
+    // The tag is taken before reading: a write in between makes the next tag differ, never hides it.
+    const etag = await this.changeTag(['issues'], `issues since ${q.since ?? '-'}`);
+    if (q.etag === etag) return { changed: false, etag };
+    const since = q.since ? Date.parse(q.since) : Number.NEGATIVE_INFINITY;
+    const items = (await this.readAll('issues'))
+      .filter((i) => Date.parse(i.updatedAt) >= since)
+      .sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || a.number - b.number)
+      .map((i) => this.toIssue(i));
+    return { changed: true, etag, items };
+  }
+
+  async listCommentChanges(query: ChangesQuery = {}): Promise<Changes<IssueComment>> {
+    const q = parseInput(ChangesQuerySchema, query, 'changes query');
+    const etag = await this.changeTag(['issues', 'pulls'], `comments since ${q.since ?? '-'}`);
+    if (q.etag === etag) return { changed: false, etag };
+    const since = q.since ? Date.parse(q.since) : Number.NEGATIVE_INFINITY;
+    const items: IssueComment[] = [];
+    for (const kind of ['issues', 'pulls'] as const) {
+      for (const item of await this.readAll(kind)) {
+        for (const c of item.comments) {
+          if (Date.parse(c.createdAt) < since) continue;
+          items.push({ ...this.toComment(kind, item.number, c), issue: item.number, updatedAt: c.createdAt });
+        }
+      }
+    }
+    items.sort(
+      (a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || a.issue - b.issue || a.id - b.id,
+    );
+    return { changed: true, etag, items };
+  }
+
   async getPermission(login: string): Promise<Permission> {
     const key = parseInput(LoginSchema, login, 'login').toLowerCase();
     if (this.author !== undefined && this.author.toLowerCase() === key) return 'admin';
@@ -479,6 +517,32 @@ export class LocalForge implements Forge {
     const counter = await readJsonFile(this.counterPath(), CounterSchema);
     const numbers = [...(await this.fileNumbers('issues')), ...(await this.fileNumbers('pulls'))];
     return Math.max(counter?.last ?? 0, ...numbers) + 1;
+  }
+
+  /**
+   * A tag of the items' files (name, inode, size, mtime) without reading them: every write renames
+   * a new file into place, so any change gives a new inode and a new tag.
+   */
+  private async changeTag(kinds: Kind[], query: string): Promise<string> {
+    const hash = createHash('sha256').update(query);
+    for (const kind of kinds) {
+      for (const n of (await this.fileNumbers(kind)).sort((a, b) => a - b)) {
+        const path = this.itemPath(kind, n);
+        try {
+          const s = await stat(path, { bigint: true });
+          hash.update(`\n${kind}/${n}:${s.ino}:${s.size}:${s.mtimeNs}`);
+        } catch (err) {
+          if (errnoCode(err) !== 'ENOENT')
+            throw new ForgeError(
+              'unavailable',
+              `cannot stat ${path}: ${String(err)}`,
+              { path },
+              { cause: err },
+            );
+        }
+      }
+    }
+    return `"local-${hash.digest('hex').slice(0, 32)}"`;
   }
 
   private async fileNumbers(kind: Kind): Promise<number[]> {

@@ -50,6 +50,14 @@ export const CommentSchema = z.object({
 });
 export type Comment = z.infer<typeof CommentSchema>;
 
+/** A comment with the issue or pull request it is on, as a repository-wide listing returns it. */
+export const IssueCommentSchema = CommentSchema.extend({
+  /** The issue's or pull request's number. */
+  issue: ItemNumber,
+  updatedAt: Timestamp,
+});
+export type IssueComment = z.infer<typeof IssueCommentSchema>;
+
 export const PullRequestStateSchema = z.enum(['open', 'closed', 'merged']);
 export type PullRequestState = z.infer<typeof PullRequestStateSchema>;
 
@@ -163,6 +171,27 @@ export const LabelsSchema = z.array(Label).min(1, 'give at least one label');
 export const LabelSchema = Label;
 export const LoginSchema = Login;
 
+export const ChangesQuerySchema = z.object({
+  /** Only what was updated at or after this instant. */
+  since: Timestamp.optional(),
+  /** The `etag` of the previous answer to the same query: an unchanged answer is then cheap. */
+  etag: z
+    .string()
+    .trim()
+    .min(1, 'etag must not be empty')
+    .max(500, 'etag is at most 500 characters')
+    .optional(),
+});
+export type ChangesQuery = z.input<typeof ChangesQuerySchema>;
+
+/**
+ * The answer to a conditional listing: `changed: false` when nothing differs from the answer whose
+ * `etag` was given (nothing was transferred), else the items and the etag to send next time.
+ */
+export type Changes<T> =
+  | { changed: false; etag: string }
+  | { changed: true; etag: string | undefined; items: T[] };
+
 /** A user's access to the repository, GitHub's role names from most to least. */
 export const PermissionSchema = z.enum(['admin', 'maintain', 'write', 'triage', 'read', 'none']);
 export type Permission = z.infer<typeof PermissionSchema>;
@@ -251,6 +280,14 @@ export interface Forge {
    * merged pull request is a no-op.
    */
   closePullRequest(number: number, comment?: string): Promise<PullRequest>;
+  /**
+   * Issues (open and closed, never pull requests) updated at or after `since`, oldest update first.
+   * Conditional: given the previous answer's `etag`, an unchanged listing is `{ changed: false }` —
+   * on GitHub a 304, which does not count against the rate limit; locally a stat of the files.
+   */
+  listIssueChanges(query?: ChangesQuery): Promise<Changes<Issue>>;
+  /** Comments on issues and pull requests updated at or after `since`, oldest first; conditional as above. */
+  listCommentChanges(query?: ChangesQuery): Promise<Changes<IssueComment>>;
   /** The user's access to the repository; `none` for someone who has none (or is unknown). */
   getPermission(login: string): Promise<Permission>;
   /**

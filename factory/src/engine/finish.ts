@@ -99,6 +99,7 @@ export function evidence(run: RunRecord, steps: StepRecord[], reason: string): s
     case 'daily_runs_cap':
     case 'already_active':
     case 'no_sandbox':
+    case 'stopped':
     case 'factory_error':
       return [head, '', detailText(stopStep?.name ?? 'run', result)].join('\n');
     case 'post_merge_failed':

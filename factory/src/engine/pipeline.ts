@@ -279,7 +279,12 @@ const PATCH_LIMIT = 200_000;
 
 /** Reasons that end the run at once (no fix round can help). */
 function isTerminal(reason: string | undefined): boolean {
-  return reason === 'budget_exceeded' || reason === 'factory_error' || reason === 'no_sandbox';
+  return (
+    reason === 'budget_exceeded' ||
+    reason === 'factory_error' ||
+    reason === 'no_sandbox' ||
+    reason === 'stopped'
+  );
 }
 
 async function createRunner(p: PipelineInput, worktree: Worktree) {

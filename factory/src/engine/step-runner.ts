@@ -1,6 +1,6 @@
 import { isFactoryError } from '../errors.ts';
 import type { StopReason } from '../policy/schema.ts';
-import type { RunStore, StepName, StepRecord, StepStatus } from '../runs/types.ts';
+import type { RunStore, StepName, StepRecord, StepStatus, StopRequest } from '../runs/types.ts';
 
 /** What a step function returns: its status, an optional reason (a stop reason ends the run) and its typed result. */
 export interface StepOutcome<R> {
@@ -49,13 +49,15 @@ export function createStepRunner(options: {
         };
       }
       options.guard();
+      // A person's stop request (`/factory stop`) ends the run here; after a merge, verify still runs.
+      const stop = name === 'verify' ? undefined : await options.store.stopRequest(options.runId);
       current = name;
       options.progress(`${name}: started`);
       const startedAt = options.now();
       const t0 = performance.now();
       let outcome: StepOutcome<R>;
       try {
-        outcome = await fn();
+        outcome = stop ? (stoppedOutcome(stop) as StepOutcome<R>) : await fn();
       } catch (err) {
         outcome = failureOutcome(err) as StepOutcome<R>;
       }
@@ -79,6 +81,14 @@ export function createStepRunner(options: {
       );
       return outcome;
     },
+  };
+}
+
+function stoppedOutcome(stop: StopRequest): StepOutcome<{ detail: string } & StopRequest> {
+  return {
+    status: 'refused',
+    reason: 'stopped',
+    result: { detail: `stopped at the request of @${stop.requestedBy} (${stop.source})`, ...stop },
   };
 }
 

@@ -42,6 +42,8 @@ export const STOP_REASONS = [
   'policy_violation',
   'no_sandbox',
   'post_merge_failed',
+  /** A person with the right to asked it to stop (`/factory stop`, or closing its pull request). */
+  'stopped',
   'factory_error',
 ] as const;
 export const StopReasonSchema = z.enum(STOP_REASONS);
@@ -76,8 +78,49 @@ const DEFAULT_STOP_REASONS: Record<StopReason, z.infer<typeof StopRuleSchema>> =
   policy_violation: { status: 'needs-human', label: 'factory:needs-human' },
   no_sandbox: { status: 'failed', label: 'factory:failed' },
   post_merge_failed: { status: 'needs-human', label: 'factory:needs-human' },
+  stopped: { status: 'needs-human', label: 'factory:stopped' },
   factory_error: { status: 'failed', label: 'factory:failed' },
 };
+
+/** Issue events that send an issue (open, without a factory label) to triage. */
+export const ISSUE_TRIGGER_ACTIONS = ['opened', 'reopened', 'edited'] as const;
+/** `/factory <command>` comments (do not duplicate: the intake parses these names). */
+export const FACTORY_COMMANDS = ['retry', 'stop', 'explain'] as const;
+export type FactoryCommand = (typeof FACTORY_COMMANDS)[number];
+/** The least repository access a commenter needs for a command: write access at least, never less. */
+export const CommandPermissionSchema = z.enum(
+  ['write', 'maintain', 'admin'],
+  'must be write, maintain or admin',
+);
+export type CommandPermission = z.infer<typeof CommandPermissionSchema>;
+
+export const TriggersSchema = z
+  .object({
+    issues: z
+      .array(z.enum(ISSUE_TRIGGER_ACTIONS))
+      .default([...ISSUE_TRIGGER_ACTIONS])
+      .refine((actions) => actions.includes('opened'), 'must include "opened": every new issue is triaged'),
+    commands: z
+      .object({
+        retry: CommandPermissionSchema.default('write'),
+        stop: CommandPermissionSchema.default('write'),
+        explain: CommandPermissionSchema.default('write'),
+      })
+      .strict()
+      .prefault({}),
+    /** Accounts ignored like bots (machine users that GitHub reports as ordinary users). */
+    ignore: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1, 'a login must not be empty')
+          .regex(/^[^\s]+$/, 'a login has no spaces'),
+      )
+      .default([]),
+  })
+  .strict();
+export type Triggers = z.infer<typeof TriggersSchema>;
 
 export const ValidateCommandSchema = z
   .object({
@@ -202,6 +245,8 @@ export const PolicySchema = z
       .strict()
       .prefault({}),
     paused: z.boolean().default(false),
+    /** Who may trigger what: issue events that start triage, `/factory` comment commands, ignored accounts. */
+    triggers: TriggersSchema.prefault({}),
     /** Every stop reason must be listed (a new reason without a status and label does not load). */
     stopReasons: z
       .record(StopReasonSchema, StopRuleSchema)

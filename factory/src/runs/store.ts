@@ -11,6 +11,7 @@ import {
   type EventRecord,
   type LeaseGuard,
   type LedgerEntry,
+  type PollCursor,
   type RunQuery,
   type RunRecord,
   RunStateSchema,
@@ -18,6 +19,7 @@ import {
   StepNameSchema,
   type StepRecord,
   StepStatusSchema,
+  type StopRequest,
 } from './types.ts';
 
 /** The SQL half of the run store (runs/open.ts adds the single-owner rule and the status endpoint). */
@@ -191,6 +193,65 @@ const CostRowSchema = z
   });
 
 const CountRowSchema = z.object({ n: z.number().int() });
+
+const DeliveryClaimSchema = z.object({
+  id: z.string().trim().min(1).max(200),
+  source: z.enum(['webhook', 'poll']),
+  event: z.string().min(1).max(100),
+  action: z.string().min(1).max(100).nullish(),
+});
+
+const DeliveryRowSchema = z
+  .object({
+    id: z.string(),
+    source: z.enum(['webhook', 'poll']),
+    event: z.string(),
+    action: z.string().nullable(),
+    outcome: z.string().nullable(),
+    received_at: z.date(),
+  })
+  .transform((r) => ({
+    id: r.id,
+    source: r.source,
+    event: r.event,
+    action: r.action,
+    outcome: r.outcome,
+    receivedAt: r.received_at,
+  }));
+
+const NewStopRequestSchema = z.object({
+  requestedBy: z.string().trim().min(1).max(100),
+  source: z.string().trim().min(1).max(500),
+  note: z.string().max(2000).optional(),
+});
+
+const STOP_COLUMNS = 'run_id, requested_by, source, note, requested_at';
+
+const StopRowSchema = z
+  .object({
+    run_id: z.string(),
+    requested_by: z.string(),
+    source: z.string(),
+    note: z.string().nullable(),
+    requested_at: z.date(),
+  })
+  .transform(
+    (r): StopRequest => ({
+      runId: r.run_id,
+      requestedBy: r.requested_by,
+      source: r.source,
+      ...(r.note === null ? {} : { note: r.note }),
+      requestedAt: r.requested_at,
+    }),
+  );
+
+const PollCursorSchema = z.object({
+  since: z.date().nullable(),
+  etag: z.string().min(1).max(500).nullable(),
+});
+const PollCursorRowSchema = z
+  .object({ since: z.date().nullable(), etag: z.string().nullable() })
+  .transform((r): PollCursor => ({ since: r.since, etag: r.etag }));
 
 /** `now() + ttl` on the database's clock, so hosts with skewed clocks agree on expiry. */
 const LEASE_UNTIL = (param: number) => `now() + ($${param}::float8 * interval '1 millisecond')`;
@@ -619,6 +680,100 @@ export function createSqlRunStore(db: Db, options: SqlRunStoreOptions): RunStore
          WHERE s.name = 'triage' AND lower(r.author) = lower($1) AND s.started_at >= $2::timestamptz`,
         [author, since.toISOString()],
       ),
+
+    async claimDelivery(delivery) {
+      const d = input(DeliveryClaimSchema, delivery, 'delivery');
+      return guard('claimDelivery', { delivery: d.id }, async () => {
+        const res = await db.query(
+          `INSERT INTO deliveries (id, source, event, action) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (id) DO NOTHING`,
+          [d.id, d.source, d.event, d.action ?? null],
+        );
+        return res.affectedRows > 0;
+      });
+    },
+
+    async setDeliveryOutcome(id, outcome) {
+      const text = input(z.string().min(1), outcome, 'delivery outcome').slice(0, 2000);
+      await guard('setDeliveryOutcome', { delivery: id }, async () => {
+        await db.query('UPDATE deliveries SET outcome = $2 WHERE id = $1', [id, text]);
+      });
+    },
+
+    async releaseDelivery(id) {
+      await guard('releaseDelivery', { delivery: id }, async () => {
+        await db.query('DELETE FROM deliveries WHERE id = $1', [id]);
+      });
+    },
+
+    async getDelivery(id) {
+      return guard('getDelivery', { delivery: id }, async () => {
+        const res = await db.query(
+          'SELECT id, source, event, action, outcome, received_at FROM deliveries WHERE id = $1',
+          [id],
+        );
+        return res.rows[0] ? parse(DeliveryRowSchema, res.rows[0], 'getDelivery') : undefined;
+      });
+    },
+
+    async requestStop(runId, request) {
+      const r = input(NewStopRequestSchema, request, 'stop request');
+      return guard('requestStop', { runId }, async () => {
+        // Only a running run takes a request; a second request leaves the first in place.
+        const res = await db.query(
+          `INSERT INTO stop_requests (run_id, requested_by, source, note)
+           SELECT id, $2, $3, $4 FROM runs WHERE id = $1 AND state = 'running'
+           ON CONFLICT (run_id) DO NOTHING
+           RETURNING ${STOP_COLUMNS}`,
+          [runId, r.requestedBy, r.source, r.note ?? null],
+        );
+        if (res.rows[0]) {
+          const created = parse(StopRowSchema, res.rows[0], 'requestStop');
+          log.info({ runId, requestedBy: created.requestedBy }, 'stop requested');
+          return { status: 'requested' as const, request: created };
+        }
+        const existing = await db.query(
+          `SELECT ${STOP_COLUMNS} FROM stop_requests s JOIN runs r ON r.id = s.run_id
+           WHERE s.run_id = $1 AND r.state = 'running'`,
+          [runId],
+        );
+        return existing.rows[0]
+          ? {
+              status: 'already_requested' as const,
+              request: parse(StopRowSchema, existing.rows[0], 'requestStop'),
+            }
+          : { status: 'not_running' as const };
+      });
+    },
+
+    async stopRequest(runId) {
+      return guard('stopRequest', { runId }, async () => {
+        const res = await db.query(`SELECT ${STOP_COLUMNS} FROM stop_requests WHERE run_id = $1`, [runId]);
+        return res.rows[0] ? parse(StopRowSchema, res.rows[0], 'stopRequest') : undefined;
+      });
+    },
+
+    async getPollCursor(name) {
+      return guard('getPollCursor', { name }, async () => {
+        const res = await db.query('SELECT since, etag FROM poll_cursors WHERE name = $1', [name]);
+        return res.rows[0] ? parse(PollCursorRowSchema, res.rows[0], 'getPollCursor') : undefined;
+      });
+    },
+
+    async setPollCursor(name, cursor) {
+      const c = input(PollCursorSchema, cursor, 'poll cursor');
+      await guard('setPollCursor', { name }, async () => {
+        await db.query(
+          `INSERT INTO poll_cursors (name, since, etag) VALUES ($1, $2::timestamptz, $3)
+           ON CONFLICT (name) DO UPDATE SET since = excluded.since, etag = excluded.etag, updated_at = now()`,
+          [
+            input(z.string().min(1).max(200), name, 'poll cursor name'),
+            c.since?.toISOString() ?? null,
+            c.etag,
+          ],
+        );
+      });
+    },
 
     close: () => db.close(),
   };

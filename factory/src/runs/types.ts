@@ -168,4 +168,58 @@ export interface RunStore extends RunReader {
   mergesSince(since: Date): Promise<number>;
   /** Issues by this author with a triage step since `since` (the flood limit). */
   triagedByAuthorSince(author: string, since: Date): Promise<number>;
+
+  // The intake's records (migration 002).
+  /** Records a webhook delivery or polled change by its id; false when that id was taken before (a replay). */
+  claimDelivery(delivery: DeliveryClaim): Promise<boolean>;
+  /** What the intake did with a delivery (enqueued, ignored and why, …), for the record. */
+  setDeliveryOutcome(id: string, outcome: string): Promise<void>;
+  /** Forgets a delivery whose handling failed, so that GitHub's redelivery of it is taken. */
+  releaseDelivery(id: string): Promise<void>;
+  getDelivery(id: string): Promise<DeliveryRecord | undefined>;
+  /** Asks a running run to stop before its next step; the first request stands. */
+  requestStop(runId: string, request: NewStopRequest): Promise<StopRequestResult>;
+  /** The request to stop this run, if someone made one. */
+  stopRequest(runId: string): Promise<StopRequest | undefined>;
+  getPollCursor(name: string): Promise<PollCursor | undefined>;
+  setPollCursor(name: string, cursor: PollCursor): Promise<void>;
+}
+
+export interface DeliveryClaim {
+  /** X-GitHub-Delivery, or `poll:<kind>:<id>:<updated>` for a polled change. */
+  id: string;
+  source: 'webhook' | 'poll';
+  event: string;
+  action?: string | null;
+}
+
+export interface DeliveryRecord extends DeliveryClaim {
+  outcome: string | null;
+  receivedAt: Date;
+}
+
+export interface NewStopRequest {
+  /** The login that asked. */
+  requestedBy: string;
+  /** Where the request came from (a webhook delivery id, a comment URL). */
+  source: string;
+  note?: string;
+}
+
+export interface StopRequest extends NewStopRequest {
+  runId: string;
+  requestedAt: Date;
+}
+
+export type StopRequestResult =
+  | { status: 'requested' | 'already_requested'; request: StopRequest }
+  /** The run has ended (or does not exist): there is nothing to stop. */
+  | { status: 'not_running' };
+
+/** The poller's place in one conditional listing. */
+export interface PollCursor {
+  /** Changes at or after this instant are asked for next (null: from the beginning). */
+  since: Date | null;
+  /** The ETag of the last answer to that query. */
+  etag: string | null;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -537,7 +538,17 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       const items = [...state.issues.values()]
         .filter((i) => wantState === 'all' || i.state === wantState)
         .filter((i) => wanted.every((l) => i.labels.some((have) => have.toLowerCase() === l)))
-        .sort((a, b) => b.number - a.number)
+        .filter((i) => {
+          const since = Date.parse(url.searchParams.get('since') ?? '');
+          return Number.isNaN(since) || Date.parse(i.updatedAt) >= since;
+        })
+        .sort((a, b) => {
+          const byUpdate = url.searchParams.get('sort') === 'updated';
+          const order = byUpdate
+            ? Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || a.number - b.number
+            : a.number - b.number;
+          return url.searchParams.get('direction') === 'asc' ? order : -order;
+        })
         .map(issueJson);
       return paginate(items, url);
     }
@@ -810,12 +821,34 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     res.writeHead(reply.status, {
       'content-type': 'application/json; charset=utf-8',
       'x-ratelimit-limit': '5000',
-      'x-ratelimit-remaining': '4999',
+      'x-ratelimit-remaining': String(Math.max(0, 5000 - state.rateLimitedRequests)),
+      'x-ratelimit-used': String(state.rateLimitedRequests),
       'x-ratelimit-reset': String(Math.floor(now().getTime() / 1000) + 3600),
       'x-github-api-version-selected': '2022-11-28',
       ...reply.headers,
     });
     res.end(payload);
+  };
+
+  /** GitHub's conditional requests: a GET whose answer still has the caller's etag is a free 304. */
+  const conditional = (req: IncomingMessage, method: string, reply: Reply): Reply => {
+    if (method !== 'GET' || reply.status !== 200) {
+      state.rateLimitedRequests++;
+      return reply;
+    }
+    const etag = `W/"${createHash('sha1')
+      .update(JSON.stringify(reply.body ?? null))
+      .digest('hex')}"`;
+    const wanted = String(req.headers['if-none-match'] ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    if (wanted.includes(etag) || wanted.includes('*')) {
+      state.notModifiedRequests++;
+      return { status: 304, body: undefined, headers: { etag } };
+    }
+    state.rateLimitedRequests++;
+    return { ...reply, headers: { ...reply.headers, etag } };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -862,8 +895,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       return;
     }
     try {
-      send(res, route(method, url, body, actor));
+      send(res, conditional(req, method, route(method, url, body, actor)));
     } catch (err) {
+      state.rateLimitedRequests++;
       if (err instanceof HttpFailure) send(res, { status: err.status, body: err.body });
       else send(res, { status: 500, body: { message: `fake GitHub server error: ${String(err)}` } });
     }
