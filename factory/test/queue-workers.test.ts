@@ -234,7 +234,7 @@ describe.skipIf(!DATABASE_URL)('three worker processes on PostgreSQL', () => {
         const runs = await store.listRuns({ limit: 100 });
         return runs.filter((r) => r.state !== 'running').length === ISSUES ? runs : undefined;
       },
-      60_000,
+      120_000,
     );
 
     // Exactly one run per issue, each decided by triage.
@@ -278,5 +278,5 @@ describe.skipIf(!DATABASE_URL)('three worker processes on PostgreSQL', () => {
     for (const w of survivors) w.child.kill('SIGTERM');
     const codes = await Promise.all(survivors.map(async (w) => (await once(w.child, 'exit'))[0]));
     expect(codes).toEqual([0, 0]);
-  }, 180_000);
+  }, 240_000);
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DeadJob, PendingJob } from '../../queue/types.ts';
 import type { CliContext } from '../context.ts';
-import { json, jsonOption } from './args.ts';
+import { itemNumber, json, jsonOption } from './args.ts';
 import { openQueueFromEnv } from './worker.ts';
 
 const minute = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
@@ -62,7 +62,7 @@ export function registerJobs(program: Command, ctx: CliContext): void {
       'the issue jobs queued, waiting for a retry or running (--dead: those that failed for good, with why)',
     )
     .option('--dead', 'jobs that failed permanently or ran out of retries, newest first')
-    .option('--limit <n>', 'at most this many', (v) => Number(v), 50)
+    .option('--limit <n>', 'at most this many', itemNumber, 50)
     .addOption(jsonOption('the jobs'))
     .action(async (opts: { dead?: boolean; json?: boolean; limit: number }) => {
       const { cliLogger } = await import('../engine.ts');
