@@ -11,6 +11,8 @@ import { GitHubForge, LocalForge } from '@dark-factory/forge';
 import { type GitHubServer, startGitHubServer } from '@dark-factory/forge/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContext } from '../src/cli/context.ts';
+import { main } from '../src/cli/main.ts';
 import { COMMENTS_CURSOR, ISSUES_CURSOR, type PollerDeps, pollOnce } from '../src/intake/poll.ts';
 import { openRunStore } from '../src/runs/open.ts';
 import type { RunStore } from '../src/runs/types.ts';
@@ -330,4 +332,35 @@ describe.runIf(DATABASE_URL)('intake store on PostgreSQL', () => {
     await admin.end();
   });
   storeContract(() => server);
+});
+
+describe('pnpm factory poll', () => {
+  const cli = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const ctx = createContext({ INIT_CWD: tmp, FORGE_DIR: path.join(tmp, 'no-forge') });
+    const code = await main(argv, {
+      ...ctx,
+      out: (t) => {
+        out += `${t}\n`;
+      },
+      err: (t) => {
+        err += `${t}\n`;
+      },
+    });
+    return { code, out, err };
+  };
+
+  it('says what it does, and refuses a bad interval before opening anything', async () => {
+    const help = await cli(['poll', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/Usage: factory poll \[options\][\s\S]*ETags[\s\S]*--once[\s\S]*--interval <s>/);
+    const bad = await cli(['poll', '--interval', '1']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^factory: usage: .*--interval.*between 5 and 86400/m);
+    // Outside a git repository there is no mission.md to take the policy from: one readable line.
+    const norepo = await cli(['poll', '--once']);
+    expect(norepo.code).toBe(1);
+    expect(norepo.err.trim().split('\n')).toHaveLength(1);
+  });
 });

@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerEnqueue } from './commands/enqueue.ts';
 import { registerIssues } from './commands/issues.ts';
 import { registerJobs } from './commands/jobs.ts';
+import { registerPoll } from './commands/poll.ts';
 import { registerPullRequests } from './commands/prs.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerServe } from './commands/serve.ts';
@@ -40,6 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerJobs(program, ctx);
   registerEnqueue(program, ctx);
   registerServe(program, ctx);
+  registerPoll(program, ctx);
   return program;
 }
 
