@@ -217,7 +217,7 @@ describe('pollOnce', () => {
     expect(await store.getPollCursor(ISSUES_CURSOR)).toMatchObject({ since: expect.any(Date) });
   });
 
-  it('a forge failure advances nothing: the next poll takes the change again', async () => {
+  it('a change that failed is taken again by the next poll, once', async () => {
     const reporter = as(REPORTER);
     const issue = await reporter.createIssue({ title: 'Failing once', body: 'x' });
     queue.failNext = true;
