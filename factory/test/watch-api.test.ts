@@ -7,13 +7,16 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { LocalForge } from '@dark-factory/forge';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ValidationOutcome } from '../src/engine/validation.ts';
+import { createWebhookRoutes } from '../src/intake/webhook.ts';
 import { type Db, openPglite } from '../src/runs/db.ts';
 import { migrate } from '../src/runs/migrate.ts';
 import { createSqlRunStore } from '../src/runs/store.ts';
 import type { RunRecord, RunStore } from '../src/runs/types.ts';
+import { createFactoryApp } from '../src/server/app.ts';
 import type { AgentResult } from '../src/steps/agent-loop.ts';
 import type { GateResult, HoldoutResult } from '../src/steps/gate/result.ts';
 import type { IntakeResult } from '../src/steps/intake.ts';
@@ -26,6 +29,7 @@ import type { VerifyResult } from '../src/steps/verify.ts';
 import { createWatchApp } from '../src/watch/app.ts';
 import { HOLDOUT_MARK, holdoutStrings } from '../src/watch/redaction.ts';
 import type { RunRow, RunTimeline } from '../src/watch/timeline.ts';
+import { deliver, issuePayload, RecordingQueue, serveApp, testPolicy } from './support/intake-rig.ts';
 
 const silent = pino({ level: 'silent' });
 /** A secret of the factory's process (its env): the store replaces it when events are written. */
@@ -794,5 +798,51 @@ describe('holdout texts', () => {
       'hold-0002',
       'not json but long',
     ]);
+  });
+});
+
+describe("the factory's server", () => {
+  it('serves the watch page with health, and the real webhook intake at /webhooks/github', async () => {
+    const forgeDir = await mkdtemp(path.join(tmpdir(), 'watch-forge-'));
+    const queue = new RecordingQueue();
+    const secret = 'webhook-secret-for-the-test';
+    const factory = createFactoryApp({
+      watch: { reader: store, logger: silent },
+      access: () => ({ kind: 'postgres', via: 'direct' }),
+      webhooks: createWebhookRoutes({
+        secret,
+        repository: 'acme/widgets',
+        queue,
+        forge: new LocalForge({ dir: forgeDir, logger: silent }),
+        policy: testPolicy(),
+        store,
+        logger: silent,
+      }),
+    });
+    const served = await serveApp(factory);
+    try {
+      const hook = `${served.url}webhooks/github`;
+      const signed = await deliver(hook, secret, {
+        event: 'issues',
+        payload: issuePayload('opened', { number: 12 }, 'alice'),
+      });
+      expect(signed.status, JSON.stringify(signed.body)).toBe(202);
+      expect(queue.jobs.map((j) => [j.issue, j.reason])).toEqual([[12, 'opened']]);
+      const forged = await deliver(hook, secret, {
+        event: 'issues',
+        payload: issuePayload('opened', { number: 13 }, 'mallory'),
+        secret: 'not-the-secret',
+      });
+      expect(forged.status).toBe(401);
+      expect(queue.jobs).toHaveLength(1);
+      // Beside it, the public side stays read-only.
+      expect((await fetch(served.url, { method: 'POST' })).status).toBe(405);
+      expect((await fetch(`${served.url}api/runs`)).status).toBe(200);
+      expect(await (await fetch(`${served.url}readyz`)).json()).toMatchObject({ ok: true, webhooks: true });
+      expect(await (await fetch(`${served.url}healthz`)).json()).toEqual({ ok: true });
+    } finally {
+      await served.close();
+      await rm(forgeDir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { resolveHoldoutDir } from '../policy/holdout.ts';
 import { loadPolicyFromRef } from '../policy/load.ts';
 import { redact, secretValues } from '../redact.ts';
+import type { RunStore } from '../runs/types.ts';
 import type { Budgets } from '../watch/figures.ts';
 import { holdoutStrings } from '../watch/redaction.ts';
 import { createFactoryApp, type WebhookRoutes } from './app.ts';
@@ -27,8 +28,15 @@ export interface StartServerOptions {
   base: string;
   forge: Forge | null;
   logger: Logger;
-  /** The webhook intake, when FACTORY_WEBHOOK_SECRET is set. */
-  webhooks?: (deps: { access: () => StoreAccess | null }) => WebhookRoutes | Promise<WebhookRoutes>;
+  /**
+   * The webhook intake (FACTORY_WEBHOOK_SECRET set): given the store when this process holds it
+   * (null while it reads through another owner), it returns the routes mounted at /webhooks/github
+   * and what to close on shutdown (its queue).
+   */
+  webhooks?: (deps: {
+    store: RunStore | null;
+    secrets: readonly string[];
+  }) => Promise<{ routes: WebhookRoutes; close(): Promise<void> }>;
   /** Live streams' poll period (tests make it short). */
   pollMs?: number;
 }
@@ -101,10 +109,11 @@ export async function startFactoryServer(o: StartServerOptions): Promise<Running
     const issueOpenedAt = forge
       ? async (issue: number) => new Date((await forge.getIssue(issue)).createdAt)
       : undefined;
-    const webhooks = o.webhooks ? await o.webhooks({ access: store.access }) : undefined;
+    const webhooks = o.webhooks ? await o.webhooks({ store: store.writer(), secrets }) : undefined;
+    if (webhooks) notes.push('GitHub webhooks at /webhooks/github');
     const app = createFactoryApp({
       access: store.access,
-      ...(webhooks ? { webhooks } : {}),
+      ...(webhooks ? { webhooks: webhooks.routes } : {}),
       watch: {
         reader: store.reader,
         ...(budgets ? { budgets } : {}),
@@ -115,7 +124,14 @@ export async function startFactoryServer(o: StartServerOptions): Promise<Running
         ...(o.pollMs ? { pollMs: o.pollMs } : {}),
       },
     });
-    const { server, port } = await listen(app.fetch, o.host, o.port);
+    let bound: Awaited<ReturnType<typeof listen>>;
+    try {
+      bound = await listen(app.fetch, o.host, o.port);
+    } catch (err) {
+      await webhooks?.close().catch(() => undefined);
+      throw err;
+    }
+    const { server, port } = bound;
     let closing: Promise<void> | undefined;
     return {
       url: publicUrl(o.host, port),
@@ -127,7 +143,9 @@ export async function startFactoryServer(o: StartServerOptions): Promise<Running
           server.close((err) => (err ? reject(err) : resolve()));
           // Live streams and keep-alive sockets would hold close() forever.
           if ('closeAllConnections' in server) server.closeAllConnections();
-        }).finally(() => store.close());
+        })
+          .finally(() => webhooks?.close())
+          .finally(() => store.close());
         return closing;
       },
     };

@@ -3,7 +3,7 @@ import { FactoryError, isFactoryError } from '../errors.ts';
 import { openRunStore } from '../runs/open.ts';
 import { type OwnerInfo, readOwner } from '../runs/owner.ts';
 import { createRemoteReader } from '../runs/remote.ts';
-import type { RunReader } from '../runs/types.ts';
+import type { RunReader, RunStore } from '../runs/types.ts';
 
 /**
  * How the factory's server reads the run store. PostgreSQL: directly (any number of processes
@@ -27,6 +27,11 @@ export interface ServerStore {
   reader: RunReader;
   /** How the store is read right now (null until the first read found it). */
   access(): StoreAccess | null;
+  /**
+   * The store itself when this process holds it (PostgreSQL, or the embedded store it owns), for
+   * what must write (the webhook intake's delivery records); null while it reads through an owner.
+   */
+  writer(): RunStore | null;
   close(): Promise<void>;
 }
 
@@ -34,6 +39,7 @@ export const SERVER_LABEL = 'pnpm factory serve';
 
 interface Held {
   reader: RunReader;
+  store: RunStore | null;
   access: StoreAccess;
   close(): Promise<void>;
 }
@@ -56,7 +62,7 @@ export async function openServerStore(options: {
       ...(options.schema ? { schema: options.schema } : {}),
     });
     const access: StoreAccess = { kind: 'postgres', via: 'direct' };
-    return { reader: store, access: () => access, close: () => store.close() };
+    return { reader: store, access: () => access, writer: () => store, close: () => store.close() };
   }
 
   async function find(): Promise<Held> {
@@ -71,6 +77,7 @@ export async function openServerStore(options: {
       logger.info({ dir: dataDir, statusUrl: store.statusUrl }, 'factory server owns the embedded store');
       return {
         reader: store,
+        store,
         access: { kind: 'pglite', via: 'direct', dir: dataDir },
         close: () => store.close(),
       };
@@ -88,6 +95,7 @@ export async function openServerStore(options: {
       logger.info({ pid: owner.pid, url: owner.url }, 'factory server reads through the store owner');
       return {
         reader: createRemoteReader({ url: owner.url, token: owner.token }),
+        store: null,
         access: {
           kind: 'pglite',
           via: 'owner',
@@ -153,6 +161,7 @@ export async function openServerStore(options: {
   return {
     reader,
     access: () => held?.access ?? null,
+    writer: () => held?.store ?? null,
     close: async () => {
       closed = true;
       const h = held ?? (await finding?.catch(() => undefined));

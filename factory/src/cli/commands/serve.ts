@@ -1,6 +1,9 @@
 import { once } from 'node:events';
 import { type Command, InvalidArgumentError } from 'commander';
+import type { Logger } from 'pino';
 import { FactoryError } from '../../errors.ts';
+import type { RunStore } from '../../runs/types.ts';
+import type { WebhookRoutes } from '../../server/app.ts';
 import type { CliContext } from '../context.ts';
 
 /**
@@ -55,13 +58,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         }
       }
       const host = opts.host ?? fromEnv(ctx, 'FACTORY_HOST') ?? DEFAULT_HOST;
-      if (fromEnv(ctx, 'FACTORY_WEBHOOK_SECRET')) {
-        // The mount point is createFactoryApp's `webhooks` (server/app.ts); the intake fills it.
-        throw new FactoryError(
-          'usage',
-          'FACTORY_WEBHOOK_SECRET is set, but this factory has no webhook intake yet (factory/src/intake/webhook.ts); unset it to serve the watch page alone',
-        );
-      }
+      const webhookSecret = fromEnv(ctx, 'FACTORY_WEBHOOK_SECRET');
       const [{ startFactoryServer }, { cliLogger, factoryDirs }, { repoTopLevel }] = await Promise.all([
         import('../../server/start.ts'),
         import('../engine.ts'),
@@ -72,6 +69,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ? path.resolve(ctx.cwd, opts.repo)
         : await repoTopLevel(ctx.cwd).catch(() => null);
       const { storeDir } = factoryDirs(ctx.env, ctx.cwd);
+      const logger = cliLogger(ctx.env);
       const server = await startFactoryServer({
         host,
         port,
@@ -81,7 +79,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
         repo,
         base: opts.base,
         forge: ctx.forge(),
-        logger: cliLogger(ctx.env),
+        logger,
+        ...(webhookSecret
+          ? { webhooks: webhookIntake({ ctx, secret: webhookSecret, repo, base: opts.base, logger }) }
+          : {}),
       });
       const access = server.access();
       ctx.out(`factory serve: watch the factory on ${server.url}`);
@@ -114,4 +115,58 @@ export function registerServe(program: Command, ctx: CliContext): void {
       await server.close();
       ctx.err('factory serve: stopped');
     });
+}
+
+/**
+ * The GitHub webhook (intake/webhook.ts) with what it needs: the base branch's policy (its
+ * `triggers`), the queue the environment names, the forge, and the run store — which this process
+ * must hold (PostgreSQL, or the embedded store it owns): replays are refused by the deliveries it
+ * records there.
+ */
+function webhookIntake(o: {
+  ctx: CliContext;
+  secret: string;
+  repo: string | null;
+  base: string;
+  logger: Logger;
+}): (deps: { store: RunStore | null; secrets: readonly string[] }) => Promise<{
+  routes: WebhookRoutes;
+  close(): Promise<void>;
+}> {
+  return async ({ store, secrets }) => {
+    if (!o.repo) {
+      throw new FactoryError(
+        'usage',
+        "the webhook needs mission.md's triggers: run serve inside the repository or pass --repo",
+      );
+    }
+    if (!store) {
+      throw new FactoryError(
+        'usage',
+        'the webhook records deliveries in the run store, which another process holds: stop it, or use DATABASE_URL',
+      );
+    }
+    const [{ loadPolicyFromRef }, { createWebhookRoutes }, { openQueueFromEnv }] = await Promise.all([
+      import('../../policy/load.ts'),
+      import('../../intake/webhook.ts'),
+      import('./worker.ts'),
+    ]);
+    const { policy } = await loadPolicyFromRef(o.repo, o.base);
+    const { queue } = await openQueueFromEnv(o.ctx, o.logger, 'pnpm factory serve');
+    try {
+      const routes = createWebhookRoutes({
+        secret: o.secret,
+        queue,
+        forge: o.ctx.forge(),
+        policy,
+        store,
+        logger: o.logger,
+        secrets,
+      });
+      return { routes, close: () => queue.close() };
+    } catch (err) {
+      await queue.close().catch(() => undefined);
+      throw err;
+    }
+  };
 }
