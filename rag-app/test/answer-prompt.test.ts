@@ -100,7 +100,7 @@ describe('ReplyFilter', () => {
 
   it('never shows the refusal token, even split across deltas', () => {
     const r = run([' NOT_COV', 'ERED_BY', '_VIDEOS', '\n']);
-    expect(r).toEqual({ shown: '', text: '', refused: true, order: [] });
+    expect(r).toEqual({ shown: '', text: '', refused: true, order: [], ungrounded: [] });
   });
 
   it('releases held text once it stops looking like the token', () => {
@@ -114,13 +114,22 @@ describe('ReplyFilter', () => {
     expect(run(["The passages don't cover Rust, but they say Python works well [2]."]).refused).toBe(false);
   });
 
+  it('shows text only once a marker naming a given passage grounds it, and drops the rest at an unknown one', () => {
+    const f = new ReplyFilter(2);
+    expect(f.push('Plan first ')).toBe('');
+    expect(f.push('[2]. Then build ')).toBe('Plan first [1]');
+    expect(f.push('with Rust [5]. More [1].')).toBe('.');
+    expect(f.flush()).toBe('');
+    expect(f.result()).toEqual({ text: 'Plan first [1].', refused: false, order: [2], ungrounded: [5] });
+  });
+
   it('treats an empty reply as a refusal', () => {
     expect(run([]).refused).toBe(true);
   });
 });
 
 describe('citationForHit', () => {
-  it('quotes from the segment at citeStart and links to that second', () => {
+  it('quotes verbatim from the segment at citeStart and links to that second', () => {
     const hit = makeHit(
       'v0000000001',
       'T',
@@ -137,13 +146,13 @@ describe('citationForHit', () => {
       start: 25,
       end: 55,
       url: 'https://youtu.be/v0000000001?t=25',
-      text: 'The plan comes first and then you build it.',
+      text: 'so the plan comes first and then you build it',
     });
   });
 
   it('cuts long quotes with an ellipsis', () => {
     const long = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
     const c = citationForHit(makeHit('v0000000001', 'T', [[0, long]]), 10);
-    expect(c.text).toBe('W0 w1 w2 w3 w4 w5 w6 w7 w8 w9…');
+    expect(c.text).toBe('w0 w1 w2 w3 w4 w5 w6 w7 w8 w9…');
   });
 });

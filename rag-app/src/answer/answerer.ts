@@ -1,9 +1,12 @@
 import type { Citation, SearchHit } from '../types.ts';
+import type { Verdict } from './decide.ts';
 
 export interface AnswerOptions {
   /** Receives the answer text piece by piece; the pieces concatenate to `answer`. */
   onToken?: (text: string) => void;
   signal?: AbortSignal;
+  /** The caller's answer-or-refuse decision on these hits (with corpus statistics), when it made one. */
+  verdict?: Verdict;
 }
 
 /** An answer before timings (the caller measures those). */

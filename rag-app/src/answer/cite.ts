@@ -1,5 +1,4 @@
 import { type Citation, deepLink, type SearchHit } from '../types.ts';
-import { cleanSentence } from './sentences.ts';
 
 /** Words quoted from a passage when the whole passage is cited. */
 export const SNIPPET_WORDS = 40;
@@ -21,9 +20,9 @@ export function citationForHit(hit: SearchHit, maxWords = SNIPPET_WORDS): Citati
     .slice(from)
     .flatMap((s) => s.text.split(/\s+/))
     .filter(Boolean);
+  // Verbatim (mission.md, invariant 1); "…" marks where a long quote was cut.
   const quoted = words.slice(0, maxWords).join(' ');
-  const text =
-    words.length > maxWords ? `${cleanSentence(quoted).replace(/[.!?]$/, '')}…` : cleanSentence(quoted);
+  const text = words.length > maxWords ? `${quoted}…` : quoted;
   return {
     videoId: hit.videoId,
     title: hit.title,

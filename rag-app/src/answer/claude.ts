@@ -8,10 +8,17 @@ import { logger as defaultLogger, type Logger } from '../log.ts';
 import type { SearchHit } from '../types.ts';
 import type { Answerer, AnswerOptions, AnswerOutput } from './answerer.ts';
 import { citationForHit } from './cite.ts';
+import { REFUSAL_ANSWER } from './decide.ts';
 import { toLlmError } from './errors.ts';
 import { buildPrompt } from './prompt.ts';
-import { REFUSAL_ANSWER } from './refusal.ts';
 import { ReplyFilter } from './reply.ts';
+
+/** Said instead of an answer that rests on passages the model was not given. */
+export const UNGROUNDED_ANSWER =
+  "The videos don't cover this: the model's answer cited passages it was not given, so it is not shown.";
+/** Ends an answer whose later sentences cited passages the model was not given. */
+export const UNGROUNDED_NOTICE =
+  '(The rest of the answer cited passages the model was not given and is not shown.)';
 
 export interface ClaudeAnswererOptions {
   apiKey: string;
@@ -89,6 +96,21 @@ export class ClaudeAnswerer implements Answerer {
       this.log.warn({ maxTokens, outputTokens: usage.outputTokens }, 'answer cut off at max_tokens');
     }
     this.log.debug({ usage, cited: reply.order, refused: reply.refused }, 'claude answered');
+    if (reply.ungrounded.length > 0) {
+      // It cited passages it was never given: what rests on them was held back and is dropped.
+      this.log.warn(
+        { ungrounded: reply.ungrounded, passages: hits.length },
+        'answer cited passages it was not given',
+      );
+      if (reply.refused || reply.order.length === 0) {
+        opts.onToken?.(UNGROUNDED_ANSWER);
+        return { answer: UNGROUNDED_ANSWER, refused: true, citations: [], usage };
+      }
+      const notice = `\n\n${UNGROUNDED_NOTICE}`;
+      opts.onToken?.(notice);
+      const citations = reply.order.map((n) => citationForHit(hits[n - 1]!));
+      return { answer: reply.text + notice, refused: false, citations, usage };
+    }
     if (reply.refused) {
       // A bare token showed nothing: say the refusal. A refusal in the model's words stands as shown.
       if (!reply.text) opts.onToken?.(REFUSAL_ANSWER);

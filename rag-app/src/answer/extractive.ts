@@ -1,184 +1,378 @@
 /**
- * The offline answerer: no model, no key. It quotes the transcript sentences that best match the
- * question, each with a numbered citation to the second it was said. Deterministic: the same hits
- * give the same answer.
+ * The offline answerer: no model, no key. It composes the answer from the evidence: the transcript
+ * units that answer the kind of question asked (a definition, a list, steps, a comparison, an
+ * opinion, a reason), from the one or few videos that treat it, sponsor reads and channel framing
+ * left out, adjacent units of one moment merged, laid out as a lead line and then bullets or steps,
+ * grouped by video. Every quoted unit is a verbatim slice of the transcript ("…" marks a cut inside
+ * a clause) cited to the second it starts. Deterministic: the same hits give the same answer.
  */
-import { type Citation, deepLink, type SearchHit } from '../types.ts';
+import { stem } from '../text/tokenize.ts';
+import type { SearchHit, Segment } from '../types.ts';
 import type { Answerer, AnswerOptions, AnswerOutput } from './answerer.ts';
-import { evidenceStrength, REFUSAL_ANSWER, REFUSAL_THRESHOLD, shouldRefuse } from './refusal.ts';
-import { cleanSentence, hitSentences, type Sentence } from './sentences.ts';
+import { judgeEvidence, refusalOutput, type Verdict } from './decide.ts';
+import { framingKind, sponsorMask } from './filler.ts';
+import { composeLayout, type Item } from './layout.ts';
+import type { QuestionAnalysis, QuestionKind } from './question.ts';
+import { layOut, type Sentence, segmentSentences, wordsOf } from './sentences.ts';
 import { streamText } from './stream.ts';
-import { contentTerms, idfWeights, jaccard, questionTerms } from './terms.ts';
+import { termWeight } from './support.ts';
+import { contentTerms, jaccard } from './terms.ts';
 
 export interface ExtractiveSettings {
-  minSentences: number;
-  maxSentences: number;
+  /** Bullets (or steps) after the lead line. */
+  maxItems: number;
+  /** Words the whole answer may quote. */
+  maxWords: number;
+  /** A bullet may grow to this many words by merging the units next to it. */
+  maxItemWords: number;
   /** Relevance bonus for coming from the top hit, shrinking with rank. */
   rankPrior: number;
-  /** Share of the previous sentence's coverage a sentence inherits: "...three stages. Then the second is..." */
+  /** Share of the neighbouring units' coverage a unit inherits ("...three stages. The first is..."). */
   contextWeight: number;
-  /** Bonus for the sentence the retriever localised the hit to (`citeStart`). */
-  citeBonus: number;
-  /** MMR trade-off: 1 = pure relevance, 0 = pure novelty. */
-  lambda: number;
-  /** Past `minSentences`, stop once relevance falls below this share of the best sentence's. */
+  /** Bonus for a unit shaped like the answer the question asks for. */
+  kindWeight: number;
+  /** Bonus for the share of the question its video's title names (a video about the subject). */
+  videoWeight: number;
+  /** Penalties for channel framing ("in this video", "link in the description") and demo talk. */
+  metaPenalty: number;
+  demoPenalty: number;
+  /** Another video joins the answer when its support is at least this share of the best video's. */
+  videoRatio: number;
+  maxVideos: number;
+  /** Past the lead, stop once relevance falls below this share of the lead's. */
   relativeFloor: number;
-  /** A candidate this similar (Jaccard of terms) to a chosen sentence is a repeat. */
+  /** A candidate this similar (Jaccard of terms) to a chosen unit is a repeat. */
   maxSimilarity: number;
-  refusalThreshold: number;
 }
 
 export const DEFAULT_EXTRACTIVE: ExtractiveSettings = {
-  minSentences: 3,
-  maxSentences: 5,
-  // Measured on the 30 answerable dev questions (evals factRecall): 0.15 → 0.278, 0.3 → 0.322,
-  // 0.5-0.8 → 0.339 with cited-moment accuracy 0.22 → 0.28; the retriever's order is worth trusting.
-  rankPrior: 0.8,
-  contextWeight: 0.5,
-  citeBonus: 0.05,
-  lambda: 0.7,
-  relativeFloor: 0.3,
+  maxItems: 5,
+  maxWords: 170,
+  maxItemWords: 45,
+  rankPrior: 0.3,
+  contextWeight: 0.3,
+  kindWeight: 0.45,
+  videoWeight: 0.6,
+  metaPenalty: 0.3,
+  demoPenalty: 0.1,
+  videoRatio: 0.85,
+  maxVideos: 3,
+  relativeFloor: 0.35,
   maxSimilarity: 0.6,
-  refusalThreshold: REFUSAL_THRESHOLD,
 };
 
-export interface ScoredSentence extends Sentence {
-  relevance: number;
+/** A run of contiguous transcript from one video, made of the segments of one or more hits. */
+export interface Passage {
+  videoId: string;
+  title: string;
+  /** Best rank (0-based) of the hits it came from. */
+  rank: number;
+  stream: string;
+  segments: Segment[];
+  units: Unit[];
+}
+
+export interface Unit extends Sentence {
+  passage: Passage;
+  /** Position in the passage's units. */
+  index: number;
   terms: ReadonlySet<string>;
+  sponsor: boolean;
+  framing: 'meta' | 'demo' | null;
+  coverage: number;
+  relevance: number;
 }
 
-const byText = (a: Sentence, b: Sentence) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
-
-/** Every sentence of the hits that shares a term with the question, scored; best first. */
-export function scoreSentences(
-  question: string,
-  hits: readonly SearchHit[],
-  settings: ExtractiveSettings = DEFAULT_EXTRACTIVE,
-): ScoredSentence[] {
-  const qTerms = questionTerms(question);
-  if (qTerms.length === 0) return [];
-  // Overlapping chunks of one video repeat sentences: keep each once, from its best-ranked hit.
-  const seen = new Set<string>();
-  // In spoken order within each hit, so a sentence's predecessor is the one before it in the pool.
-  const pool: { sentence: Sentence; terms: Set<string>; words: number; cited: boolean }[] = [];
-  hits.forEach((hit, i) => {
-    for (const sentence of hitSentences(hit, i)) {
-      const key = `${sentence.videoId}\u0000${sentence.start}\u0000${sentence.text.toLowerCase()}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const cited =
-        sentence.start <= hit.citeStart && hit.citeStart < Math.max(sentence.end, sentence.start + 1);
-      pool.push({
-        sentence,
-        terms: new Set(contentTerms(sentence.text)),
-        words: sentence.text.split(' ').length,
-        cited,
-      });
+/** Segments of one video's hits merged by start second, cut into contiguous passages. */
+export function passagesOf(hits: readonly SearchHit[]): Passage[] {
+  const byVideo = new Map<string, { title: string; segments: Map<number, { s: Segment; rank: number }> }>();
+  // Rank by fused score, not position: a moment found by a search inside one video ranks as it
+  // ranked there (its score is on the same scale), not behind every first-round hit.
+  const scores = hits.map((h) => h.score);
+  hits.forEach((hit) => {
+    const rank = scores.filter((s) => s > hit.score).length;
+    let v = byVideo.get(hit.videoId);
+    if (!v) {
+      v = { title: hit.title, segments: new Map() };
+      byVideo.set(hit.videoId, v);
     }
+    const segs =
+      hit.segments.length > 0 ? hit.segments : [{ start: hit.start, end: hit.end, text: hit.text }];
+    for (const s of segs) if (!v.segments.has(s.start)) v.segments.set(s.start, { s, rank });
   });
-  const weights = idfWeights(
-    qTerms,
-    pool.map((p) => p.terms),
-  );
-  let total = 0;
-  for (const t of qTerms) total += weights.get(t)!;
-  const coverage = pool.map(({ terms, words }) => {
-    let matched = 0;
-    for (const t of qTerms) if (terms.has(t)) matched += weights.get(t)!;
-    return (matched / total) * Math.min(1, words / 8);
-  });
-  const scored: ScoredSentence[] = [];
-  pool.forEach(({ sentence, terms, cited }, i) => {
-    const own = coverage[i]!;
-    if (own === 0) return;
-    const previous = pool[i - 1]?.sentence.hitIndex === sentence.hitIndex ? coverage[i - 1]! : 0;
-    const prior = settings.rankPrior / Math.sqrt(1 + sentence.hitIndex);
-    const relevance = own + settings.contextWeight * previous + prior + (cited ? settings.citeBonus : 0);
-    scored.push({ ...sentence, terms, relevance });
-  });
-  return scored.sort(
-    (a, b) => b.relevance - a.relevance || a.hitIndex - b.hitIndex || a.start - b.start || byText(a, b),
-  );
-}
-
-function similarity(a: ScoredSentence, b: ScoredSentence): number {
-  // The same moment of the same video, seen through two overlapping chunks (and so perhaps cut
-  // into sentences differently), is a repeat: mostly the same seconds.
-  if (a.videoId === b.videoId) {
-    const shared = Math.min(a.end, b.end) - Math.max(a.start, b.start);
-    const shorter = Math.max(1, Math.min(a.end - a.start, b.end - b.start));
-    if (shared / shorter > 0.5) return 1;
+  const passages: Passage[] = [];
+  for (const [videoId, v] of byVideo) {
+    const sorted = [...v.segments.values()].sort((a, b) => a.s.start - b.s.start);
+    let run: { s: Segment; rank: number }[] = [];
+    const flush = () => {
+      if (run.length === 0) return;
+      const segments = run.map((r) => r.s);
+      const p: Passage = {
+        videoId,
+        title: v.title,
+        rank: Math.min(...run.map((r) => r.rank)),
+        stream: layOut(segments).stream,
+        segments,
+        units: [],
+      };
+      passages.push(p);
+      run = [];
+    };
+    for (const r of sorted) {
+      const last = run[run.length - 1];
+      if (last && r.s.start > last.s.end + 2) flush();
+      run.push(r);
+    }
+    flush();
   }
-  return jaccard(a.terms, b.terms);
+  return passages.sort((a, b) => a.rank - b.rank || a.segments[0]!.start - b.segments[0]!.start);
 }
 
-/** Maximal-marginal-relevance pick of 3 to 5 sentences from a best-first list. */
-export function selectSentences(
-  scored: readonly ScoredSentence[],
-  settings: ExtractiveSettings = DEFAULT_EXTRACTIVE,
-): ScoredSentence[] {
-  const chosen: ScoredSentence[] = [];
-  const left = [...scored];
-  while (chosen.length < settings.maxSentences && left.length > 0) {
-    let bestIndex = -1;
-    let bestValue = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < left.length; i++) {
-      const s = left[i]!;
-      const redundancy = Math.max(0, ...chosen.map((c) => similarity(s, c)));
-      const value = settings.lambda * s.relevance - (1 - settings.lambda) * redundancy;
-      if (value > bestValue + 1e-12) {
-        bestValue = value;
-        bestIndex = i;
+/** Stems of a unit's words, plus adjacent pairs joined ("work trees" → "worktre"). */
+function unitTerms(text: string): Set<string> {
+  const out = new Set(contentTerms(text));
+  const ws = wordsOf(text).map((w) => w.bare);
+  for (let i = 0; i + 1 < ws.length; i++) out.add(stem(`${ws[i]}${ws[i + 1]}`));
+  return out;
+}
+
+const KIND_CUES: Record<QuestionKind, RegExp> = {
+  definition:
+    /\b(is|are|means|stands for|is short for|refers to|is called|called|which is|is basically|is essentially|is just|is a|is an|is the|is really)\b/i,
+  list: /\w+, \w+(,)? (and |or )?\w+|\b(first|second|third|fourth|fifth|last|finally|next|another|one of|two|three|four|five|step|stage|phase|component|rule|piece|part|layer)\b/i,
+  steps:
+    /\b(first|then|next|after that|once|step|go (to|into|over)|click|add|create|set up|select|paste|copy|open|install|run|connect|configure|you (want|need|have) to|you can|we can|we're going to)\b/i,
+  comparison:
+    /\b(versus|vs|whereas|while|instead|compared|than|better|worse|more|less|but|difference|different|advantage|downside|on the other hand)\b/i,
+  opinion:
+    /\b(i think|i believe|i feel|i love|i like|i prefer|i recommend|i would|i'd|my (take|opinion|recommendation|favorite|go-to)|honestly|personally|in my (mind|opinion)|i'm (a big fan|not a fan)|i don't (like|think|recommend)|the best|worth it|overrated|underrated|i was wrong)\b/i,
+  reason:
+    /\b(because|the reason|that's why|so that|which means|since|the problem|the issue|the benefit|the advantage|the key|the point)\b/i,
+};
+
+/** How much a unit looks like the answer the question wants: 0 to 1, or 2 for a definition of the subject. */
+export function kindScore(text: string, analysis: QuestionAnalysis): number {
+  if (analysis.kinds.length === 0) return 0;
+  const lower = text.toLowerCase();
+  let best = 0;
+  analysis.kinds.forEach((kind, i) => {
+    // The first kind is the question's main ask; later ones count less.
+    const weight = i === 0 ? 1 : 0.6;
+    let score = KIND_CUES[kind].test(lower) ? 0.4 : 0;
+    if (kind === 'definition') {
+      // "piv is short for...", "archon is an ai agent that...": the subject, then the definition.
+      const names = analysis.subject.filter((t) => t.entity || t.boundTo.length === 0).map((t) => t.surface);
+      for (const name of names) {
+        // Not "what the heck X actually is": the copula must go on to say something.
+        const re = new RegExp(
+          `(?<!\\bwhat\\s+(\\w+\\s+){0,3})\\b${escapeRegExp(name.toLowerCase())}\\w*\\s+(\\w+\\s+){0,2}(is|are|means|stands for|refers to)\\s+\\S+\\s+\\S+\\s+\\S+`,
+        );
+        // The definition is the answer: it outranks any number of mentions.
+        if (re.test(lower)) score = 2;
       }
     }
-    const [pick] = left.splice(bestIndex, 1);
-    if (!pick) break;
-    if (chosen.some((c) => similarity(pick, c) > settings.maxSimilarity)) continue;
-    if (
-      chosen.length >= settings.minSentences &&
-      pick.relevance < settings.relativeFloor * chosen[0]!.relevance
-    )
-      break;
-    chosen.push(pick);
-  }
-  return chosen;
+    if (kind === 'comparison' && analysis.sides.length === 2) {
+      const terms = unitTerms(text);
+      const both = analysis.sides.every((side) => side.some((t) => terms.has(t)));
+      if (both) score = Math.max(score, 1);
+    }
+    best = Math.max(best, score * weight);
+  });
+  return best;
 }
 
-/** Reading order: videos by their best sentence, then each video's sentences in time order. */
-export function readingOrder(selected: readonly ScoredSentence[]): ScoredSentence[][] {
-  const groups = new Map<string, ScoredSentence[]>();
-  for (const s of selected) {
-    const group = groups.get(s.videoId) ?? [];
-    group.push(s);
-    groups.set(s.videoId, group);
-  }
-  // `selected` is in pick order, so a video's first sentence is its best one and Map order ranks videos.
-  return [...groups.values()].map((g) => [...g].sort((a, b) => a.start - b.start || byText(a, b)));
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** One paragraph per video; every sentence ends with its `[n]` marker, n indexing `citations`. */
-export function composeAnswer(paragraphs: readonly (readonly Sentence[])[]): {
-  answer: string;
-  citations: Citation[];
-} {
-  const citations: Citation[] = [];
-  const texts = paragraphs.map((sentences) =>
-    sentences
-      .map((s) => {
-        const text = cleanSentence(s.text);
-        citations.push({
-          videoId: s.videoId,
-          title: s.title,
-          start: s.start,
-          end: s.end,
-          url: deepLink(s.videoId, s.start),
-          text,
-        });
-        return `${text} [${citations.length}]`;
-      })
-      .join(' '),
+function wordCount(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+/** Every unit of the passages, scored against the question; sponsor reads marked. */
+export function scoreUnits(
+  passages: readonly Passage[],
+  verdict: Verdict,
+  settings: ExtractiveSettings = DEFAULT_EXTRACTIVE,
+): Unit[] {
+  const { analysis, stats } = verdict;
+  const weights = new Map(analysis.subject.map((t) => [t.term, termWeight(t.term, stats)]));
+  let total = 0;
+  for (const w of weights.values()) total += w;
+  const titleShare = new Map<string, number>();
+  const all: Unit[] = [];
+  for (const p of passages) {
+    if (!titleShare.has(p.videoId)) {
+      const inTitle = unitTerms(p.title);
+      let share = 0;
+      for (const [t, w] of weights) if (inTitle.has(t)) share += w;
+      titleShare.set(p.videoId, total > 0 ? share / total : 0);
+    }
+    const sentences = segmentSentences(p.segments, { hitIndex: p.rank, videoId: p.videoId, title: p.title });
+    const mask = sponsorMask(sentences);
+    p.units = sentences.map((s, index) => {
+      const terms = unitTerms(s.text);
+      let matched = 0;
+      for (const [t, w] of weights) if (terms.has(t)) matched += w;
+      const coverage = total > 0 ? (matched / total) * Math.min(1, wordCount(s.text) / 8) : 0;
+      return {
+        ...s,
+        passage: p,
+        index,
+        terms,
+        sponsor: mask[index]!,
+        framing: framingKind(s.text),
+        coverage,
+        relevance: 0,
+      };
+    });
+    for (const u of p.units) {
+      const near = Math.max(p.units[u.index - 1]?.coverage ?? 0, p.units[u.index + 1]?.coverage ?? 0);
+      const penalty =
+        u.framing === 'meta' ? settings.metaPenalty : u.framing === 'demo' ? settings.demoPenalty : 0;
+      u.relevance =
+        u.coverage +
+        settings.contextWeight * near +
+        settings.kindWeight * kindScore(u.text, analysis) * (u.coverage > 0 ? 1 : 0.5) +
+        settings.videoWeight * titleShare.get(u.videoId)! +
+        settings.rankPrior / Math.sqrt(1 + p.rank) -
+        penalty;
+      all.push(u);
+    }
+  }
+  return all;
+}
+
+/** A run of consecutive units of one passage: one moment, quoted as one item with one citation. */
+export interface Window {
+  passage: Passage;
+  /** First and last unit index (inclusive). */
+  a: number;
+  b: number;
+  score: number;
+}
+
+function windowWords(p: Passage, a: number, b: number): number {
+  return wordCount(p.stream.slice(p.units[a]!.from, p.units[b]!.to));
+}
+
+/**
+ * The best window starting at each on-topic unit: the unit itself, grown forward while the next
+ * unit is still on topic (or the current one was cut inside a clause) and the window stays short.
+ */
+export function windowsOf(
+  units: readonly Unit[],
+  settings: ExtractiveSettings = DEFAULT_EXTRACTIVE,
+): Window[] {
+  const out: Window[] = [];
+  for (const u of units) {
+    if (u.sponsor || u.coverage <= 0) continue;
+    const p = u.passage;
+    let b = u.index;
+    let score = u.relevance;
+    for (;;) {
+      const next = p.units[b + 1];
+      if (!next || next.sponsor) break;
+      if (windowWords(p, u.index, b + 1) > settings.maxItemWords) break;
+      const forced = p.units[b]!.close === 'forced';
+      if (!forced && next.coverage <= 0 && windowWords(p, u.index, b) >= 12) break;
+      b++;
+      // What the window adds beyond its first unit: the topic it carries on.
+      score += 0.25 * next.coverage;
+    }
+    out.push({ passage: p, a: u.index, b, score });
+  }
+  return out.sort(
+    (x, y) =>
+      y.score - x.score ||
+      x.passage.rank - y.passage.rank ||
+      x.passage.units[x.a]!.start - y.passage.units[y.a]!.start,
   );
-  return { answer: texts.join('\n\n'), citations };
+}
+
+function overlaps(x: Window, y: Window): boolean {
+  if (x.passage.videoId !== y.passage.videoId) return false;
+  const ux = [x.passage.units[x.a]!, x.passage.units[x.b]!];
+  const uy = [y.passage.units[y.a]!, y.passage.units[y.b]!];
+  return ux[0]!.start < uy[1]!.end && uy[0]!.start < ux[1]!.end;
+}
+
+function windowTerms(w: Window): Set<string> {
+  const out = new Set<string>();
+  for (let i = w.a; i <= w.b; i++) for (const t of w.passage.units[i]!.terms) out.add(t);
+  return out;
+}
+
+/**
+ * The videos an answer draws on: ranked by their best two windows; others join the best one only
+ * when nearly as strong.
+ */
+export function answeringVideos(
+  windows: readonly Window[],
+  settings: ExtractiveSettings = DEFAULT_EXTRACTIVE,
+): string[] {
+  const top = new Map<string, number[]>();
+  for (const w of windows) {
+    const list = top.get(w.passage.videoId) ?? [];
+    if (list.length < 2) list.push(w.score);
+    top.set(w.passage.videoId, list);
+  }
+  const ranked = [...top.entries()]
+    .map(([videoId, scores]) => ({ videoId, value: (scores[0] ?? 0) + 0.5 * (scores[1] ?? 0) }))
+    .sort((a, b) => b.value - a.value || (a.videoId < b.videoId ? -1 : 1));
+  const best = ranked[0];
+  if (!best) return [];
+  return ranked
+    .filter((v) => v.value >= settings.videoRatio * best.value)
+    .slice(0, settings.maxVideos)
+    .map((v) => v.videoId);
+}
+
+/** The lead (the best window) and the other windows, strongest first, without repeats. */
+export function selectWindows(
+  windows: readonly Window[],
+  settings: ExtractiveSettings = DEFAULT_EXTRACTIVE,
+): { lead: Window; rest: Window[] } | null {
+  const videos = new Set(answeringVideos(windows, settings));
+  const candidates = windows.filter((w) => videos.has(w.passage.videoId));
+  if (candidates.length === 0) return null;
+  // The lead opens with the single best unit (a definition, for "what is"), and the moment it starts.
+  const best = [...candidates].sort(
+    (x, y) => y.passage.units[y.a]!.relevance - x.passage.units[x.a]!.relevance || y.score - x.score,
+  )[0]!;
+  const lead = best;
+  const chosen = [lead];
+  const termsOf = new Map<Window, Set<string>>([[lead, windowTerms(lead)]]);
+  let words = windowWords(lead.passage, lead.a, lead.b);
+  for (const w of candidates) {
+    if (w === best) continue;
+    if (chosen.length > settings.maxItems) break;
+    if (w.score < settings.relativeFloor * lead.score) break;
+    if (chosen.some((c) => overlaps(c, w))) continue;
+    const terms = windowTerms(w);
+    if (chosen.some((c) => jaccard(termsOf.get(c)!, terms) > settings.maxSimilarity)) continue;
+    const n = windowWords(w.passage, w.a, w.b);
+    if (words + n > settings.maxWords) continue;
+    chosen.push(w);
+    termsOf.set(w, terms);
+    words += n;
+  }
+  return { lead, rest: chosen.slice(1) };
+}
+
+function itemOf(w: Window): Item {
+  const first = w.passage.units[w.a]!;
+  const last = w.passage.units[w.b]!;
+  return {
+    videoId: w.passage.videoId,
+    title: w.passage.title,
+    segments: w.passage.segments,
+    stream: w.passage.stream,
+    from: first.from,
+    to: last.to,
+    open: first.open,
+    close: last.close,
+  };
 }
 
 export class ExtractiveAnswerer implements Answerer {
@@ -191,19 +385,22 @@ export class ExtractiveAnswerer implements Answerer {
 
   async answer(question: string, hits: SearchHit[], opts: AnswerOptions = {}): Promise<AnswerOutput> {
     opts.signal?.throwIfAborted();
-    const selected = this.pick(question, hits);
-    if (selected.length === 0) {
-      streamText(REFUSAL_ANSWER, opts);
-      return { answer: REFUSAL_ANSWER, refused: true, citations: [] };
+    const verdict = opts.verdict ?? judgeEvidence(question, hits, null);
+    const picked = verdict.support.answer ? this.pick(hits, verdict) : null;
+    if (!picked) {
+      const out = refusalOutput(hits.length > 0 ? verdict : null);
+      streamText(out.answer, opts);
+      return out;
     }
-    const { answer, citations } = composeAnswer(readingOrder(selected));
-    streamText(answer, opts);
-    return { answer, refused: false, citations };
+    const steps = verdict.analysis.kinds[0] === 'steps';
+    const out = composeLayout(picked.lead, picked.rest, { numbered: steps });
+    streamText(out.answer, opts);
+    return { answer: out.answer, refused: false, citations: out.citations };
   }
 
-  private pick(question: string, hits: readonly SearchHit[]): ScoredSentence[] {
-    if (hits.length === 0) return [];
-    if (shouldRefuse(evidenceStrength(question, hits), this.settings.refusalThreshold)) return [];
-    return selectSentences(scoreSentences(question, hits, this.settings), this.settings);
+  private pick(hits: readonly SearchHit[], verdict: Verdict): { lead: Item; rest: Item[] } | null {
+    const units = scoreUnits(passagesOf(hits), verdict, this.settings);
+    const chosen = selectWindows(windowsOf(units, this.settings), this.settings);
+    return chosen ? { lead: itemOf(chosen.lead), rest: chosen.rest.map(itemOf) } : null;
   }
 }

@@ -6,10 +6,12 @@ import { ExtractiveAnswerer } from './extractive.ts';
 
 export type { Answerer, AnswerOptions, AnswerOutput } from './answerer.ts';
 export { ClaudeAnswerer, type ClaudeAnswererOptions } from './claude.ts';
+export { judgeEvidence, REFUSAL_ANSWER, refusalOutput, type Verdict } from './decide.ts';
 export { LlmError, type LlmErrorKind } from './errors.ts';
+export { type EvidenceSources, gatherEvidence } from './evidence.ts';
 export { DEFAULT_EXTRACTIVE, ExtractiveAnswerer, type ExtractiveSettings } from './extractive.ts';
 export { buildPrompt, NOT_COVERED_TOKEN, SYSTEM_PROMPT } from './prompt.ts';
-export { evidenceStrength, REFUSAL_ANSWER, REFUSAL_THRESHOLD, shouldRefuse } from './refusal.ts';
+export { DEFAULT_SUPPORT, REFUSAL_THRESHOLD, type SupportSettings, type TermStats } from './support.ts';
 
 /** Claude when ANTHROPIC_API_KEY is set, otherwise the offline extractive answerer. */
 export function createAnswerer(

@@ -15,7 +15,8 @@ Rules:
 - Use only what the passages say. Do not add facts from your own knowledge, even if you know them.
 - After each sentence that states something from the passages, cite the passage numbers in square brackets, like [2] or [1][3]. Cite only numbers that appear in the passages.
 - Be direct and concise: a short paragraph or a few bullet points, no preamble, no closing summary.
-- If the passages do not contain the answer to the question, reply with exactly ${NOT_COVERED_TOKEN} and nothing else. Do the same when they only mention the topic in passing without answering the question.`;
+- If the passages do not contain the answer to the question, reply with exactly ${NOT_COVERED_TOKEN} and nothing else. Do the same when they only mention the topic in passing without answering the question.
+- A word is not the subject: if the question names something (a language, a product, a model version, a person) that the passages never actually discuss, reply with exactly ${NOT_COVERED_TOKEN}, even when the passages use the same word in another sense or in a list.`;
 
 /** `m:ss`, or `h:mm:ss` past the hour. */
 export function formatTimestamp(seconds: number): string {

@@ -1,95 +1,13 @@
 /**
- * Deciding whether the retrieved passages are evidence enough to answer at all. Pure functions: the
- * question and the hits in, a number out, so the threshold can be measured offline
- * (rag-app/scripts/tune-refusal.ts).
+ * Measuring the refusal threshold: the accuracy of the answer/refuse decision at each candidate
+ * threshold, the best one, and leave-one-out figures for small labelled sets. Pure functions: the
+ * strengths come from `judgeEvidence` (decide.ts) run by scripts/tune-refusal.ts.
  */
-import type { SearchHit } from '../types.ts';
-import { contentTerms, idfWeights, questionTerms } from './terms.ts';
+export { REFUSAL_ANSWER } from './decide.ts';
+/** Answer only when the support strength reaches this (support.ts, DEFAULT_SUPPORT.threshold). */
+export { DEFAULT_SUPPORT, REFUSAL_THRESHOLD } from './support.ts';
 
-/** What a refusal says. */
-export const REFUSAL_ANSWER = "The videos don't cover this.";
-
-/**
- * Answer only when evidenceStrength(question, hits) reaches this. Measured with
- * `tsx scripts/tune-refusal.ts` on answerability.dev.jsonl (30 answerable, 10 refusal questions)
- * over the whole corpus with the default retrieval (BM25 only: LSA fusion measured worse, see
- * README "Tuning"), k = 8 as `ask` uses: accuracy 77.5% on the plateau 0.125-0.225 (every answerable
- * question answered, 1 of 10 refusals refused); 0.175 is its middle. With the LSA vector side the
- * blend reached 90% at 0.275. Lexical coverage alone separates the classes poorly: the refusal
- * questions pair an absent subject with words the channel uses all the time.
- * Re-measure after changing retrieval, the embedder or the strength formula.
- */
-export const REFUSAL_THRESHOLD = 0.175;
-
-/**
- * How the strength blends its two signals. The vector part maps the best hit's similarity from
- * [vectorFloor, vectorCeiling] onto [0, 1]; that range fits the default LSA embedder's cosines
- * (about 0.3 for off-topic to 0.7 for on-topic questions), so re-measure when EMBEDDER changes.
- */
-export const STRENGTH_BLEND = { vectorWeight: 0.3, vectorFloor: 0.3, vectorCeiling: 0.7 } as const;
-
-export interface EvidenceFeatures {
-  /** Distinct content terms of the question (after stopwords, frame words and stemming). */
-  terms: string[];
-  /** IDF-weighted share of the question's terms found anywhere in the hits. */
-  coverage: number;
-  /** IDF-weighted share of the question's terms found together in the single best hit. */
-  bestHitCoverage: number;
-  /** Terms no hit contains. */
-  missing: string[];
-  /** Highest vector similarity among the hits; null when retrieval had no vector side. */
-  vectorMax: number | null;
-}
-
-export function evidenceFeatures(question: string, hits: readonly SearchHit[]): EvidenceFeatures {
-  const terms = questionTerms(question);
-  const vectors = hits.map((h) => h.scores.vector).filter((v): v is number => typeof v === 'number');
-  const vectorMax = vectors.length > 0 ? Math.max(...vectors) : null;
-  if (terms.length === 0 || hits.length === 0) {
-    return { terms, coverage: 0, bestHitCoverage: 0, missing: terms, vectorMax };
-  }
-  const docs = hits.map((h) => new Set(contentTerms(h.text)));
-  // IDF over the hits: a term no hit holds weighs most, one every hit holds still counts a little.
-  const weights = idfWeights(terms, docs);
-  let total = 0;
-  for (const t of terms) total += weights.get(t)!;
-  const share = (has: (t: string) => boolean) => {
-    let sum = 0;
-    for (const t of terms) if (has(t)) sum += weights.get(t)!;
-    return sum / total;
-  };
-  const missing = terms.filter((t) => !docs.some((d) => d.has(t)));
-  const coverage = share((t) => !missing.includes(t));
-  let bestHitCoverage = 0;
-  for (const doc of docs)
-    bestHitCoverage = Math.max(
-      bestHitCoverage,
-      share((t) => doc.has(t)),
-    );
-  return { terms, coverage, bestHitCoverage, missing, vectorMax };
-}
-
-/** The lexical part of the strength: half spread-out coverage, half coverage in one passage. */
-export function lexicalStrength(f: EvidenceFeatures): number {
-  return 0.5 * f.coverage + 0.5 * f.bestHitCoverage;
-}
-
-/**
- * How well the hits support an answer, in [0, 1]: mostly the share of the question's content terms
- * the passages contain (a term absent from every hit costs the most), blended with how close the
- * best passage is in embedding space when retrieval reports it.
- */
-export function evidenceStrength(question: string, hits: readonly SearchHit[]): number {
-  if (hits.length === 0) return 0;
-  const f = evidenceFeatures(question, hits);
-  const lexical = lexicalStrength(f);
-  if (f.vectorMax === null) return lexical;
-  const { vectorWeight, vectorFloor, vectorCeiling } = STRENGTH_BLEND;
-  const vector = Math.min(1, Math.max(0, (f.vectorMax - vectorFloor) / (vectorCeiling - vectorFloor)));
-  return (1 - vectorWeight) * lexical + vectorWeight * vector;
-}
-
-export function shouldRefuse(strength: number, threshold: number = REFUSAL_THRESHOLD): boolean {
+export function shouldRefuse(strength: number, threshold: number): boolean {
   return !(strength >= threshold);
 }
 
@@ -108,7 +26,7 @@ export interface ThresholdResult {
   refusedRate: number;
 }
 
-/** Accuracy of the refusal decision at each candidate threshold, for measuring REFUSAL_THRESHOLD. */
+/** Accuracy of the refusal decision at each candidate threshold. */
 export function thresholdSweep(
   cases: readonly LabelledStrength[],
   candidates: readonly number[],
@@ -129,18 +47,54 @@ export function thresholdSweep(
 }
 
 /**
- * The best threshold of a sweep: highest accuracy, ties broken towards the middle of the tied run
- * (the widest margin on both sides) rather than its edge.
+ * The best threshold of a sweep: highest balanced accuracy (the mean of the answered and refused
+ * rates, so the 3-to-1 answerable majority does not decide alone), ties broken towards the middle
+ * of the tied run (the widest margin on both sides) rather than its edge.
  */
 export function bestThreshold(results: readonly ThresholdResult[]): ThresholdResult | null {
   if (results.length === 0) return null;
-  const top = Math.max(...results.map((r) => r.accuracy));
+  const value = (r: ThresholdResult) => Math.round(((r.answeredRate + r.refusedRate) / 2) * 1e9);
+  const top = Math.max(...results.map(value));
   let best: ThresholdResult[] = [];
   let run: ThresholdResult[] = [];
   for (const r of results) {
-    if (r.accuracy === top) run.push(r);
+    if (value(r) === top) run.push(r);
     else run = [];
     if (run.length > best.length) best = [...run];
   }
   return best[Math.floor((best.length - 1) / 2)]!;
+}
+
+export interface LeaveOneOut {
+  /** Cases whose decision, at the threshold tuned without them, was right. */
+  correct: number;
+  answeredRate: number;
+  refusedRate: number;
+  /** The threshold each held-out case was judged with. */
+  thresholds: number[];
+}
+
+/** Each case judged at the threshold tuned on all the others: an honest figure for a small set. */
+export function leaveOneOut(cases: readonly LabelledStrength[], candidates: readonly number[]): LeaveOneOut {
+  let correct = 0;
+  let answered = 0;
+  let refused = 0;
+  const thresholds: number[] = [];
+  cases.forEach((c, i) => {
+    const others = cases.filter((_, j) => j !== i);
+    const t = bestThreshold(thresholdSweep(others, candidates))?.threshold ?? 0;
+    thresholds.push(t);
+    const ok = shouldRefuse(c.strength, t) !== c.answerable;
+    if (ok) correct++;
+    if (ok && c.answerable) answered++;
+    if (ok && !c.answerable) refused++;
+  });
+  const nA = cases.filter((c) => c.answerable).length;
+  const nR = cases.length - nA;
+  return {
+    correct,
+    answeredRate: nA ? answered / nA : 1,
+    refusedRate: nR ? refused / nR : 1,
+    thresholds,
+  };
 }

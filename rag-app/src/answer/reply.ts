@@ -26,6 +26,8 @@ export function markerNumbers(marker: string): number[] {
 export class CitationRenumberer {
   private pending = '';
   private readonly numbering = new Map<number, number>();
+  /** Numbers the text cited that name no passage (dropped from the text). */
+  readonly unknown: number[] = [];
 
   constructor(private readonly passageCount: number) {}
 
@@ -65,7 +67,9 @@ export class CitationRenumberer {
   }
 
   private rewrite(marker: string): string {
-    const valid = markerNumbers(marker).filter((n) => n >= 1 && n <= this.passageCount);
+    const numbers = markerNumbers(marker);
+    const valid = numbers.filter((n) => n >= 1 && n <= this.passageCount);
+    for (const n of numbers) if (!valid.includes(n) && !this.unknown.includes(n)) this.unknown.push(n);
     const cited: number[] = [];
     for (const n of valid) {
       let index = this.numbering.get(n);
@@ -88,14 +92,25 @@ export interface Reply {
   refused: boolean;
   /** Passage numbers, in citation order. */
   order: number[];
+  /** Passage numbers the model cited that it was never given: the text from there on was dropped. */
+  ungrounded: number[];
 }
 
-/** Stream filter over the model's text deltas: push() returns what may be shown now. */
+const RENUMBERED = /\[\d+\]/g;
+
+/**
+ * Stream filter over the model's text deltas: push() returns what may be shown now. Text is shown
+ * only once a citation marker after it names a passage the model was given; a marker naming any
+ * other passage rejects that sentence and everything after it, so an answer resting on a passage
+ * the model was not given is never shown.
+ */
 export class ReplyFilter {
   private raw = '';
   private opened = false;
   private refused = false;
+  private rejected = false;
   private shown = '';
+  private held = '';
   private heldSpace = '';
   private readonly renumberer: CitationRenumberer;
 
@@ -105,10 +120,10 @@ export class ReplyFilter {
 
   push(delta: string): string {
     this.raw += delta;
-    if (this.refused) return '';
+    if (this.refused || this.rejected) return '';
     if (this.opened) {
       if (this.raw.includes(NOT_COVERED_TOKEN)) this.refused = true;
-      return this.show(this.renumberer.push(delta));
+      return this.hold(this.renumberer.push(delta));
     }
     const start = this.raw.trimStart();
     // Held until the reply is known not to be the refusal token.
@@ -118,13 +133,17 @@ export class ReplyFilter {
       return '';
     }
     this.opened = true;
-    return this.show(this.renumberer.push(start));
+    return this.hold(this.renumberer.push(start));
   }
 
   /** The rest of the text, once the stream has ended. */
   flush(): string {
-    if (this.refused) return '';
-    return this.show(this.renumberer.flush(), true);
+    if (this.refused || this.rejected) return '';
+    const rest = this.hold(this.renumberer.flush());
+    if (this.rejected) return rest;
+    const tail = this.held;
+    this.held = '';
+    return rest + this.show(tail, true);
   }
 
   result(): Reply {
@@ -134,7 +153,30 @@ export class ReplyFilter {
       this.raw.includes(NOT_COVERED_TOKEN) ||
       text.trim().length === 0 ||
       (this.renumberer.order.length === 0 && NOT_COVERED_PHRASE.test(text));
-    return { text, refused, order: refused ? [] : this.renumberer.order };
+    const cited = refused
+      ? []
+      : [...new Set([...text.matchAll(RENUMBERED)].map((m) => Number(m[0].slice(1, -1))))];
+    // Citations the shown text still uses, in order (a dropped sentence may have held the only use of one).
+    const order = cited.sort((a, b) => a - b).map((i) => this.renumberer.order[i - 1]!);
+    return { text, refused, order, ungrounded: [...this.renumberer.unknown] };
+  }
+
+  /** Adds renumbered text to what is held, and shows what a valid marker now grounds. */
+  private hold(text: string): string {
+    if (this.renumberer.unknown.length > 0) {
+      this.rejected = true;
+      // The punctuation closing the last grounded sentence still belongs to it.
+      const close = /^[.!?;:)]+/.exec(this.held)?.[0] ?? '';
+      this.held = '';
+      return close ? this.show(close, true) : '';
+    }
+    this.held += text;
+    let end = 0;
+    for (const m of this.held.matchAll(RENUMBERED)) end = m.index + m[0].length;
+    if (end === 0) return '';
+    const ready = this.held.slice(0, end);
+    this.held = this.held.slice(end);
+    return this.show(ready);
   }
 
   // Trailing whitespace waits for more text, so the shown text never ends in a space.

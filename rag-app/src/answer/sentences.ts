@@ -1,27 +1,63 @@
 /**
- * Splitting a hit's transcript segments into sentences that remember the second they start.
- * Transcripts are speech-recognition output, mostly without punctuation, so long runs are cut
- * further into clauses at discourse markers ("so", "but", "now") to get quotable units.
+ * Cutting transcript text into quotable units that remember the second they start. Units are
+ * verbatim slices of the transcript: only the cut points are chosen, no character is changed.
+ * Speech-recognition text is mostly unpunctuated, so long runs are cut where a clause can end
+ * (a comma, before "so", "but", "because", a new subject) and never after a word that needs a
+ * continuation ("the", "to", "it's"); a cut that has to split a clause anyway is marked "…".
  */
 import type { SearchHit, Segment } from '../types.ts';
 
+export type CutKind = 'sentence' | 'clause' | 'forced';
+
 export interface Sentence {
-  /** Rank of the hit the sentence came from (0 = best). */
+  /** Rank of the hit the unit came from (0 = best). */
   hitIndex: number;
   videoId: string;
   title: string;
   /** Whole seconds: start rounded down, end rounded up. */
   start: number;
   end: number;
-  /** The sentence as spoken, whitespace collapsed. */
+  /** The unit as spoken: a verbatim slice of the segments laid end to end. */
   text: string;
+  /** How the unit begins and ends: at punctuation, at a clause boundary, or inside a clause. */
+  open: CutKind;
+  close: CutKind;
+  /** Where the unit sits in the stream of segments it was cut from (character offsets). */
+  from: number;
+  to: number;
 }
 
-/** Clause lengths, in words, for text without sentence punctuation. */
-export const CLAUSE_WORDS = { min: 6, target: 16, max: 32 } as const;
+/** Unit lengths, in words, for text without sentence punctuation. */
+export const CLAUSE_WORDS = { min: 7, target: 18, max: 32 } as const;
 
-const STRONG_MARKERS = new Set(['so', 'but', 'now', 'because', 'okay', 'alright', 'however', 'basically']);
-const WEAK_MARKERS = new Set([
+/** Words after which a clause cannot end: a unit ending here was cut mid-clause. */
+export const DANGLING_WORDS: ReadonlySet<string> = new Set(
+  `a an the to of in on at for with from by into onto about as than and or but nor because if when while
+  whereas that which who whom whose where is are was were be been being am has have had do does did can
+  could will would should shall may might must its it's that's there's what's here's i'm we're you're
+  they're he's she's i've we've you've they've i'll we'll you'll they'll i'd we'd you'd they'd gonna
+  wanna gotta i we they he she my your our their his very really just also not don't doesn't didn't
+  isn't aren't won't can't every each some such like so then`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Words that open a new clause: cutting just before them is cutting at a boundary. */
+const STRONG_OPENERS = new Set([
+  'so',
+  'but',
+  'now',
+  'because',
+  'okay',
+  'alright',
+  'however',
+  'basically',
+  'anyway',
+  'instead',
+  'otherwise',
+  'essentially',
+]);
+const WEAK_OPENERS = new Set([
   'and',
   'which',
   'then',
@@ -33,12 +69,35 @@ const WEAK_MARKERS = new Set([
   'you',
   'this',
   'that',
+  "that's",
+  "it's",
+  "there's",
+  "i'm",
+  "we're",
+  "you're",
+  'what',
+  'there',
+  'they',
 ]);
 
-interface Span {
-  from: number;
-  to: number;
-}
+/** Spoken glue at the edges of a unit, left out by moving the cut (never by editing the text). */
+const EDGE_FILLERS = new Set([
+  'so',
+  'and',
+  'but',
+  'okay',
+  'ok',
+  'alright',
+  'um',
+  'uh',
+  'uhm',
+  'well',
+  'yeah',
+  'like',
+  'right',
+  'now',
+  'anyway',
+]);
 
 interface Placed {
   segment: Segment;
@@ -47,7 +106,7 @@ interface Placed {
 }
 
 /** Segments laid end to end in one string, each remembering where it sits. */
-function layOut(segments: readonly Segment[]): { stream: string; placed: Placed[] } {
+export function layOut(segments: readonly Segment[]): { stream: string; placed: Placed[] } {
   let stream = '';
   const placed: Placed[] = [];
   for (const segment of segments) {
@@ -70,115 +129,159 @@ export function secondAt(placed: readonly Placed[], offset: number): number {
   return segment.start + (to > from ? (span * within) / (to - from) : 0);
 }
 
-/** Pieces ending at sentence punctuation (not decimal points), as offsets into `stream`. */
-function punctuatedSpans(stream: string): Span[] {
-  const spans: Span[] = [];
-  let from = 0;
-  for (let i = 0; i < stream.length; i++) {
-    const ch = stream[i]!;
-    if ((ch === '.' || ch === '!' || ch === '?') && (i + 1 === stream.length || /\s/.test(stream[i + 1]!))) {
-      spans.push({ from, to: i + 1 });
-      from = i + 1;
+interface Word {
+  from: number;
+  to: number;
+  /** Lower case, edge punctuation stripped. */
+  bare: string;
+  /** The word ends with sentence punctuation (not a decimal point). */
+  stop: boolean;
+  /** The word ends with a comma, semicolon, colon or dash. */
+  pause: boolean;
+}
+
+export function wordsOf(stream: string, from = 0, to = stream.length): Word[] {
+  return [...stream.slice(from, to).matchAll(/\S+/g)].map((m) => {
+    const raw = m[0];
+    return {
+      from: from + m.index,
+      to: from + m.index + raw.length,
+      bare: raw
+        .toLowerCase()
+        .replace(/[\u2018\u2019]/g, "'")
+        .replace(/^[^a-z0-9']+|[^a-z0-9']+$/g, ''),
+      stop: /[.!?]["')\]]*$/.test(raw) && !/^\d+\.\d+$/.test(raw),
+      pause: /[,;:\u2013\u2014-]$/.test(raw),
+    };
+  });
+}
+
+/** Cost of cutting before word i (after word i - 1). */
+function cutCost(ws: readonly Word[], i: number): { cost: number; kind: CutKind } {
+  const prev = ws[i - 1]!;
+  const next = ws[i]!;
+  if (DANGLING_WORDS.has(prev.bare)) return { cost: 6, kind: 'forced' };
+  if (prev.pause) return { cost: 0.3, kind: 'clause' };
+  if (STRONG_OPENERS.has(next.bare)) return { cost: 0.5, kind: 'clause' };
+  // "and so", "and then": the clause starts at the "and".
+  if (next.bare === 'and' && STRONG_OPENERS.has(ws[i + 1]?.bare ?? '')) return { cost: 0.4, kind: 'clause' };
+  if (WEAK_OPENERS.has(next.bare)) return { cost: 1.2, kind: 'clause' };
+  return { cost: 4, kind: 'forced' };
+}
+
+function lengthCost(n: number): number {
+  const { min, target, max } = CLAUSE_WORDS;
+  if (n < min) return 3 + (min - n);
+  if (n > max) return 3 + (n - max);
+  // Short clauses read fine; long ones tire: the penalty grows faster above the target.
+  return n < target ? ((target - n) / 12) ** 2 : ((n - target) / 8) ** 2;
+}
+
+/** Best cut points for a punctuation-free run of words (dynamic programming over cut positions). */
+function clauseCuts(ws: readonly Word[]): { at: number; kind: CutKind }[] {
+  const n = ws.length;
+  if (n < 2 * CLAUSE_WORDS.min) return [];
+  const best = new Array<number>(n + 1).fill(Number.POSITIVE_INFINITY);
+  const back = new Array<number>(n + 1).fill(-1);
+  best[0] = 0;
+  for (let end = 1; end <= n; end++) {
+    for (let start = Math.max(0, end - CLAUSE_WORDS.max - 8); start < end; start++) {
+      if (!Number.isFinite(best[start]!)) continue;
+      const cut = start === 0 ? 0 : cutCost(ws, start).cost;
+      const cost = best[start]! + cut + lengthCost(end - start);
+      if (cost < best[end]!) {
+        best[end] = cost;
+        back[end] = start;
+      }
     }
   }
-  if (from < stream.length) spans.push({ from, to: stream.length });
-  return spans
-    .map((s) => {
-      let { from: f, to: t } = s;
-      while (f < t && /\s/.test(stream[f]!)) f++;
-      while (t > f && /\s/.test(stream[t - 1]!)) t--;
-      return { from: f, to: t };
-    })
-    .filter((s) => s.to > s.from);
-}
-
-/** Cut an over-long span into clauses, preferring a cut just before a discourse marker. */
-function clauseSpans(stream: string, span: Span): Span[] {
-  const words = [...stream.slice(span.from, span.to).matchAll(/\S+/g)].map((m) => ({
-    from: span.from + m.index,
-    to: span.from + m.index + m[0].length,
-    word: m[0].toLowerCase().replace(/[^a-z']/g, ''),
-  }));
-  const { min, target, max } = CLAUSE_WORDS;
-  if (words.length <= max) return [span];
   const cuts: number[] = [];
-  let begin = 0;
-  while (words.length - begin > max) {
-    const window = words.slice(begin + target, begin + max);
-    let at = window.findIndex((w) => STRONG_MARKERS.has(w.word));
-    if (at < 0) at = window.findIndex((w) => WEAK_MARKERS.has(w.word));
-    let cut = at < 0 ? begin + max : begin + target + at;
-    // "and so" / "and then": start the clause at the "and".
-    if (cut - 1 > begin + min && words[cut - 1]!.word === 'and') cut--;
-    cuts.push(cut);
-    begin = cut;
-  }
-  // A tiny tail reads better glued to the clause before it.
-  if (words.length - begin < min && cuts.length > 0) cuts.pop();
-  const out: Span[] = [];
-  let start = 0;
-  for (const cut of [...cuts, words.length]) {
-    out.push({ from: words[start]!.from, to: words[cut - 1]!.to });
-    start = cut;
-  }
-  return out;
+  for (let at = back[n]!; at > 0; at = back[at]!) cuts.unshift(at);
+  return cuts.map((at) => ({ at, kind: cutCost(ws, at).kind }));
 }
 
-/** The sentences of one hit, in spoken order, each with its start and end second. */
+interface Span {
+  from: number;
+  to: number;
+  open: CutKind;
+  close: CutKind;
+}
+
+/** The stream's units as offsets: sentences at punctuation, long ones cut into clauses. */
+export function unitSpans(stream: string): Span[] {
+  const ws = wordsOf(stream);
+  const spans: Span[] = [];
+  let begin = 0;
+  for (let i = 0; i < ws.length; i++) {
+    if (!ws[i]!.stop && i + 1 < ws.length) continue;
+    const run = ws.slice(begin, i + 1);
+    const cuts = clauseCuts(run);
+    let open: CutKind = 'sentence';
+    let s = 0;
+    for (const cut of [...cuts, { at: run.length, kind: 'sentence' as CutKind }]) {
+      spans.push({ from: run[s]!.from, to: run[cut.at - 1]!.to, open, close: cut.kind });
+      open = cut.kind;
+      s = cut.at;
+    }
+    begin = i + 1;
+  }
+  return spans.map((span) => trimEdges(stream, span)).filter((s) => s.to > s.from);
+}
+
+/** Moves the cut points past spoken glue at either edge ("so", "um", "and"), keeping at least 4 words. */
+function trimEdges(stream: string, span: Span): Span {
+  const ws = wordsOf(stream, span.from, span.to);
+  let a = 0;
+  let b = ws.length;
+  while (b - a > 4 && EDGE_FILLERS.has(ws[a]!.bare) && !ws[a]!.stop) a++;
+  if (ws.length === 0) return span;
+  // Trailing glue goes only where the word before it can end a clause.
+  while (
+    b - a > 4 &&
+    !ws[b - 1]!.stop &&
+    EDGE_FILLERS.has(ws[b - 1]!.bare) &&
+    !DANGLING_WORDS.has(ws[b - 2]!.bare)
+  )
+    b--;
+  let to = ws[b - 1]!.to;
+  let close = span.close;
+  if (b < ws.length && close === 'sentence') close = 'clause';
+  // Wherever the cut fell, a unit ending on a word that needs a continuation was cut inside a clause.
+  if (!ws[b - 1]!.stop && DANGLING_WORDS.has(ws[b - 1]!.bare)) close = 'forced';
+  // A trailing comma or dash is not part of the quote.
+  while (to > ws[b - 1]!.from + 1 && /[,;:\u2013\u2014-]/.test(stream[to - 1]!)) to--;
+  return { from: ws[a]!.from, to, open: a > 0 && span.open === 'sentence' ? 'clause' : span.open, close };
+}
+
+/** The units of one hit, in spoken order, each with its start and end second. */
 export function hitSentences(hit: SearchHit, hitIndex: number): Sentence[] {
   const segments =
     hit.segments.length > 0 ? hit.segments : [{ start: hit.start, end: hit.end, text: hit.text }];
-  const { stream, placed } = layOut(segments);
-  const sentences: Sentence[] = [];
-  for (const span of punctuatedSpans(stream)) {
-    for (const clause of clauseSpans(stream, span)) {
-      const start = Math.floor(secondAt(placed, clause.from));
-      const end = Math.max(start, Math.ceil(secondAt(placed, clause.to)));
-      sentences.push({
-        hitIndex,
-        videoId: hit.videoId,
-        title: hit.title,
-        start,
-        end,
-        text: stream.slice(clause.from, clause.to),
-      });
-    }
-  }
-  return sentences;
+  return segmentSentences(segments, { hitIndex, videoId: hit.videoId, title: hit.title });
 }
 
-const LEADING_FILLER = new Set([
-  'so',
-  'and',
-  'but',
-  'now',
-  'okay',
-  'ok',
-  'alright',
-  'um',
-  'uh',
-  'well',
-  'yeah',
-  'like',
-]);
+export function segmentSentences(
+  segments: readonly Segment[],
+  from: { hitIndex: number; videoId: string; title: string },
+): Sentence[] {
+  const { stream, placed } = layOut(segments);
+  return unitSpans(stream).map((span) => {
+    const start = Math.floor(secondAt(placed, span.from));
+    const end = Math.max(start, Math.ceil(secondAt(placed, span.to)));
+    return {
+      ...from,
+      start,
+      end,
+      text: stream.slice(span.from, span.to),
+      open: span.open,
+      close: span.close,
+      from: span.from,
+      to: span.to,
+    };
+  });
+}
 
-/** Make a spoken sentence presentable: no fillers, stuttered repeats or dangling "and so", capitalised, punctuated. */
-export function cleanSentence(text: string): string {
-  let words = text
-    .replace(/\s+/g, ' ')
-    .trim()
-    .split(' ')
-    .filter((w) => !/^(um+|uh+|erm)[,.]?$/i.test(w));
-  words = words.filter((w, i) => i === 0 || w.toLowerCase() !== words[i - 1]!.toLowerCase());
-  while (words.length > 3 && LEADING_FILLER.has(words[0]!.toLowerCase().replace(/[^a-z]/g, '')))
-    words.shift();
-  let out = words
-    .join(' ')
-    .replace(/^[,;:\-–—\s]+/, '')
-    .replace(/[,;:\-–—\s]+$/, '');
-  out = out.replace(/\bi\b(?=('m|'ve|'ll|'d)?\b)/g, 'I');
-  if (!out) return out;
-  out = out[0]!.toUpperCase() + out.slice(1);
-  if (!/[.!?]["')\]]*$/.test(out)) out += '.';
-  return out;
+/** A unit as shown: verbatim, with "…" where it was cut inside a clause. */
+export function quoted(s: Pick<Sentence, 'text' | 'open' | 'close'>): string {
+  return `${s.open === 'forced' ? '…' : ''}${s.text}${s.close === 'forced' ? '…' : ''}`;
 }

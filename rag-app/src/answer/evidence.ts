@@ -1,0 +1,103 @@
+/**
+ * Search wide, then read closely: before answering, `ask` looks further into the videos the search
+ * points at. The first hits are ranked across the whole corpus; an answer needs the moments of the
+ * one or two videos that treat the question, and a video whose title names the subject usually
+ * says what it is in its opening minute. The I/O (a search inside one video, the corpus's titles,
+ * a video's opening) is passed in, so the choice itself is testable without a store.
+ */
+import type { SearchHit } from '../types.ts';
+import { analyseQuestion, stemmedWords } from './question.ts';
+import { type TermStats, termWeight } from './support.ts';
+
+export interface EvidenceSources {
+  /** The question's best moments inside one video. */
+  searchVideo(videoId: string, k: number): Promise<SearchHit[]>;
+  /** Every video's id and title. */
+  titles(): Promise<readonly { videoId: string; title: string }[]>;
+  /** The video's first moments as a hit, or null when it has none. */
+  opening(videoId: string): Promise<SearchHit | null>;
+}
+
+export interface EvidenceSettings {
+  /** Videos of the first hits looked into, in rank order. */
+  topVideos: number;
+  /** Extra moments taken from each video looked into. */
+  perVideo: number;
+  /** A title naming at least this weighted share of the question makes its video a topic video. */
+  titleShare: number;
+  /** Topic videos looked into (and their openings added). */
+  titleVideos: number;
+  /** At most this many passages in all. */
+  maxHits: number;
+}
+
+export const DEFAULT_EVIDENCE: EvidenceSettings = {
+  topVideos: 2,
+  perVideo: 3,
+  titleShare: 0.5,
+  titleVideos: 2,
+  maxHits: 14,
+};
+
+/** Videos whose titles name most of the question's subject, best first. */
+export function titleMatches(
+  question: string,
+  titles: readonly { videoId: string; title: string }[],
+  stats: TermStats,
+  minShare = DEFAULT_EVIDENCE.titleShare,
+): { videoId: string; title: string; share: number }[] {
+  const subject = analyseQuestion(question).subject;
+  const weights = subject.map((t) => termWeight(t.term, stats));
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (total === 0) return [];
+  const out: { videoId: string; title: string; share: number }[] = [];
+  for (const { videoId, title } of titles) {
+    const ws = stemmedWords(title);
+    const joined = new Set(ws.map((w, i) => (i + 1 < ws.length ? `${w}${ws[i + 1]}` : w)));
+    const have = new Set([...ws, ...joined]);
+    let share = 0;
+    subject.forEach((t, i) => {
+      if (have.has(t.term)) share += weights[i]!;
+    });
+    share /= total;
+    if (share >= minShare) out.push({ videoId, title, share });
+  }
+  return out.sort((a, b) => b.share - a.share || (a.videoId < b.videoId ? -1 : 1));
+}
+
+/** Whether `hit` mostly repeats a passage already held (same video, overlapping by half or more). */
+function repeats(hit: SearchHit, held: readonly SearchHit[]): boolean {
+  return held.some((h) => {
+    if (h.videoId !== hit.videoId) return false;
+    const shared = Math.min(h.end, hit.end) - Math.max(h.start, hit.start);
+    return shared >= 0.5 * Math.min(h.end - h.start, hit.end - hit.start);
+  });
+}
+
+/**
+ * The hits, then more moments from the videos they rank first and from the videos whose titles
+ * name the subject (with their openings). Original hits keep their order and come first.
+ */
+export async function gatherEvidence(
+  question: string,
+  hits: readonly SearchHit[],
+  sources: EvidenceSources,
+  stats: TermStats,
+  settings: EvidenceSettings = DEFAULT_EVIDENCE,
+): Promise<SearchHit[]> {
+  const out = [...hits];
+  const add = (hit: SearchHit | null) => {
+    if (hit && out.length < settings.maxHits && !repeats(hit, out)) out.push(hit);
+  };
+  const topic = titleMatches(question, await sources.titles(), stats, settings.titleShare).slice(
+    0,
+    settings.titleVideos,
+  );
+  const ranked = [...new Set(hits.map((h) => h.videoId))].slice(0, settings.topVideos);
+  const videos = [...new Set([...ranked, ...topic.map((t) => t.videoId)])];
+  for (const videoId of videos) {
+    for (const hit of await sources.searchVideo(videoId, settings.perVideo)) add(hit);
+  }
+  for (const t of topic) add(await sources.opening(t.videoId));
+  return out;
+}
