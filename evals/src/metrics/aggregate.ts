@@ -1,5 +1,6 @@
 import type { Parts } from '../stats/bootstrap.ts';
 import type { CaseResult, Histogram, Metrics } from '../summary.ts';
+import { clauseParts } from './clause.ts';
 import { usdFor } from './cost.ts';
 
 /** Rate metrics in report order. Each is Σnum/Σden over the cases it applies to. */
@@ -20,6 +21,7 @@ export const RATE_METRICS = [
   'refusalRecall',
   'citationMomentAccuracy',
   'factRecall',
+  'clauseIntegrity',
   'faithfulness',
 ] as const;
 export type RateMetric = (typeof RATE_METRICS)[number];
@@ -51,6 +53,7 @@ export function metricParts(name: RateMetric, r: CaseResult): [number, number] {
   if (name === 'refusalPrecision') {
     return r.expectRefusal !== undefined && r.refused ? [r.expectRefusal ? 1 : 0, 1] : [0, 0];
   }
+  if (name === 'clauseIntegrity') return clauseParts(r);
   if (name === 'refusalRecall') {
     return r.expectRefusal === true ? [r.refused ? 1 : 0, 1] : [0, 0];
   }
