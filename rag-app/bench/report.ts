@@ -75,3 +75,13 @@ export function targetReport(checks: readonly Check[]): string[] {
     2,
   );
 }
+
+export function targetMarkdown(checks: readonly Check[]): string[] {
+  return [
+    '| store | check | target | measured | |',
+    '| --- | --- | --- | --- | --- |',
+    ...checks.map(
+      (c) => `| ${c.store} | ${c.name} | ${c.target} | ${c.measured} | ${c.pass ? 'PASS' : 'FAIL'} |`,
+    ),
+  ];
+}

@@ -1,13 +1,19 @@
 /**
- * `pnpm bench`: speed and memory of rag-app on the whole corpus, checked against TARGETS.
- * Exit 0 when every target passes, 1 when one fails (or the run breaks), 2 on bad arguments.
+ * `pnpm bench`: in one run, retrieval quality side by side (LangChain.js, plain BM25, ours), speed
+ * and memory on the whole corpus checked against TARGETS, and retrieval at scale on PostgreSQL.
+ * Exit 0 when every speed target passes, 1 when one fails (or the run breaks), 2 on bad arguments;
+ * the quality goals are reported (MET / MISSED), not gated.
  */
-import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
+
+import { mkdtempSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkGoals, type GoalCheck, goalReport, qualityMarkdown, qualityReport } from './quality/report.ts';
 import { pickQueries, readQueries } from './queries.ts';
-import { storeReport, targetReport } from './report.ts';
+import { storeReport, targetMarkdown, targetReport } from './report.ts';
+import { scaleMarkdown, scaleReport } from './scale/report.ts';
 import type { StoreFigures } from './suite.ts';
 import { type Check, checkTargets, TARGETS } from './targets.ts';
 
@@ -16,19 +22,37 @@ const SHARED_DIR = process.env.SHARED_DIR ?? path.resolve(REPO_ROOT, '../shared'
 /** pnpm runs the script inside rag-app; paths the user typed are relative to where they typed them. */
 const userCwd = process.env.INIT_CWD ?? process.cwd();
 const CONCURRENCIES = [1, 8] as const;
+const SECTIONS = ['quality', 'speed', 'scale'] as const;
+type Section = (typeof SECTIONS)[number];
+const SCALES = { '100k': 100_000, '1m': 1_000_000 } as const;
+const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
 
 const USAGE = `Usage: pnpm bench [options]
 
-Benchmarks rag-app on a fresh in-memory PGlite store (and PostgreSQL with --postgres):
-whole-corpus ingest, re-ingest, rag.search, rag.ask (offline extractive answerer) and
-POST /api/search and /api/ask at concurrency ${CONCURRENCIES.join(' and ')}. Exits 1 when a target fails.
+Three sections, all by default:
+  quality  the dev sets under a LangChain.js pipeline (RecursiveCharacterTextSplitter 1000/200 +
+           BM25Retriever, link at the chunk's first second), a plain BM25 on the same chunks, and
+           ours (rag.search): hit@1/hit@5 ±30 s, hit@5 video, linkAt1, recall@10, with ratios
+  speed    a fresh in-memory PGlite store (and PostgreSQL with --postgres): whole-corpus ingest,
+           re-ingest, rag.search, rag.ask (offline extractive answerer), POST /api/search and
+           /api/ask at concurrency ${CONCURRENCIES.join(' and ')}; exits 1 when a target fails
+  scale    PostgreSQL at DATABASE_URL (a schema of its own, dropped after), EMBEDDER=lsa vectors:
+           the corpus, then a synthetic scale-up to 100k chunks (and 1M with --scale 1m): in-memory
+           and SQL BM25, exact vector scan, HNSW recall@10 by ef_search (skipped without DATABASE_URL)
+Results go to bench/results/<date>.json and <date>.md (machine and versions recorded).
 
 Options:
+  --only <list>      sections to run, comma-separated (default quality,speed,scale)
   --corpus <dir>     corpus directory (default $SHARED_DIR/corpus/cole-medin, SHARED_DIR=../shared)
-  --queries <jsonl>  questions, one {"query": ...} a line (default $SHARED_DIR/evals/key-moments.dev.jsonl)
-  --n <queries>      queries per measurement (default 300)
+  --datasets <list>  quality: JSONL eval sets, comma-separated
+                     (default $SHARED_DIR/evals/key-moments.dev.jsonl,concepts.dev.jsonl)
+  --queries <jsonl>  speed and scale: questions, one {"query": ...} a line (default key-moments.dev.jsonl)
+  --n <queries>      speed: queries per measurement (default 300)
+  --scale <size>     scale: largest size, 100k (default) or 1m (about an hour to build on 2 cores)
+  --scale-n <q>      scale: queries per measurement (default 100)
   --json <out>       also write every figure as JSON to <out>
-  --postgres         also run on DATABASE_URL, in a schema of its own (dropped afterwards)
+  --no-save          do not write bench/results/<date>.{json,md}
+  --postgres         speed: also run on DATABASE_URL, in a schema of its own (dropped afterwards)
   -h, --help         show this help
 
 Targets: ${Object.entries(TARGETS)
@@ -39,11 +63,17 @@ the environment; ANTHROPIC_* is not (answers are always the offline extractive o
 `;
 
 interface Options {
+  sections: Set<Section>;
   corpus: string;
+  datasets: string[];
   queries: string;
   n: number;
+  scale: keyof typeof SCALES;
+  scaleN: number;
   json: string | null;
+  save: boolean;
   postgresUrl: string | null;
+  databaseUrl: string | null;
 }
 
 class UsageError extends Error {}
@@ -56,12 +86,37 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Opt
     throw new UsageError((err as Error).message);
   }
   if (values.help) return 'help';
-  const n = Number(values.n ?? '300');
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--n must be a positive integer, got '${values.n}'`);
-  const postgresUrl = values.postgres ? (env.DATABASE_URL ?? null) : null;
+  const count = (name: string, raw: string | undefined, fallback: string) => {
+    const x = Number(raw ?? fallback);
+    if (!Number.isInteger(x) || x < 1)
+      throw new UsageError(`--${name} must be a positive integer, got '${raw}'`);
+    return x;
+  };
+  const n = count('n', values.n, '300');
+  const scaleN = count('scale-n', values['scale-n'], '100');
+  const sections = new Set<Section>();
+  for (const name of (values.only ?? SECTIONS.join(',')).split(',').map((x) => x.trim())) {
+    if (!(SECTIONS as readonly string[]).includes(name))
+      throw new UsageError(`--only takes ${SECTIONS.join(', ')}; got '${name}'`);
+    sections.add(name as Section);
+  }
+  const scale = values.scale ?? '100k';
+  if (!(scale in SCALES)) throw new UsageError(`--scale takes 100k or 1m, got '${scale}'`);
+  const databaseUrl = env.DATABASE_URL || null;
+  const postgresUrl = values.postgres ? databaseUrl : null;
   if (values.postgres && !postgresUrl) throw new UsageError('--postgres needs DATABASE_URL');
+  if (values.scale && !databaseUrl)
+    throw new UsageError('--scale needs DATABASE_URL (PostgreSQL with pgvector)');
+  const datasets = values.datasets
+    ? values.datasets.split(',').map((d) => path.resolve(userCwd, d.trim()))
+    : ['key-moments.dev.jsonl', 'concepts.dev.jsonl'].map((d) => path.join(SHARED_DIR, 'evals', d));
   return {
+    sections,
+    datasets,
+    scale: scale as keyof typeof SCALES,
+    scaleN,
+    save: !values['no-save'],
+    databaseUrl,
     corpus: values.corpus ? path.resolve(userCwd, values.corpus) : path.join(SHARED_DIR, 'corpus/cole-medin'),
     queries: values.queries
       ? path.resolve(userCwd, values.queries)
@@ -78,7 +133,12 @@ function parse(argv: string[]) {
     strict: true,
     allowPositionals: false,
     options: {
+      only: { type: 'string' },
       corpus: { type: 'string' },
+      datasets: { type: 'string' },
+      scale: { type: 'string' },
+      'scale-n': { type: 'string' },
+      'no-save': { type: 'boolean' },
       queries: { type: 'string' },
       n: { type: 'string' },
       json: { type: 'string' },
@@ -101,55 +161,116 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const queries = pickQueries(await readQueries(options.queries), options.n);
-
   // Per-request info logs would be timed along with the requests; the logger reads its level
-  // when first imported, hence the late import.
+  // when first imported, hence the late imports.
   process.env.LOG_LEVEL ??= 'warn';
-  const { benchStore, pgliteStore, postgresStore } = await import('./suite.ts');
-  const stores = [pgliteStore, ...(options.postgresUrl ? [postgresStore(options.postgresUrl)] : [])];
-  const plan = {
-    corpusDir: options.corpus,
-    queries,
-    concurrencies: CONCURRENCIES,
-    onPhase: (phase: string) => process.stderr.write(`bench: ${phase}\n`),
+  const { describeEnvironment, environmentLine } = await import('./environment.ts');
+  const { benchConfig } = await import('./http.ts');
+  const say = (phase: string) => process.stderr.write(`bench: ${phase}\n`);
+  const started = new Date();
+  const env = await describeEnvironment(options.databaseUrl);
+  const allQueries = await readQueries(options.queries);
+  const out: string[] = [`rag-app bench: ${options.corpus}`, environmentLine(env), ''];
+  const md: string[] = [
+    `# rag-app bench, ${started.toISOString().slice(0, 10)}`,
+    '',
+    `${environmentLine(env)}; corpus ${path.basename(options.corpus)}.`,
+    '',
+  ];
+  const results: Record<string, unknown> = {
+    date: started.toISOString(),
+    environment: env,
+    corpus: options.corpus,
   };
 
-  const figures: StoreFigures[] = [];
-  for (const store of stores) figures.push(await benchStore(store, plan));
-  const checks: Check[] = figures.flatMap(checkTargets);
-  const pass = checks.every((c) => c.pass);
+  let goals: GoalCheck[] = [];
+  if (options.sections.has('quality')) {
+    const { runQuality } = await import('./quality/run.ts');
+    const quality = await runQuality(
+      options.corpus,
+      options.datasets,
+      benchConfig(mkdtempSync(path.join(tmpdir(), 'rag-bench-q-'))),
+      say,
+    );
+    goals = checkGoals(quality);
+    out.push(...qualityReport(quality), '', 'quality goals (issue 10)', ...goalReport(goals), '');
+    md.push('## Quality, side by side', '', ...qualityMarkdown(quality));
+    md.push(
+      ...goals.map(
+        (g) => `- ${g.name} on ${g.dataset}: ${g.measured} (goal ${g.target}): ${g.met ? 'met' : 'missed'}`,
+      ),
+      '',
+    );
+    results.quality = { datasets: options.datasets, ...quality, goals };
+  }
 
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const out = [
-    `rag-app bench: ${options.corpus}, ${queries.length} queries from ${path.basename(options.queries)}`,
-    `node ${process.version}, ${cpu} x ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GB,` +
-      ` EMBEDDER=${process.env.EMBEDDER || 'none'}, offline extractive answerer`,
-    '',
-    ...figures.flatMap((f) => [...storeReport(f), '']),
-    'targets',
-    ...targetReport(checks),
-    '',
-    pass ? 'all targets PASS' : `${checks.filter((c) => !c.pass).length} target(s) FAIL`,
-  ];
-  process.stdout.write(`${out.join('\n')}\n`);
-
-  if (options.json) {
-    const json = {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu,
-      cpus: os.cpus().length,
-      corpus: options.corpus,
+  let checks: Check[] = [];
+  if (options.sections.has('speed')) {
+    const queries = pickQueries(allQueries, options.n);
+    const { benchStore, pgliteStore, postgresStore } = await import('./suite.ts');
+    const stores = [pgliteStore, ...(options.postgresUrl ? [postgresStore(options.postgresUrl)] : [])];
+    const plan = { corpusDir: options.corpus, queries, concurrencies: CONCURRENCIES, onPhase: say };
+    const figures: StoreFigures[] = [];
+    for (const store of stores) figures.push(await benchStore(store, plan));
+    checks = figures.flatMap(checkTargets);
+    out.push(
+      `speed: ${queries.length} queries from ${path.basename(options.queries)}, EMBEDDER=${process.env.EMBEDDER || 'none'}, offline extractive answerer`,
+      '',
+      ...figures.flatMap((f) => [...storeReport(f), '']),
+      'targets',
+      ...targetReport(checks),
+      '',
+    );
+    md.push('## Speed (whole corpus)', '', ...targetMarkdown(checks), '');
+    results.speed = {
       queries: options.queries,
       n: queries.length,
       targets: TARGETS,
       stores: figures,
       checks,
-      pass,
     };
-    await writeFile(options.json, `${JSON.stringify(json, null, 2)}\n`);
-    process.stderr.write(`bench: figures written to ${options.json}\n`);
+  }
+
+  if (options.sections.has('scale')) {
+    if (!options.databaseUrl) {
+      out.push('scale: skipped (set DATABASE_URL to a PostgreSQL server with pgvector)', '');
+    } else {
+      const { benchScale } = await import('./scale/suite.ts');
+      const sizes = [0, SCALES['100k'], ...(options.scale === '1m' ? [SCALES['1m']] : [])];
+      const scale = await benchScale({
+        databaseUrl: options.databaseUrl,
+        config: benchConfig(mkdtempSync(path.join(tmpdir(), 'rag-bench-s-')), {
+          ...process.env,
+          EMBEDDER: 'lsa',
+        }),
+        corpusDir: options.corpus,
+        queries: pickQueries(allQueries, options.scaleN),
+        sizes,
+        onPhase: say,
+      });
+      out.push(...scaleReport(scale), '');
+      md.push('## Scale (PostgreSQL)', '', ...scaleMarkdown(scale), '');
+      results.scale = { queries: options.queries, n: options.scaleN, sizes: scale };
+    }
+  }
+
+  const pass = checks.every((c) => c.pass);
+  if (options.sections.has('speed'))
+    out.push(pass ? 'all targets PASS' : `${checks.filter((c) => !c.pass).length} target(s) FAIL`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  results.pass = pass;
+
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  if (options.json) {
+    await writeFile(options.json, json);
+    say(`figures written to ${options.json}`);
+  }
+  if (options.save) {
+    await mkdir(RESULTS_DIR, { recursive: true });
+    const stem = path.join(RESULTS_DIR, started.toISOString().slice(0, 10));
+    await writeFile(`${stem}.json`, json);
+    await writeFile(`${stem}.md`, `${md.join('\n').trimEnd()}\n`);
+    say(`results written to ${stem}.json and ${stem}.md`);
   }
   return pass ? 0 : 1;
 }

@@ -1,0 +1,64 @@
+/** Text and Markdown tables of the scale figures. Pure. */
+import type { Latency } from '../measure.ts';
+import { table } from '../report.ts';
+import type { ScaleFigures } from './suite.ts';
+
+const n = (x: number) => x.toLocaleString('en-US');
+const lat = (l: Latency) => `${l.p50} / ${l.p95}`;
+
+function latencyRows(figures: readonly ScaleFigures[]): string[][] {
+  const mem = (
+    f: ScaleFigures,
+    pick: (m: Extract<ScaleFigures['bm25InMemory'], { loaded: true }>) => string,
+  ) => (f.bm25InMemory.loaded ? pick(f.bm25InMemory) : 'not loaded');
+  return [
+    ['p50 / p95 ms (or as stated)', ...figures.map((f) => `${n(f.chunks)} chunks`)],
+    ['postings rows', ...figures.map((f) => n(f.postings))],
+    [
+      'in-memory BM25: index load',
+      ...figures.map((f) => mem(f, (m) => `${m.loadSec} s, +${n(m.heapMb)} MB heap`)),
+    ],
+    ['in-memory BM25: top 60', ...figures.map((f) => mem(f, (m) => lat(m.search)))],
+    ['rag.search (BM25, k 10)', ...figures.map((f) => mem(f, (m) => lat(m.ragSearch)))],
+    ['BM25 in SQL: top 60', ...figures.map((f) => lat(f.bm25Sql))],
+    ['vector exact scan: top 10', ...figures.map((f) => lat(f.exactScan))],
+    ['HNSW build (m 16, ef_construction 64)', ...figures.map((f) => `${f.hnswBuildSec} s`)],
+  ];
+}
+
+function recallRows(figures: readonly ScaleFigures[]): string[][] {
+  const efs = figures[0]?.hnsw.map((p) => p.efSearch) ?? [];
+  return [
+    ['HNSW ef_search', ...figures.map((f) => `recall@10 · p50 / p95 ms, ${n(f.chunks)}`)],
+    ...efs.map((ef) => [
+      String(ef),
+      ...figures.map((f) => {
+        const p = f.hnsw.find((x) => x.efSearch === ef);
+        return p ? `${p.recallAt10.toFixed(3)} · ${lat(p.latency)}` : '-';
+      }),
+    ]),
+  ];
+}
+
+export function scaleReport(figures: readonly ScaleFigures[]): string[] {
+  const notes = figures
+    .filter((f) => !f.bm25InMemory.loaded)
+    .map((f) => `  ${n(f.chunks)} chunks: in-memory BM25 ${(f.bm25InMemory as { reason: string }).reason}`);
+  return [
+    'scale (PostgreSQL, LSA vectors, synthetic scale-up: bench/scale/scale-up.ts)',
+    ...table(latencyRows(figures)),
+    '',
+    ...table(recallRows(figures)),
+    ...notes,
+  ];
+}
+
+const md = (rows: string[][]) => [
+  `| ${rows[0]!.join(' | ')} |`,
+  `|${rows[0]!.map(() => ' --- ').join('|')}|`,
+  ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
+];
+
+export function scaleMarkdown(figures: readonly ScaleFigures[]): string[] {
+  return [...md(latencyRows(figures)), '', ...md(recallRows(figures))];
+}
