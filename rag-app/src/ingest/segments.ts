@@ -12,6 +12,9 @@ export interface TimedText {
 /** Fallback length of the last segment when neither its own end nor the video duration is known. */
 export const LAST_SEGMENT_FALLBACK_SEC = 15;
 
+/** No video lasts 115 days: a time past this is garbage (and 1e308 s would round to Infinity). */
+export const MAX_MEDIA_SECONDS = 1e7;
+
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 /**
@@ -25,7 +28,7 @@ const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 export function finaliseSegments(pieces: readonly TimedText[], durationSec: number | null = null): Segment[] {
   const kept = pieces
     .map((p) => ({ start: p.start, end: p.end ?? null, text: normaliseWhitespace(p.text) }))
-    .filter((p) => p.text !== '' && Number.isFinite(p.start) && p.start >= 0)
+    .filter((p) => p.text !== '' && Number.isFinite(p.start) && p.start >= 0 && p.start <= MAX_MEDIA_SECONDS)
     .sort((a, b) => a.start - b.start);
 
   const out: Segment[] = [];
@@ -38,11 +41,12 @@ export function finaliseSegments(pieces: readonly TimedText[], durationSec: numb
         break;
       }
     }
-    const own = p.end !== null && Number.isFinite(p.end) && p.end > p.start ? p.end : null;
+    const own = p.end !== null && p.end > p.start && p.end <= MAX_MEDIA_SECONDS ? p.end : null;
     let end: number;
     if (own !== null) end = next !== null ? Math.min(own, next) : own;
     else if (next !== null) end = next;
-    else if (durationSec !== null && durationSec > p.start) end = durationSec;
+    else if (durationSec !== null && durationSec > p.start && durationSec <= MAX_MEDIA_SECONDS)
+      end = durationSec;
     else end = p.start + LAST_SEGMENT_FALLBACK_SEC;
     out.push({ start: round3(p.start), end: round3(end), text: p.text });
   }
