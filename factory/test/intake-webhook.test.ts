@@ -493,6 +493,31 @@ describe('comment commands', () => {
     expect(merged.body.outcome).toBe('ignored');
   });
 
+  it('closing an issue stops its running run when a collaborator closes it, not when anyone else does', async () => {
+    const issue = await reporter.createIssue({ title: 'Withdrawn', body: 'Never mind.' });
+    const n = issue.number;
+    const paused = await runIssue(engine, { issue: n, triageOnly: true });
+    const stranger = await send({
+      event: 'issues',
+      payload: issuePayload('closed', { number: n, state: 'closed' }, 'stranger'),
+    });
+    expect(stranger.body).toMatchObject({ outcome: 'ignored' });
+    expect(String(stranger.body.detail)).toMatch(/closed by @stranger, whose none access cannot stop runs/);
+    expect(await store.stopRequest(paused.runId)).toBeUndefined();
+    const closed = await send({
+      event: 'issues',
+      payload: issuePayload('closed', { number: n, state: 'closed' }, 'maintainer'),
+    });
+    expect(closed.body).toMatchObject({ outcome: 'done', issue: n });
+    expect(await store.stopRequest(paused.runId)).toMatchObject({
+      requestedBy: 'maintainer',
+      note: `closed issue #${n}`,
+    });
+    expect(gh.state.comments.filter((c) => c.issueNumber === n).at(-1)?.body).toMatch(
+      /@maintainer closed this issue, so run `[0-9a-f-]+` ends before its next step/,
+    );
+  });
+
   it('answers an unknown command with the list of commands, to a collaborator only', async () => {
     const issue = await reporter.createIssue({ title: 'Question', body: 'What does it do?' });
     const res = await command(issue.number, '/factory merge', 'maintainer');

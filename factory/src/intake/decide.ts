@@ -24,7 +24,14 @@ export type Decision =
       actor: string;
       needs: CommandPermission;
     }
-  | { kind: 'pr_closed'; pull: number; head: string; actor: string; needs: CommandPermission };
+  /** A person closed the issue, or the factory's pull request for it: its running run stops. */
+  | {
+      kind: 'closed';
+      issue: number;
+      pull?: { number: number; head: string };
+      actor: string;
+      needs: CommandPermission;
+    };
 
 export interface DecideContext {
   policy: Pick<Policy, 'triggers'>;
@@ -43,6 +50,15 @@ export function decide(event: IntakeEvent, ctx: DecideContext): Decision {
     case 'issue': {
       const { issue } = event;
       if (issue.isPullRequest) return { kind: 'ignore', why: `#${issue.number} is a pull request` };
+      // Closing the issue withdraws it: a run on it stops, like `/factory stop`.
+      if (event.action === 'closed') {
+        return {
+          kind: 'closed',
+          issue: issue.number,
+          actor: event.sender.login,
+          needs: triggers.commands.stop,
+        };
+      }
       const reason = issueReason(event.action, triggers.issues);
       if (!reason) return { kind: 'ignore', why: `issues.${event.action} does not trigger the factory` };
       if (issue.state !== 'open') return { kind: 'ignore', why: `#${issue.number} is closed` };
@@ -86,9 +102,9 @@ export function decide(event: IntakeEvent, ctx: DecideContext): Decision {
       }
       // Closing the factory's pull request is a person saying no: it stops the run like `/factory stop`.
       return {
-        kind: 'pr_closed',
-        pull: pull.number,
-        head: pull.head,
+        kind: 'closed',
+        issue: Number(FACTORY_BRANCH.exec(pull.head)?.[1]),
+        pull: { number: pull.number, head: pull.head },
         actor: event.sender.login,
         needs: triggers.commands.stop,
       };

@@ -8,7 +8,7 @@ import { explainRun } from './explain.ts';
 import type { IntakeDeps, IntakeEvent, IntakeOutcome } from './types.ts';
 
 type CommandDecision = Extract<Decision, { kind: 'command' }>;
-type PrClosedDecision = Extract<Decision, { kind: 'pr_closed' }>;
+type ClosedDecision = Extract<Decision, { kind: 'closed' }>;
 
 const SIGNATURE = '**dark-factory**';
 const MAX_COMMENT = 65_000;
@@ -36,8 +36,8 @@ export async function handleIntakeEvent(
     case 'command':
       outcome = await runCommand(decision, deps, source);
       break;
-    case 'pr_closed':
-      outcome = await pullRequestClosed(decision, deps, source);
+    case 'closed':
+      outcome = await closedByPerson(decision, deps, source);
       break;
   }
   deps.logger.info({ source, event: event.kind, action: event.action, ...outcome }, 'intake');
@@ -183,38 +183,41 @@ async function runCommand(d: CommandDecision, deps: IntakeDeps, source: string):
   }
 }
 
-async function pullRequestClosed(
-  d: PrClosedDecision,
-  deps: IntakeDeps,
-  source: string,
-): Promise<IntakeOutcome> {
-  const issue = Number(FACTORY_BRANCH.exec(d.head)?.[1]);
+async function closedByPerson(d: ClosedDecision, deps: IntakeDeps, source: string): Promise<IntakeOutcome> {
+  const what = d.pull ? `pull request #${d.pull.number}` : `issue #${d.issue}`;
   const have = await deps.forge.getPermission(d.actor);
   if (!atLeast(have, d.needs)) {
     return {
       outcome: 'ignored',
-      detail: `#${d.pull} was closed by @${d.actor}, whose ${have} access cannot stop runs`,
+      detail: `${what} was closed by @${d.actor}, whose ${have} access cannot stop runs`,
     };
   }
-  const active = await deps.store.activeRun(issue);
-  if (!active || (active.pr !== d.pull && active.branch !== d.head)) {
-    return { outcome: 'ignored', detail: `no running run has pull request #${d.pull}`, issue };
-  }
+  const active = await deps.store.activeRun(d.issue);
+  const ours = active && (!d.pull || active.pr === d.pull.number || active.branch === d.pull.head);
+  if (!active || !ours) return { outcome: 'ignored', detail: `no run is working on ${what}`, issue: d.issue };
   const res = await deps.store.requestStop(active.id, {
     requestedBy: d.actor,
     source,
-    note: `closed pull request #${d.pull}`,
+    note: `closed ${what}`,
   });
-  if (res.status !== 'requested')
-    return { outcome: 'ignored', detail: `run ${active.id}: ${res.status}`, issue };
+  if (res.status !== 'requested') {
+    return {
+      outcome: 'ignored',
+      detail: `run ${active.id}: ${res.status.replace('_', ' ')}`,
+      issue: d.issue,
+    };
+  }
   await deps.forge.commentOnIssue(
-    issue,
-    `${SIGNATURE}: @${d.actor} closed #${d.pull}, so run \`${active.id}\` ends before its next step. \`/factory retry\` takes the issue again.`,
+    d.issue,
+    redact(
+      `${SIGNATURE}: @${d.actor} closed ${d.pull ? `#${d.pull.number}` : 'this issue'}, so run \`${active.id}\` ends before its next step. \`/factory retry\` takes the issue again.`,
+      [...(deps.secrets ?? [])],
+    ),
   );
   return {
     outcome: 'done',
-    detail: `stop of run ${active.id} requested (pull request closed)`,
-    issue,
+    detail: `stop of run ${active.id} requested (${what} closed)`,
+    issue: d.issue,
     replied: true,
   };
 }
