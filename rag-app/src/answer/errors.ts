@@ -1,4 +1,4 @@
-import { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { AnthropicError, APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { RagError } from '../errors.ts';
 
 /** What went wrong talking to the model, coarse enough for a caller to act on (retry later, fix the key...). */
@@ -76,6 +76,17 @@ export function toLlmError(err: unknown, context: Record<string, unknown>): unkn
       `${MESSAGES[kind]}: ${detail}`,
       { ...context, status: err.status ?? null, type: err.type ?? null, requestId: err.requestID ?? null },
       { cause: err },
+    );
+  }
+  // A stream cut midway (the connection dropped after the reply started): not retried, its text was shown.
+  if (err instanceof AnthropicError) {
+    return new LlmError(
+      'unavailable',
+      `${MESSAGES.unavailable}: the reply broke off (${err.message})`,
+      context,
+      {
+        cause: err,
+      },
     );
   }
   return err;
