@@ -4,20 +4,34 @@
  * real evals gate on a corpus slice) → review-1 → squash merge → verify, on a temporary clone.
  */
 
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { LocalForge } from '@dark-factory/forge';
+import pino from 'pino';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/cli/context.ts';
 import { main } from '../src/cli/main.ts';
 import { type DemoResult, removeDemo, runDemo } from '../src/demo/run-demo.ts';
+import { type RunningServer, startFactoryServer } from '../src/server/start.ts';
+import { formatUsd } from '../src/watch/format.ts';
+import type { RunTimeline } from '../src/watch/timeline.ts';
 import { git } from '../src/workspace/git.ts';
 import { hasSharedData, mustHaveShared, REPO_ROOT, sharedDataDir } from './support/gate-fixture.ts';
 import { GATE_CACHE_DIR } from './support/scenario.ts';
 
 let result: DemoResult | undefined;
+let watch: RunningServer | undefined;
+let browser: Browser | undefined;
 afterAll(async () => {
+  await browser?.close();
+  await watch?.close();
   if (result) await removeDemo(result);
 });
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Screenshots of the watch page after this run (gitignored). */
+const SHOTS = path.join(REPO_ROOT, '.data', 'artifacts', 'watch');
 
 const shared = hasSharedData() ? sharedDataDir() : undefined;
 if (!shared && mustHaveShared) throw new Error(`CI needs the shared data at ${sharedDataDir()} (SHARED_DIR)`);
@@ -96,4 +110,129 @@ describe('scenario (a): an issue to a squash merge', () => {
     expect(detail.events.filter((e) => e.kind === 'command').length).toBeGreaterThanOrEqual(4);
     expect(report.cost.usd).not.toBeNull();
   }, 400_000);
+});
+
+// The watch page over the run scenario (a) just made: the same store, read by the factory's server.
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('scenario (a) on the watch page (Chromium)', () => {
+  it('shows the run, its timeline, the merge and the scoreboard, also at phone width', async () => {
+    if (!result) throw new Error('scenario (a) did not run');
+    const { report } = result;
+    mkdirSync(SHOTS, { recursive: true });
+    watch = await startFactoryServer({
+      host: '127.0.0.1',
+      port: 0,
+      env: { PATH: process.env.PATH },
+      storeDir: path.join(result.workRoot, 'store'),
+      repo: result.repoDir,
+      base: 'main',
+      forge: new LocalForge({ dir: result.forgeDir }),
+      logger: pino({ level: 'silent' }),
+    });
+    expect(watch.access()).toMatchObject({ kind: 'pglite', via: 'direct' });
+    const base = watch.url;
+
+    // The JSON behind the run page says what the run report said.
+    const timeline = (await (await fetch(`${base}/api/runs/${report.runId}`)).json()) as RunTimeline;
+    expect(timeline.steps.map((s) => [s.name, s.status])).toEqual(
+      report.steps.map((s) => [s.name, s.status]),
+    );
+    expect(timeline.run).toMatchObject({ status: 'merged', pr: report.pr, issue: 1 });
+    expect(timeline.diff?.patch).toContain('+');
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+    const shot = (p: Page, name: string) =>
+      p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+    const noSideScroll = (p: Page) =>
+      p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    const desk = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const phone = await browser.newPage({
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+    });
+
+    // Runs: the issue, merged, its PR and cost, followed live (the bundle ran and the stream is open).
+    for (const [p, tag] of [
+      [desk, 'desktop'],
+      [phone, 'phone'],
+    ] as const) {
+      await p.goto(`${base}/`);
+      await p.locator('body[data-ready="true"]').waitFor();
+      const row = p.locator(`tr.run[data-run="${report.runId}"]`);
+      await expect.poll(() => row.locator('.badge').first().textContent()).toBe('merged');
+      expect(await row.locator('[data-label="PR"]').textContent()).toContain(`#${report.pr}`);
+      expect(await row.locator('[data-label="Cost"]').textContent()).toContain(formatUsd(report.cost.usd));
+      expect(await row.textContent()).toContain('rag search --help');
+      await p.locator('#runs[data-live="on"]').waitFor();
+      expect(await noSideScroll(p), `${tag}: runs page wider than the screen`).toBe(true);
+      await shot(p, `runs-${tag}`);
+    }
+
+    // The timeline: every step, the failing lint with its exit code, the gate, the merge's checks, the diff.
+    for (const [p, tag] of [
+      [desk, 'desktop'],
+      [phone, 'phone'],
+    ] as const) {
+      await p.goto(`${base}/runs/${report.runId}`);
+      await p.locator('body[data-ready="true"]').waitFor();
+      expect(await p.locator('li.step .step-name').allTextContents()).toEqual(
+        report.steps.map((s) => s.name),
+      );
+      const validate = p.locator('#step-validate');
+      expect(await validate.getAttribute('data-status')).toBe('failed');
+      expect(await validate.locator('.commands .badge.bad').first().textContent()).toBe('exit 1');
+      expect(await validate.locator('pre.output').first().textContent()).toContain(
+        'Formatter would have printed',
+      );
+      const checks = p.locator('#step-merge .checks li');
+      expect(await checks.count()).toBeGreaterThanOrEqual(8);
+      expect(await p.locator('#step-merge .checks li.bad').count()).toBe(0);
+      if (result.gate === 'slice') {
+        expect(await p.locator('#step-validate-1 h4', { hasText: 'Evals gate' }).textContent()).toContain(
+          'passed',
+        );
+        expect(await p.locator('#step-validate-1 table.metrics tbody tr').count()).toBeGreaterThan(5);
+      }
+      await p.locator('#step-review-1 summary').click();
+      expect(await p.locator('#step-review-1 .findings').textContent()).toContain('low');
+      expect(await p.locator('pre.diff .add').allTextContents()).toContainEqual(
+        expect.stringContaining('BM25; fused with vectors when EMBEDDER is set'),
+      );
+      expect(await noSideScroll(p), `${tag}: run page wider than the screen`).toBe(true);
+      await shot(p, `run-${tag}`);
+    }
+
+    // Merges (with the metrics chart when the gate ran) and the scoreboard.
+    for (const [p, tag] of [
+      [desk, 'desktop'],
+      [phone, 'phone'],
+    ] as const) {
+      await p.goto(`${base}/merges`);
+      expect(await p.locator('.merges h3').first().textContent()).toContain(`PR #${report.pr}`);
+      if (result.gate === 'slice')
+        expect(await p.locator('figure.chart g.series').count()).toBeGreaterThan(0);
+      expect(await p.locator('table.spend tbody tr').first().textContent()).toContain(
+        formatUsd(report.cost.usd),
+      );
+      expect(await noSideScroll(p), `${tag}: merges page wider than the screen`).toBe(true);
+      await shot(p, `merges-${tag}`);
+      await p.goto(`${base}/scoreboard`);
+      const figure = (label: string) =>
+        p.locator('.figure', { has: p.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('.value');
+      expect(await figure('Merged').textContent()).toBe('1');
+      expect(await figure('Merge rate').textContent()).toBe('100 %');
+      expect(await figure('Cost per merged PR').textContent()).toBe(formatUsd(report.cost.usd));
+      expect(await noSideScroll(p), `${tag}: scoreboard wider than the screen`).toBe(true);
+      await shot(p, `scoreboard-${tag}`);
+    }
+  }, 120_000);
 });
