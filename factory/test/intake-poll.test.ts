@@ -159,6 +159,8 @@ describe('pollOnce', () => {
       labels: ['factory:rejected'],
     });
     await as(BOT).createIssue({ title: 'Dependency update', body: 'bump' });
+    // A closed issue is not even listed: it triggers nothing.
+    await reporter.closeIssue((await reporter.createIssue({ title: 'Done already', body: 'x' })).number);
 
     const first = await pollOnce(deps);
     expect(first.issues).toMatchObject({ changed: true, handled: 3 });

@@ -25,6 +25,8 @@ import {
   CreatePullRequestInputSchema,
   type Forge,
   type Issue,
+  type IssueChangesQuery,
+  IssueChangesQuerySchema,
   type IssueComment,
   IssueCommentSchema,
   IssueSchema,
@@ -399,12 +401,12 @@ export class GitHubForge implements Forge {
     return pull;
   }
 
-  async listIssueChanges(query: ChangesQuery = {}): Promise<Changes<Issue>> {
-    const q = parseInput(ChangesQuerySchema, query, 'changes query');
+  async listIssueChanges(query: IssueChangesQuery = {}): Promise<Changes<Issue>> {
+    const q = parseInput(IssueChangesQuerySchema, query, 'changes query');
     const answer = await this.conditional('list issue changes', q, (headers) =>
       this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
         ...this.repoRef(),
-        state: 'all',
+        state: q.state,
         sort: 'updated',
         direction: 'asc',
         since: q.since,

@@ -26,6 +26,8 @@ import {
   CreatePullRequestInputSchema,
   type Forge,
   type Issue,
+  type IssueChangesQuery,
+  IssueChangesQuerySchema,
   type IssueComment,
   IssueStateSchema,
   ItemNumberSchema,
@@ -379,14 +381,14 @@ export class LocalForge implements Forge {
     return this.toPull(stored);
   }
 
-  async listIssueChanges(query: ChangesQuery = {}): Promise<Changes<Issue>> {
-    const q = parseInput(ChangesQuerySchema, query, 'changes query');
+  async listIssueChanges(query: IssueChangesQuery = {}): Promise<Changes<Issue>> {
+    const q = parseInput(IssueChangesQuerySchema, query, 'changes query');
     // The tag is taken before reading: a write in between makes the next tag differ, never hides it.
-    const etag = await this.changeTag(['issues'], `issues since ${q.since ?? '-'}`);
+    const etag = await this.changeTag(['issues'], `${q.state} issues since ${q.since ?? '-'}`);
     if (q.etag === etag) return { changed: false, etag };
     const since = q.since ? Date.parse(q.since) : Number.NEGATIVE_INFINITY;
     const items = (await this.readAll('issues'))
-      .filter((i) => Date.parse(i.updatedAt) >= since)
+      .filter((i) => (q.state === 'all' || i.state === q.state) && Date.parse(i.updatedAt) >= since)
       .sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || a.number - b.number)
       .map((i) => this.toIssue(i));
     return { changed: true, etag, items };

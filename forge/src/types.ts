@@ -184,6 +184,11 @@ export const ChangesQuerySchema = z.object({
 });
 export type ChangesQuery = z.input<typeof ChangesQuerySchema>;
 
+export const IssueChangesQuerySchema = ChangesQuerySchema.extend({
+  state: z.enum(['open', 'closed', 'all']).default('all'),
+});
+export type IssueChangesQuery = z.input<typeof IssueChangesQuerySchema>;
+
 /**
  * The answer to a conditional listing: `changed: false` when nothing differs from the answer whose
  * `etag` was given (nothing was transferred), else the items and the etag to send next time.
@@ -281,11 +286,12 @@ export interface Forge {
    */
   closePullRequest(number: number, comment?: string): Promise<PullRequest>;
   /**
-   * Issues (open and closed, never pull requests) updated at or after `since`, oldest update first.
+   * Issues (`state`: open, closed or all, the default; never pull requests) updated at or after
+   * `since`, oldest update first.
    * Conditional: given the previous answer's `etag`, an unchanged listing is `{ changed: false }` —
    * on GitHub a 304, which does not count against the rate limit; locally a stat of the files.
    */
-  listIssueChanges(query?: ChangesQuery): Promise<Changes<Issue>>;
+  listIssueChanges(query?: IssueChangesQuery): Promise<Changes<Issue>>;
   /** Comments on issues and pull requests updated at or after `since`, oldest first; conditional as above. */
   listCommentChanges(query?: ChangesQuery): Promise<Changes<IssueComment>>;
   /** The user's access to the repository; `none` for someone who has none (or is unknown). */

@@ -41,9 +41,10 @@ export async function pollOnce(deps: PollerDeps): Promise<PollReport> {
   const outcomes: PollReport['outcomes'] = [];
   const issues = await pollListing(deps, {
     cursor: ISSUES_CURSOR,
-    // A first poll takes every issue: open ones without a factory label are new to the factory.
+    // A first poll takes every open issue: those without a factory label are new to the factory.
     firstSince: () => undefined,
-    list: (q) => deps.forge.listIssueChanges(q),
+    // Closed issues never trigger anything; a reopened one is open again (and updated).
+    list: (q) => deps.forge.listIssueChanges({ ...q, state: 'open' }),
     change: (issue, since) => ({
       id: `poll:issue:${issue.number}:${issue.updatedAt}`,
       updatedAt: issue.updatedAt,
@@ -64,7 +65,8 @@ export async function pollOnce(deps: PollerDeps): Promise<PollReport> {
     firstSince: () => new Date(Math.floor(now().getTime() / 1000) * 1000),
     list: (q) => deps.forge.listCommentChanges(q),
     change: (comment, since) => ({
-      id: `poll:comment:${comment.id}:${comment.updatedAt}`,
+      // Local comment ids count per issue, so the issue is part of the id.
+      id: `poll:comment:${comment.issue}:${comment.id}:${comment.updatedAt}`,
       updatedAt: comment.updatedAt,
       event: {
         kind: 'comment',
