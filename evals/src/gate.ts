@@ -2,21 +2,28 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type Comparison, compareSummaries, pairSummaries } from './compare.ts';
 import { EvalsError } from './errors.ts';
-import { isRateMetric, RATE_METRICS, type RateMetric } from './metrics/aggregate.ts';
+import { isRateMetric, metricParts, RATE_METRICS, type RateMetric } from './metrics/aggregate.ts';
+import { configPower, type MetricPower, type PowerRecord, unresolved } from './power.ts';
 import { DEFAULT_BOOTSTRAP } from './stats/bootstrap.ts';
+import { GATE_MODES, type GateMode, type PowerSettings } from './stats/power.ts';
 import type { CaseResult, Summary } from './summary.ts';
 
 const metricRule = z
   .object({
     /** Absolute minimum for the candidate. */
     floor: z.number().min(0).max(1).optional(),
-    /** Largest allowed drop (candidate − baseline ≥ −maxDrop), judged on the CI's upper bound. */
+    /**
+     * The margin: the largest allowed drop. Non-inferiority passes only when the CI's lower bound of
+     * Δ is above −maxDrop; superiority fails only when its upper bound is below −maxDrop.
+     */
     maxDrop: z.number().min(0).max(1).optional(),
   })
   .strict();
 
 export const gateConfigSchema = z
   .object({
+    /** How drops are judged (stats/power.ts); `--mode` overrides. Absent: superiority, as before. */
+    mode: z.enum(GATE_MODES).default('superiority'),
     bootstrap: z
       .object({
         resamples: z.number().int().min(100).max(100_000).default(DEFAULT_BOOTSTRAP.resamples),
@@ -35,9 +42,25 @@ export const gateConfigSchema = z
         }
       }
     }),
+    /** The power check: margins the measured data cannot resolve are refused. */
+    power: z
+      .object({
+        /** The power record, relative to the gate config's directory. */
+        record: z.string().min(1).default('baselines/power.json'),
+        /** The highest tolerated chance of failing a neutral change. */
+        maxFalseFailure: z.number().gt(0).lt(0.5).default(0.05),
+        /** The power the minimum detectable drop is quoted at. */
+        detectPower: z.number().gt(0.5).lt(1).default(0.8),
+      })
+      .strict()
+      .optional(),
     latency: z
       .object({
-        /** Candidate latencyP95Ms may be at most baseline × maxP95Ratio (+ graceMs for tiny baselines). */
+        /**
+         * Candidate latencyP95Ms may be at most reference × maxP95Ratio (+ graceMs for tiny
+         * references), where the reference is measured in the same run on the same machine
+         * (`--reference`); without one, latency is reported, never gated.
+         */
         maxP95Ratio: z.number().gt(0),
         graceMs: z.number().min(0).default(0),
       })
@@ -71,6 +94,8 @@ export type CheckStatus = 'pass' | 'fail' | 'skip';
 export interface MetricCheck extends Comparison {
   floor?: number | undefined;
   maxDrop?: number | undefined;
+  /** How the drop was judged: the gate's mode, or superiority where unpaired runs allow no other. */
+  rule: GateMode;
   status: CheckStatus;
   reasons: string[];
 }
@@ -88,6 +113,8 @@ export interface GateResult {
   pass: boolean;
   /** Either side sealed: the result carries aggregates only. */
   holdout: boolean;
+  /** The mode that ran (per check, `rule` says how each was judged). */
+  mode: GateMode;
   /** How drops were judged. */
   method: 'paired-bootstrap' | 'unpaired-normal';
   pairedCases: number;
@@ -98,6 +125,11 @@ export interface GateResult {
   checks: MetricCheck[];
   /** Every rate metric either run reports, with Δ and interval (gated or not). */
   comparisons: Comparison[];
+  /**
+   * p95 latency. Gated (`gated: true`) only against a reference measured alongside the candidate
+   * (`baseline` then holds the reference's figure); otherwise the baseline's figure is shown for
+   * information and the status is `skip`.
+   */
   latency?: {
     baseline: number;
     candidate: number;
@@ -105,7 +137,13 @@ export interface GateResult {
     maxRatio: number;
     graceMs: number;
     status: CheckStatus;
+    gated: boolean;
+    /** The reference's label, or null (no reference: not gated). */
+    reference: string | null;
+    note: string;
   };
+  /** Power of this comparison per gated metric (from the power record), when one was given. */
+  power?: { metrics: MetricPower[]; underpowered: string[] };
   errors: { baseline: number; candidate: number; status: CheckStatus };
   /** Why the gate failed, one line each. */
   reasons: string[];
@@ -119,12 +157,30 @@ export interface GateResult {
 const fmt = (v: number) => v.toFixed(3);
 
 /**
- * The merge gate. Floors apply to the candidate's figures; a drop fails only when the upper bound of
- * the confidence interval of (candidate − baseline) lies below −maxDrop, i.e. the drop is real. With
- * per-case results on both sides the interval comes from a paired bootstrap over case ids; sealed
- * (holdout) summaries carry no cases, so their stored standard errors give a normal interval.
+ * The merge gate. Floors apply to the candidate's figures. A drop is judged on the confidence
+ * interval of Δ = candidate − baseline: in non-inferiority mode a metric passes only when the
+ * interval's lower bound is above −maxDrop (the change shows it is not worse); in superiority mode it
+ * fails only when the upper bound is below −maxDrop (the gate shows it is worse). With per-case
+ * results on both sides the interval comes from a paired bootstrap over case ids; sealed (holdout)
+ * summaries carry no cases, so their stored standard errors give a normal interval and only
+ * superiority can be judged. Latency is gated only against a reference measured alongside.
  */
-export function evaluateGate(baseline: Summary, candidate: Summary, config: GateConfig): GateResult {
+export interface GateOptions {
+  /** Overrides the config's mode. */
+  mode?: GateMode | undefined;
+  /** A run measured alongside the candidate on the same machine: latency is gated against it. */
+  reference?: { summary: Summary; label: string } | undefined;
+  /** The power record: the result then carries this comparison's power per gated metric. */
+  power?: PowerRecord | undefined;
+}
+
+export function evaluateGate(
+  baseline: Summary,
+  candidate: Summary,
+  config: GateConfig,
+  options: GateOptions = {},
+): GateResult {
+  const mode = options.mode ?? config.mode;
   const holdout = baseline.holdout || candidate.holdout;
   const pairing = pairSummaries(baseline, candidate);
   const { b, c, missing } = pairing;
@@ -144,10 +200,13 @@ export function evaluateGate(baseline: Summary, candidate: Summary, config: Gate
   for (const [name, rule] of Object.entries(config.metrics)) {
     const metric = name as RateMetric;
     const cmp = comparisons.find((x) => x.metric === metric) ?? { metric };
+    // Non-inferiority needs a paired interval; sealed runs only allow proving a drop.
+    const judged: GateMode = mode === 'non-inferiority' && pairing.paired ? mode : 'superiority';
     const check: MetricCheck = {
       ...cmp,
       floor: rule.floor,
       maxDrop: rule.maxDrop,
+      rule: judged,
       status: 'pass',
       reasons: [],
     };
@@ -161,10 +220,16 @@ export function evaluateGate(baseline: Summary, candidate: Summary, config: Gate
     } else if (rule.floor !== undefined && cmp.candidate < rule.floor) {
       check.reasons.push(`${fmt(cmp.candidate)} below floor ${rule.floor}`);
     }
-    if (rule.maxDrop !== undefined && check.hi !== undefined && check.hi < -rule.maxDrop) {
-      check.reasons.push(
-        `dropped ${fmt(-check.delta!)} (CI of Δ [${fmt(check.lo!)}, ${fmt(check.hi)}] entirely below -${rule.maxDrop})`,
-      );
+    if (rule.maxDrop !== undefined && check.hi !== undefined && check.lo !== undefined) {
+      const ci = `CI of Δ [${fmt(check.lo)}, ${fmt(check.hi)}]`;
+      if (judged === 'superiority' && check.hi < -rule.maxDrop) {
+        check.reasons.push(`dropped ${fmt(-check.delta!)} (${ci} entirely below -${rule.maxDrop})`);
+      } else if (judged === 'non-inferiority' && !(check.lo > -rule.maxDrop)) {
+        const what = check.delta! < 0 ? `dropped ${fmt(-check.delta!)}` : `Δ ${fmt(check.delta!)}`;
+        check.reasons.push(
+          `${what}, not shown to be within -${rule.maxDrop} (${ci} reaches below -${rule.maxDrop})`,
+        );
+      }
     }
     if (pairing.paired && check.delta !== undefined && check.delta < 0) {
       const changes = caseChanges(metric, b, c).slice(0, 5);
@@ -174,25 +239,11 @@ export function evaluateGate(baseline: Summary, candidate: Summary, config: Gate
     checks.push(check);
   }
 
-  let latency: GateResult['latency'];
-  const bl = baseline.metrics.latencyP95Ms;
-  const cl = candidate.metrics.latencyP95Ms;
-  if (config.latency && bl !== undefined && cl !== undefined) {
-    const { maxP95Ratio, graceMs } = config.latency;
-    const ok = cl <= bl * maxP95Ratio + graceMs;
-    const ratio = bl > 0 ? cl / bl : 1;
-    latency = {
-      baseline: bl,
-      candidate: cl,
-      ratio,
-      maxRatio: maxP95Ratio,
-      graceMs,
-      status: ok ? 'pass' : 'fail',
-    };
-    if (!ok)
-      reasons.push(
-        `latencyP95Ms ${cl} ms is ×${ratio.toFixed(2)} the baseline's ${bl} ms (max ×${maxP95Ratio})`,
-      );
+  const latency = latencyCheck(baseline, candidate, config, options.reference);
+  if (latency?.status === 'fail') {
+    reasons.push(
+      `latencyP95Ms ${latency.candidate} ms is ×${latency.ratio.toFixed(2)} the reference's ${latency.baseline} ms measured alongside (${latency.reference}; max ×${latency.maxRatio}${latency.graceMs ? ` + ${latency.graceMs} ms` : ''})`,
+    );
   }
   const errorsFail = candidate.errors - baseline.errors > config.maxNewErrors;
   const errors = {
@@ -213,9 +264,19 @@ export function evaluateGate(baseline: Summary, candidate: Summary, config: Gate
     if (!r.pass && o.pass) improvements += 1;
   });
 
+  let power: GateResult['power'];
+  if (options.power && config.power && pairing.paired) {
+    const settings = powerSettings(config, mode);
+    const margins = Object.fromEntries(Object.entries(config.metrics).map(([m, r]) => [m, r.maxDrop]));
+    const n = (m: RateMetric) => b.filter((r) => metricParts(m, r)[1] > 0).length;
+    const metrics = configPower(margins, options.power.metrics, settings, n);
+    power = { metrics, underpowered: unresolved(metrics) };
+  }
+
   return {
     pass: reasons.length === 0,
     holdout,
+    mode,
     method: pairing.paired ? 'paired-bootstrap' : 'unpaired-normal',
     pairedCases: b.length,
     baselineCases: baseline.cases,
@@ -225,12 +286,82 @@ export function evaluateGate(baseline: Summary, candidate: Summary, config: Gate
     checks,
     comparisons,
     ...(latency ? { latency } : {}),
+    ...(power ? { power } : {}),
     errors,
     reasons,
     regressions,
     improvements,
     worst,
   };
+}
+
+function latencyCheck(
+  baseline: Summary,
+  candidate: Summary,
+  config: GateConfig,
+  reference: GateOptions['reference'],
+): GateResult['latency'] {
+  const cl = candidate.metrics.latencyP95Ms;
+  if (!config.latency || cl === undefined) return undefined;
+  const { maxP95Ratio, graceMs } = config.latency;
+  const rl = reference?.summary.metrics.latencyP95Ms;
+  if (reference && rl !== undefined) {
+    const ok = cl <= rl * maxP95Ratio + graceMs;
+    return {
+      baseline: rl,
+      candidate: cl,
+      ratio: rl > 0 ? cl / rl : 1,
+      maxRatio: maxP95Ratio,
+      graceMs,
+      status: ok ? 'pass' : 'fail',
+      gated: true,
+      reference: reference.label,
+      note: `against ${reference.label}, measured alongside`,
+    };
+  }
+  const bl = baseline.metrics.latencyP95Ms;
+  if (bl === undefined) return undefined;
+  return {
+    baseline: bl,
+    candidate: cl,
+    ratio: bl > 0 ? cl / bl : 1,
+    maxRatio: maxP95Ratio,
+    graceMs,
+    status: 'skip',
+    gated: false,
+    reference: null,
+    note: reference
+      ? `not gated: the reference ${reference.label} has no latency`
+      : 'not gated: no reference measured alongside (--reference); a baseline from another run or machine is not comparable',
+  };
+}
+
+export function powerSettings(config: GateConfig, mode: GateMode = config.mode): PowerSettings {
+  return {
+    mode,
+    confidence: config.bootstrap.confidence,
+    detectPower: config.power?.detectPower ?? 0.8,
+    maxFalseFailure: config.power?.maxFalseFailure ?? 0.05,
+  };
+}
+
+/**
+ * Refuses a config whose margins the measured data cannot resolve (EvalsError 'gate_config', naming
+ * each metric and the cases it would need). Uses the record's own case counts: the data it measured.
+ */
+export function assertResolvable(
+  config: GateConfig,
+  record: PowerRecord,
+  mode: GateMode = config.mode,
+): void {
+  const margins = Object.fromEntries(Object.entries(config.metrics).map(([m, r]) => [m, r.maxDrop]));
+  const bad = unresolved(configPower(margins, record.metrics, powerSettings(config, mode)));
+  if (bad.length) {
+    throw new EvalsError(
+      'gate_config',
+      `the gate config asks for margins its data cannot resolve:\n  ${bad.join('\n  ')}`,
+    );
+  }
 }
 
 function change(r: CaseResult, baseline: number, candidate: number): CaseChange {

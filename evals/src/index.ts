@@ -11,11 +11,23 @@ export {
   loadSuite,
 } from './dataset.ts';
 export { DatasetError, EvalsError, SummaryError } from './errors.ts';
-export { evaluateGate, type GateConfig, type GateResult, gateConfigSchema, readGateConfig } from './gate.ts';
+export {
+  assertResolvable,
+  evaluateGate,
+  type GateConfig,
+  type GateOptions,
+  type GateResult,
+  gateConfigSchema,
+  readGateConfig,
+} from './gate.ts';
 export { aggregate, RATE_METRICS } from './metrics/aggregate.ts';
 export { MUTANTS, type Mutant, runMutationCheck, sampleCases } from './mutants.ts';
+export { buildPowerRecord, type PowerRecord, readPowerRecord } from './power.ts';
+export { ratchetBaseline } from './ratchet.ts';
 export { renderHtml } from './report/html.ts';
 export { renderMarkdown } from './report/markdown.ts';
 export { runCases, scoreCase } from './runner.ts';
+export { GATE_MODES, type GateMode, powerFigures } from './stats/power.ts';
 export { serializeSummary, summarize } from './summarize.ts';
 export { type CaseResult, readSummary, type Summary } from './summary.ts';
+export { neutralControls, SLIGHT_MUTANTS, type Variant } from './variants.ts';

@@ -9,7 +9,7 @@ import { MUTANTS } from '../src/mutants.ts';
 import { DATASETS_DIR } from '../src/paths.ts';
 import { runCases } from '../src/runner.ts';
 import { summarySchema } from '../src/summary.ts';
-import { runCli, serveRag } from './helpers/cli.ts';
+import { runCli, runMain, serveRag } from './helpers/cli.ts';
 import { fakeRagFromGold } from './helpers/fake-rag.ts';
 import { json, startServer, type TestServer } from './helpers/http.ts';
 import { DEV_SETS } from './helpers/paths.ts';
@@ -154,6 +154,93 @@ describe('evals CLI', () => {
     const md = await readFile(path.join(dir, 'out/gate.md'), 'utf8');
     expect(md).toMatch(/^### Evals: ❌ gate failed/);
     expect(JSON.parse(await readFile(path.join(dir, 'out/gate.json'), 'utf8')).pass).toBe(false);
+  });
+
+  it('gate --mode/--reference, power and baseline --ratchet on the runs above', async () => {
+    const sup = await runMain(
+      [
+        'gate',
+        '--baseline',
+        'out/run.json',
+        '--candidate',
+        'out/run.json',
+        '--mode',
+        'superiority',
+        '--reference',
+        'out/run.json',
+        '--json',
+        '-',
+      ],
+      { cwd: dir },
+    );
+    expect(sup.code).toBe(0);
+    const verdict = JSON.parse(sup.stdout);
+    expect(verdict.mode).toBe('superiority');
+    expect(verdict.latency).toMatchObject({ gated: true, reference: 'out/run.json', status: 'pass' });
+    const bad = await runMain(
+      ['gate', '--baseline', 'out/run.json', '--candidate', 'out/run.json', '--mode', 'lenient'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(bad.code).toBe(2);
+
+    // Power from the pair of real runs; a config asking for a margin they cannot resolve is refused.
+    const power = await runMain(
+      [
+        'power',
+        '--baseline',
+        'out/run.json',
+        '--run',
+        'out/broken.json',
+        '--write',
+        'out/power.json',
+        '--json',
+        '-',
+      ],
+      { cwd: dir },
+    );
+    expect(power.code).toBe(1);
+    const figures = JSON.parse(power.stdout);
+    expect(figures.mode).toBe('non-inferiority');
+    expect(
+      figures.rows.find(
+        (r: { dataset: string; metric: string }) => r.dataset === 'all' && r.metric === 'refusalAccuracy',
+      ),
+    ).toMatchObject({ n: 40, resolved: false });
+    expect(figures.refused.join('\n')).toMatch(
+      /refusalAccuracy: margin [\d.]+ cannot be resolved by its 40 cases .* it needs \d+ cases/,
+    );
+    await writeFile(
+      path.join(dir, 'out/tight.json'),
+      JSON.stringify({
+        mode: 'non-inferiority',
+        power: { record: 'power.json' },
+        metrics: { refusalAccuracy: { maxDrop: 0.02 } },
+      }),
+    );
+    const refused = await runMain(
+      ['gate', '--baseline', 'out/run.json', '--candidate', 'out/run.json', '--config', 'out/tight.json'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^evals: the gate config asks for margins its data cannot resolve:\n {2}refusalAccuracy: margin 0\.02 .* it needs \d+ cases/,
+    );
+
+    // The ratchet keeps the old values except where the run is significantly better.
+    await writeFile(path.join(dir, 'out/base.json'), await readFile(path.join(dir, 'out/broken.json')));
+    const ratchet = await runMain(
+      ['baseline', '--ratchet', '--from', 'out/run.json', '--out', 'out/base.json'],
+      { cwd: dir },
+    );
+    expect(ratchet.code).toBe(0);
+    expect(ratchet.stdout).toMatch(/raised +refusalAccuracy/);
+    const raised = summarySchema.parse(JSON.parse(await readFile(path.join(dir, 'out/base.json'), 'utf8')));
+    const run = summarySchema.parse(JSON.parse(await readFile(path.join(dir, 'out/run.json'), 'utf8')));
+    expect(raised.metrics.refusalAccuracy).toBe(run.metrics.refusalAccuracy);
   });
 
   it('refuses an invalid dataset with file, line and reason, and exits non-zero', async () => {

@@ -114,14 +114,29 @@ describe('gate', () => {
     expect(g.checks.find((c) => c.metric === 'refusalAccuracy')!.status).toBe('fail');
   });
 
-  it('latency is compared as a ratio of p95', () => {
-    const slow = baseResults.map((r) => ({ ...r, latencyMs: r.latencyMs * 2 }));
-    const g = evaluateGate(baseline, run(slow), config);
+  it('latency is gated only as a ratio of p95 against a reference measured alongside', () => {
+    const slow = run(baseResults.map((r) => ({ ...r, latencyMs: r.latencyMs * 2 })));
+    const reference = { summary: baseline, label: 'main.json' };
+    const g = evaluateGate(baseline, slow, config, { reference });
     expect(g.pass).toBe(false);
+    expect(g.latency).toMatchObject({ gated: true, reference: 'main.json', status: 'fail' });
     expect(g.latency?.ratio).toBeCloseTo(2, 1);
-    expect(g.reasons[0]).toMatch(/^latencyP95Ms .* is ×2\.00 the baseline's/);
-    const bit = baseResults.map((r) => ({ ...r, latencyMs: r.latencyMs * 1.2 }));
-    expect(evaluateGate(baseline, run(bit), config).pass).toBe(true);
+    expect(g.reasons[0]).toMatch(/^latencyP95Ms .* is ×2\.00 the reference's .* measured alongside/);
+    const bit = run(baseResults.map((r) => ({ ...r, latencyMs: r.latencyMs * 1.2 })));
+    expect(evaluateGate(baseline, bit, config, { reference }).pass).toBe(true);
+    // A slow reference machine moment does not fail the candidate: only the pair measured together counts.
+    expect(evaluateGate(baseline, slow, config, { reference: { summary: slow, label: 'main' } }).pass).toBe(
+      true,
+    );
+  });
+
+  it('without a reference, latency is reported and never gated (a baseline from another machine)', () => {
+    const slow = run(baseResults.map((r) => ({ ...r, latencyMs: r.latencyMs * 4 })));
+    const g = evaluateGate(baseline, slow, config);
+    expect(g.pass).toBe(true);
+    expect(g.latency).toMatchObject({ gated: false, reference: null, status: 'skip' });
+    expect(g.latency?.ratio).toBeCloseTo(4, 1);
+    expect(g.latency?.note).toMatch(/not gated: no reference/);
   });
 
   it('more failed calls than the baseline fail', () => {
@@ -148,7 +163,9 @@ describe('gate', () => {
 
   it('reads and validates the committed gate config', async () => {
     const c = await readGateConfig(DEFAULT_GATE_CONFIG);
-    expect(c.metrics.hitAt5Moment).toEqual({ floor: 0.85, maxDrop: 0.02 });
+    expect(c.metrics.hitAt5Moment).toEqual({ floor: 0.85, maxDrop: 0.015 });
+    expect(c.mode).toBe('non-inferiority');
+    expect(c.power).toEqual({ record: 'baselines/power.json', maxFalseFailure: 0.05, detectPower: 0.8 });
     expect(c.bootstrap.resamples).toBe(2000);
     expect(() => gateConfigSchema.parse({ metrics: { hitAt7: { maxDrop: 0.1 } } })).toThrow(/unknown metric/);
   });

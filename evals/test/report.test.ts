@@ -95,7 +95,7 @@ describe('terminal output and JSON', () => {
     );
     const text = renderGateText(gate);
     expect(text).toMatch(
-      /^gate: FAIL — baseline 240 cases, candidate 240 cases; paired bootstrap over 240 cases, 2000 resamples, 95 % CI\n/,
+      /^gate: FAIL \(mode superiority: a metric fails only when its CI upper bound < −margin\) — baseline 240 cases, candidate 240 cases; paired bootstrap over 240 cases, 2000 resamples, 95 % CI\n/,
     );
     expect(text).toMatch(/ {2}FAIL hitAt5Moment {10}/);
     expect(text).toContain('cases pass → fail: 30 (fail → pass: 0)');

@@ -1,8 +1,12 @@
 import { EvalsError } from '../errors.ts';
 import { readGateConfig } from '../gate.ts';
+import { openInProcessVariants } from '../inprocess.ts';
 import { callsCovered, type MutationReport, runMutationCheck, sampleCases } from '../mutants.ts';
 import { DEFAULT_GATE_CONFIG, devDatasets } from '../paths.ts';
-import { renderMutationText } from '../report/text.ts';
+import { renderMutationText, renderSlightText } from '../report/text.ts';
+import { judgeSlight, type SlightReport } from '../slight.ts';
+import type { GateMode } from '../stats/power.ts';
+import { measureVariants, neutralControls, SLIGHT_MUTANTS } from '../variants.ts';
 import { loadUserSuite, openClient, progressBar, resolveUserPath, shown, writeOutput } from './shared.ts';
 
 export interface MutateCommandOptions {
@@ -11,13 +15,25 @@ export interface MutateCommandOptions {
   seed: number;
   url?: string;
   config?: string;
+  mode?: GateMode;
   concurrency?: number;
+  /** Run the slight mutants and neutral controls (in-process only; default true). */
+  slight?: boolean;
+  neutralSeeds?: number;
+  syntheticSeeds?: number;
   json?: string;
 }
 
-export async function mutateCommand(opts: MutateCommandOptions): Promise<MutationReport> {
+export interface MutateOutcome {
+  ok: boolean;
+  gross: MutationReport;
+  slight?: SlightReport;
+}
+
+export async function mutateCommand(opts: MutateCommandOptions): Promise<MutateOutcome> {
   const configPath = opts.config ? resolveUserPath(opts.config) : DEFAULT_GATE_CONFIG;
   const config = await readGateConfig(configPath, shown(configPath));
+  const mode = opts.mode ?? config.mode;
   const suite = await loadUserSuite(opts.dataset?.length ? opts.dataset : devDatasets(), [], true);
   if (suite.holdout) throw new EvalsError('holdout', 'the mutation check does not run on holdout sets');
   const cases = sampleCases(suite.cases, opts.sample, opts.seed);
@@ -28,35 +44,112 @@ export async function mutateCommand(opts: MutateCommandOptions): Promise<Mutatio
       'the mutation check needs both retrieval cases and answer cases in its datasets',
     );
   }
-  const { client, name } = await openClient(opts.url);
+  const slight = opts.slight !== false && !opts.url;
+  const opened = slight
+    ? await openInProcessVariants(process.env, process.env.INIT_CWD ?? process.cwd())
+    : undefined;
+  const { client, name } = opened
+    ? { client: opened.client, name: 'in-process' }
+    : await openClient(opts.url);
   let bar = progressBar('baseline');
+  const onRun = (run: string, i: number, total: number) => {
+    bar.stop();
+    bar = progressBar(`${i}/${total} ${run}`);
+  };
   try {
-    const report = await runMutationCheck(cases, {
+    const gross = await runMutationCheck(cases, {
       client,
-      config,
+      config: { ...config, mode },
       concurrency: opts.concurrency ?? 4,
       seed: opts.seed,
       dataset: suite.files,
-      onRun: (run, i, total) => {
-        bar.stop();
-        bar = progressBar(`${i}/${total} ${run}`);
-      },
+      onRun,
       onCase: (done, total) => bar.update(done, total),
     });
     bar.stop();
     process.stderr.write(`mutation check: ${cases.length} sampled cases against ${name}\n`);
-    if (opts.json) {
-      const slim = {
-        ...report,
-        baseline: undefined,
-        mutants: report.mutants.map(({ candidate: _c, ...m }) => m),
-      };
-      await writeOutput(opts.json, `${JSON.stringify(slim, null, 2)}\n`);
+    let slightReport: SlightReport | undefined;
+    if (opened) {
+      // Slight drops need every case: a 300-case sample cannot resolve a point or two.
+      const seeds = Array.from({ length: opts.neutralSeeds ?? 10 }, (_, i) => i + 1);
+      const measured = await measureVariants(suite.cases, {
+        open: opened.open,
+        client,
+        variants: [...SLIGHT_MUTANTS, ...neutralControls(seeds)],
+        dataset: suite.files,
+        concurrency: opts.concurrency ?? 4,
+        onRun,
+        onCase: (done, total) => bar.update(done, total),
+      });
+      bar.stop();
+      slightReport = judgeSlight(measured.baseline, measured.runs, {
+        config,
+        mode,
+        syntheticSeeds: opts.syntheticSeeds ?? 100,
+      });
+    } else {
+      process.stderr.write(
+        'mutation check: slight mutants skipped (they are rag-app variants: in-process only)\n',
+      );
     }
-    if (opts.json !== '-') process.stdout.write(renderMutationText(report));
-    return report;
+    const outcome: MutateOutcome = {
+      ok: gross.ok && (slightReport?.ok ?? true),
+      gross,
+      ...(slightReport ? { slight: slightReport } : {}),
+    };
+    if (opts.json) {
+      const json = {
+        ok: outcome.ok,
+        mode,
+        cases: { gross: gross.cases, slight: slightReport ? suite.cases.length : 0 },
+        control: { pass: gross.control.pass, reasons: gross.control.gate.reasons },
+        mutants: [
+          ...gross.mutants.map((m) => ({
+            name: m.name,
+            kind: 'gross',
+            description: m.description,
+            drop: grossDrop(m.gate.checks),
+            verdict: m.killed ? 'fail' : 'pass',
+            ok: m.killed,
+            failed: m.gate.checks.filter((c) => c.status === 'fail').map((c) => c.metric),
+          })),
+          ...(slightReport?.mutants ?? []).map((m) => ({
+            name: m.name,
+            kind: 'slight',
+            description: m.description,
+            drop: m.drop,
+            metric: m.metric,
+            delta: m.delta,
+            atOrAboveMargin: m.atOrAboveMargin,
+            verdict: m.verdict,
+            ok: m.ok,
+            failed: m.failed,
+          })),
+        ],
+        ...(slightReport
+          ? {
+              neutral: slightReport.neutral,
+              synthetic: slightReport.synthetic,
+              neutralChurn: slightReport.neutralChurn,
+              power: slightReport.power,
+            }
+          : {}),
+      };
+      await writeOutput(opts.json, `${JSON.stringify(json, null, 2)}\n`);
+    }
+    if (opts.json !== '-') {
+      process.stdout.write(renderMutationText(gross));
+      if (slightReport) process.stdout.write(renderSlightText(slightReport));
+    }
+    return outcome;
   } finally {
     bar.stop();
     await client.close?.();
   }
+}
+
+/** A gross mutant's largest drop over its gated metrics. */
+function grossDrop(checks: { delta?: number | undefined }[]): number {
+  const drops = checks.map((c) => -(c.delta ?? 0));
+  return Math.round(Math.max(0, ...drops) * 1e5) / 1e5;
 }

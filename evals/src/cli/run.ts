@@ -21,7 +21,11 @@ export interface RunCommandOptions {
 }
 
 /** Loads, runs and scores the datasets; a run over a holdout set is sealed. */
-export async function runSuiteCommand(opts: RunCommandOptions, client?: RagClient): Promise<Summary> {
+export async function runSuiteCommand(
+  opts: RunCommandOptions,
+  client?: RagClient,
+  quiet = false,
+): Promise<Summary> {
   const suite = await loadUserSuite(opts.dataset, opts.facts ?? [], opts.autoFacts !== false);
   const opened = client ? { client, name: 'custom' } : await openClient(opts.url);
   const bar = progressBar(suite.holdout ? 'evals (holdout)' : 'evals');
@@ -55,6 +59,6 @@ export async function runSuiteCommand(opts: RunCommandOptions, client?: RagClien
   if (opts.json) await writeOutput(opts.json, serializeSummary(summary));
   if (opts.md) await writeOutput(opts.md, renderMarkdown({ candidate: summary, baseline, labels }));
   if (opts.html) await writeOutput(opts.html, renderHtml({ candidate: summary, baseline, labels }));
-  if (opts.json !== '-') process.stdout.write(renderRunText(summary));
+  if (opts.json !== '-' && !quiet) process.stdout.write(renderRunText(summary));
   return summary;
 }

@@ -16,6 +16,7 @@ export const RATE_METRICS = [
   'recallAt10Video',
   'ndcgAt10',
   'linkAt1',
+  'linkProximityAt1',
   'refusalAccuracy',
   'refusalPrecision',
   'refusalRecall',

@@ -4,6 +4,8 @@ import type { Gold } from '../dataset.ts';
 export const MOMENT_TOLERANCE_S = 30;
 /** A deep link counts when it lands within this many seconds of the gold second. */
 export const LINK_TOLERANCE_S = 15;
+/** Graded link distance: full credit on the gold second, none from this many seconds away. */
+export const LINK_PROXIMITY_S = 60;
 export const RETRIEVAL_K = 10;
 
 export interface HitSpan {
@@ -117,6 +119,13 @@ export function retrievalScores(gold: Gold[], allHits: HitSpan[]): Record<string
       moments.some((m) => m.videoId === top.videoId && Math.abs(top.citeStart - m.t) <= LINK_TOLERANCE_S)
         ? 1
         : 0;
+    // The same question as linkAt1, graded: fewer cases flip on a small shift, so less variance.
+    const distances = top
+      ? moments.filter((m) => m.videoId === top.videoId).map((m) => Math.abs(top.citeStart - m.t))
+      : [];
+    scores.linkProximityAt1 = distances.length
+      ? Math.max(0, 1 - Math.min(...distances) / LINK_PROXIMITY_S)
+      : 0;
   }
   return scores;
 }

@@ -1,4 +1,5 @@
 import { formatDelta, formatValue, isSealed, KIND_COLUMNS, type ReportInput, reportRows } from './model.ts';
+import { modeLine } from './text.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 const clip = (s: string, n = 90) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -26,6 +27,7 @@ export function renderMarkdown(input: ReportInput): string {
         ? `paired bootstrap over ${gate.pairedCases} cases (${gate.resamples} resamples)`
         : 'normal interval from stored standard errors (sealed or unpaired runs)';
     out.push(`Drops judged with a ${Math.round(gate.confidence * 100)} % interval of Δ: ${how}.`);
+    out.push(`**Mode:** \`${gate.mode}\` — ${modeLine(gate).replace(/^mode [a-z-]+(: |; )/, '')}.`);
   }
   if (sealed)
     out.push('', '> 🔒 **Holdout (sealed):** aggregate figures only; no cases or queries are shown.');
@@ -58,8 +60,24 @@ export function renderMarkdown(input: ReportInput): string {
     const l = gate.latency;
     out.push(
       '',
-      `Latency p95 ratio ×${l.ratio.toFixed(2)} (max ×${l.maxRatio}${l.graceMs ? ` + ${l.graceMs} ms` : ''}) ${STATUS[l.status]}`,
+      l.gated === false
+        ? `Latency p95 ${l.baseline} ms → ${l.candidate} ms (×${l.ratio.toFixed(2)}) – ${l.note}`
+        : `Latency p95 ${l.baseline} ms → ${l.candidate} ms, ratio ×${l.ratio.toFixed(2)} (max ×${l.maxRatio}${l.graceMs ? ` + ${l.graceMs} ms` : ''}) ${STATUS[l.status]} ${l.note ?? ''}`,
     );
+  }
+  if (gate?.power) {
+    out.push(
+      '',
+      '#### Power of this comparison',
+      '',
+      '| Metric | Cases | Margin | Smallest drop failed at 80 % | Neutral change fails | Resolvable margin |',
+      '|---|---:|---:|---:|---:|---:|',
+    );
+    for (const p of gate.power.metrics) {
+      out.push(
+        `| \`${p.metric}\` | ${p.n} | ${p.margin ?? ''} | ${p.mde?.toFixed(3) ?? ''} | ${p.falseFailure === undefined ? '' : `${(100 * p.falseFailure).toFixed(1)} %`} | ${p.resolvableMargin.toFixed(3)}${p.resolved ? '' : ` ⚠️ needs ${p.casesNeeded} cases`} |`,
+      );
+    }
   }
 
   const kinds = Object.keys(candidate.byKind);

@@ -1,5 +1,7 @@
 import type { GateResult } from '../gate.ts';
 import type { MutationReport } from '../mutants.ts';
+import type { MetricPower } from '../power.ts';
+import type { SlightReport } from '../slight.ts';
 import type { Summary } from '../summary.ts';
 import { formatDelta, formatValue, reportRows } from './model.ts';
 
@@ -27,7 +29,7 @@ export function renderGateText(g: GateResult): string {
       ? `paired bootstrap over ${g.pairedCases} cases, ${g.resamples} resamples`
       : 'unpaired normal interval (sealed/aggregate-only summaries)';
   lines.push(
-    `gate: ${g.pass ? 'PASS' : 'FAIL'} — baseline ${g.baselineCases} cases, candidate ${g.candidateCases} cases; ${how}, ${Math.round(g.confidence * 100)} % CI`,
+    `gate: ${g.pass ? 'PASS' : 'FAIL'} (${modeLine(g)}) — baseline ${g.baselineCases} cases, candidate ${g.candidateCases} cases; ${how}, ${Math.round(g.confidence * 100)} % CI`,
   );
   if (g.holdout) lines.push('holdout: sealed, aggregate figures only');
   for (const c of g.checks) {
@@ -37,7 +39,7 @@ export function renderGateText(g: GateResult): string {
         : `${formatValue(c.metric, c.baseline)} → ${formatValue(c.metric, c.candidate)}${c.delta !== undefined ? ` (Δ ${formatDelta(c.metric, c.delta)}, CI [${formatDelta(c.metric, c.lo)}, ${formatDelta(c.metric, c.hi)}])` : ''}`;
     const rule = [
       c.floor !== undefined ? `floor ${c.floor}` : '',
-      c.maxDrop !== undefined ? `max drop ${c.maxDrop}` : '',
+      c.maxDrop !== undefined ? `${c.rule === 'non-inferiority' ? 'margin' : 'max drop'} ${c.maxDrop}` : '',
     ]
       .filter(Boolean)
       .join(', ');
@@ -48,12 +50,17 @@ export function renderGateText(g: GateResult): string {
   if (g.latency) {
     const l = g.latency;
     lines.push(
-      `  ${l.status.toUpperCase().padEnd(4)} latencyP95Ms           ${l.baseline} ms → ${l.candidate} ms (×${l.ratio.toFixed(2)}, max ×${l.maxRatio}${l.graceMs ? ` + ${l.graceMs} ms` : ''})`,
+      `  ${l.status.toUpperCase().padEnd(4)} latencyP95Ms           ${l.baseline} ms → ${l.candidate} ms (×${l.ratio.toFixed(2)}${l.gated === false ? '' : `, max ×${l.maxRatio}${l.graceMs ? ` + ${l.graceMs} ms` : ''}`}) — ${l.note ?? ''}`,
     );
   }
   lines.push(
     `  ${g.errors.status.toUpperCase().padEnd(4)} failed calls           ${g.errors.baseline} → ${g.errors.candidate}`,
   );
+  if (g.power) {
+    lines.push('power of this comparison (per-case SD of Δ from the power record):');
+    for (const p of g.power.metrics) lines.push(`  ${powerLine(p)}`);
+    for (const u of g.power.underpowered) lines.push(`  underpowered: ${u}`);
+  }
   if (!g.pass) {
     lines.push('why it failed:');
     for (const r of g.reasons) lines.push(`  - ${r}`);
@@ -64,6 +71,20 @@ export function renderGateText(g: GateResult): string {
     if (g.regressions.length > 20) lines.push(`  … and ${g.regressions.length - 20} more`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+export function modeLine(g: Pick<GateResult, 'mode' | 'checks'>): string {
+  const mode = g.mode ?? 'superiority';
+  const fallback = mode === 'non-inferiority' && g.checks.some((c) => c.rule === 'superiority');
+  return fallback
+    ? `mode ${mode}; unpaired runs judged as superiority`
+    : `mode ${mode}: ${mode === 'non-inferiority' ? 'each metric must show CI lower bound > −margin' : 'a metric fails only when its CI upper bound < −margin'}`;
+}
+
+const pct = (v: number | undefined) => (v === undefined ? '–' : `${(100 * v).toFixed(1)} %`);
+
+export function powerLine(p: MetricPower): string {
+  return `${p.metric.padEnd(24)} n ${String(p.n).padStart(5)}  sd ${p.sd.toFixed(3)}  margin ${p.margin ?? '–'}  MDE@80% ${p.mde?.toFixed(3) ?? '–'}  neutral false failure ${pct(p.falseFailure)}  resolvable ≥ ${p.resolvableMargin.toFixed(3)}${p.resolved ? '' : `  NEEDS ${p.casesNeeded} cases`}`;
 }
 
 export function renderMutationText(m: MutationReport): string {
@@ -79,5 +100,45 @@ export function renderMutationText(m: MutationReport): string {
       `  ${o.killed ? 'killed  ' : 'SURVIVED'} ${o.name.padEnd(18)} ${o.description}${o.killed ? ` — ${why}` : ''}`,
     );
   }
+  return `${lines.join('\n')}\n`;
+}
+
+const signed = (v: number | undefined) => (v === undefined ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(3)}`);
+
+export function renderSlightText(r: SlightReport): string {
+  const lines = [
+    `slight mutants (real rag-app variants, every case, mode ${r.mode}): ${r.ok ? 'OK' : 'FAILED'}`,
+  ];
+  for (const m of r.mutants) {
+    const req = m.atOrAboveMargin.length
+      ? `at/above margin on ${m.atOrAboveMargin.join(', ')}`
+      : 'below every margin';
+    lines.push(
+      `  ${m.ok ? 'ok      ' : 'SURVIVED'} ${m.name.padEnd(18)} drop ${m.drop.toFixed(3)} (${m.metric}) ${m.verdict.toUpperCase()} — ${req}${m.failed.length ? `; failed ${m.failed.join(', ')}` : ''}`,
+    );
+  }
+  const n = r.neutral;
+  lines.push(
+    `  neutral controls: ${n.passed}/${n.runs.length} seeds pass (${(100 * n.passRate).toFixed(0)} %, required ≥ ${100 * n.required} %)${
+      n.runs.some((x) => x.verdict === 'fail')
+        ? ` — failed: ${n.runs
+            .filter((x) => x.verdict === 'fail')
+            .map((x) => `${x.name} (${x.failed.join(', ')})`)
+            .join('; ')}`
+        : ''
+    }`,
+  );
+  for (const s of r.synthetic) {
+    lines.push(
+      `  synthetic ${s.name} (${s.mode}, margin ${s.margin}, ${s.cases} cases): Δ ${signed(s.delta)} CI [${signed(s.lo)}, ${signed(s.hi)}] → ${s.verdict.toUpperCase()}${s.expected && s.expected !== s.verdict ? ` (must ${s.expected})` : ''}`,
+    );
+  }
+  for (const c of r.neutralChurn) {
+    lines.push(
+      `  synthetic neutral churn ${(100 * c.churn).toFixed(1)} % on ${c.metric}: fails ${(100 * c.failureRate).toFixed(1)} % of ${c.seeds} seeds`,
+    );
+  }
+  lines.push('power (per-case SD of Δ from these runs):');
+  for (const p of r.power) lines.push(`  ${p.dataset.padEnd(26)} ${powerLine(p)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -53,3 +53,34 @@ export function serveRag(client: RagClient): Promise<TestServer> {
     json(res, 404, { error: 'not found' });
   });
 }
+
+/**
+ * `evals <args>` in this process (main() with INIT_CWD = cwd), stdout and stderr captured: the same
+ * code path as runCli without the cost of starting tsx, for tests that call the CLI many times.
+ */
+export async function runMain(args: string[], options: { cwd: string }): Promise<CliResult> {
+  const { main } = await import('../../src/cli/main.ts');
+  const saved = { cwd: process.env.INIT_CWD, out: process.stdout.write, err: process.stderr.write };
+  let stdout = '';
+  let stderr = '';
+  process.env.INIT_CWD = options.cwd;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    process.exitCode = undefined;
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.exitCode = undefined;
+    process.stdout.write = saved.out;
+    process.stderr.write = saved.err;
+    if (saved.cwd === undefined) delete process.env.INIT_CWD;
+    else process.env.INIT_CWD = saved.cwd;
+  }
+}

@@ -6,6 +6,8 @@ import { type EvalsGateVerdict, EvalsGateVerdictSchema, type EvalsSummary } from
 
 const TSX_LOADER = import.meta.resolve('tsx');
 const GATE_CLI_TIMEOUT_MS = 120_000;
+/** No person reads what the factory merges: a change passes only when it shows it is not worse. */
+export const GATE_MODE = 'non-inferiority';
 
 export interface Verdict {
   /** 0 pass, 1 fail (the judge's evals CLI's own exit code). */
@@ -17,8 +19,11 @@ export interface Verdict {
 
 /**
  * Runs the judge's `evals gate --baseline main.json --candidate candidate.json --config
- * <judge>/evals/gate.json [--md gate.md] --json -` in `dir` (the runner's worktree), on summaries
- * written there. Exit 0/1 is the decision, and must agree with the printed verdict; anything else
+ * <judge>/evals/gate.json --mode non-inferiority --reference main.json [--md gate.md] --json -` in
+ * `dir` (the runner's worktree), on summaries written there. Unattended changes carry the burden of
+ * proof (non-inferiority, whatever gate.json's mode); main is the latency reference because it was
+ * measured on this machine beside the candidate (index.ts measures both again after a latency-only
+ * failure). Exit 0/1 is the decision, and must agree with the printed verdict; anything else
  * (2 = bad input, a crash, a timeout) is the judge failing: FactoryError('gate_error').
  */
 export async function judgeVerdict(options: {
@@ -49,6 +54,10 @@ export async function judgeVerdict(options: {
     candidate,
     '--config',
     path.join(options.judgeDir, 'evals', 'gate.json'),
+    '--mode',
+    GATE_MODE,
+    '--reference',
+    baseline,
     '--json',
     '-',
   ];

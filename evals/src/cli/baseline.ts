@@ -1,0 +1,59 @@
+import { readGateConfig } from '../gate.ts';
+import { DEFAULT_BASELINE, DEFAULT_GATE_CONFIG, devDatasets } from '../paths.ts';
+import { type RatchetResult, ratchetBaseline } from '../ratchet.ts';
+import { serializeSummary } from '../summarize.ts';
+import { readSummary } from '../summary.ts';
+import { runSuiteCommand } from './run.ts';
+import { resolveUserPath, shown, writeOutput } from './shared.ts';
+
+export interface BaselineCommandOptions {
+  dataset?: string[];
+  out?: string;
+  url?: string;
+  concurrency?: number;
+  /** Raise the existing baseline only where the run is significantly better. */
+  ratchet?: boolean;
+  /** With --ratchet: a run summary to ratchet with, instead of running the dev sets. */
+  from?: string;
+  config?: string;
+}
+
+/** `evals baseline`: rewrite the baseline from a fresh run, or (--ratchet) raise it metric by metric. */
+export async function baselineCommand(opts: BaselineCommandOptions): Promise<RatchetResult | undefined> {
+  const out = opts.out ? resolveUserPath(opts.out) : DEFAULT_BASELINE;
+  const dataset = opts.dataset?.length ? opts.dataset : devDatasets();
+  if (!opts.ratchet) {
+    await runSuiteCommand({ dataset, json: out, url: opts.url, concurrency: opts.concurrency });
+    return undefined;
+  }
+  const configPath = opts.config ? resolveUserPath(opts.config) : DEFAULT_GATE_CONFIG;
+  const config = await readGateConfig(configPath, shown(configPath));
+  const old = await readSummary(out, shown(out));
+  const run = opts.from
+    ? await readSummary(resolveUserPath(opts.from), opts.from)
+    : await runSuiteCommand(
+        { dataset, url: opts.url, concurrency: opts.concurrency, json: undefined },
+        undefined,
+        true,
+      );
+  const result = ratchetBaseline(old, run, config.bootstrap);
+  if (result.raised.length || result.decisions.some((d) => d.action === 'added')) {
+    await writeOutput(out, serializeSummary(result.baseline));
+  }
+  const lines = [
+    `ratchet of ${shown(out)} (${Math.round(config.bootstrap.confidence * 100)} % paired CI of Δ):`,
+  ];
+  for (const d of result.decisions) {
+    const ci = d.lo !== undefined ? ` CI [${d.lo.toFixed(3)}, ${d.hi!.toFixed(3)}]` : '';
+    lines.push(
+      `  ${d.action.padEnd(6)} ${d.metric.padEnd(24)} ${d.baseline?.toFixed(3) ?? '–'} → ${d.run?.toFixed(3) ?? '–'}${ci}`,
+    );
+  }
+  lines.push(
+    result.raised.length
+      ? `raised: ${result.raised.join(', ')} — commit ${shown(out)} on its own`
+      : 'nothing significantly better: the baseline stays as it is',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return result;
+}
