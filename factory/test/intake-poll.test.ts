@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/cli/context.ts';
 import { main } from '../src/cli/main.ts';
-import { COMMENTS_CURSOR, ISSUES_CURSOR, type PollerDeps, pollOnce } from '../src/intake/poll.ts';
+import { COMMENTS_CURSOR, ISSUES_CURSOR, type PollerDeps, pollOnce, runPoller } from '../src/intake/poll.ts';
 import { openRunStore } from '../src/runs/open.ts';
 import type { RunStore } from '../src/runs/types.ts';
 import { openMemoryStore, RecordingQueue, silent, testPolicy } from './support/intake-rig.ts';
@@ -227,6 +227,35 @@ describe('pollOnce', () => {
     const retried = await pollOnce(deps);
     expect(retried.outcomes.map((o) => o.detail)).toContain(`#${issue.number} queued (opened)`);
     expect(queue.jobs.filter((j) => j.issue === issue.number)).toHaveLength(1);
+  });
+});
+
+describe('runPoller', () => {
+  it('polls until aborted; a rate-limited poll is reported and retried, not fatal', async () => {
+    const queue = new RecordingQueue();
+    const deps: PollerDeps = { queue, forge: as(TOKEN), policy: testPolicy(), store, logger: silent };
+    gh.script({
+      method: 'GET',
+      path: '/repos/acme/widgets/issues',
+      status: 403,
+      body: { message: 'API rate limit exceeded' },
+      headers: { 'x-ratelimit-remaining': '0', 'retry-after': '0' },
+    });
+    const stop = new AbortController();
+    const errors: unknown[] = [];
+    let polls = 0;
+    await runPoller(deps, {
+      intervalMs: 5,
+      signal: stop.signal,
+      onError: (err) => errors.push(err),
+      onPoll: () => {
+        polls++;
+        if (polls === 2) stop.abort();
+      },
+    });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'rate_limited', context: { retryAfterSeconds: 0 } });
+    expect(polls).toBe(2);
   });
 });
 
