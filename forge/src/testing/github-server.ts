@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { branchSha, mergeBranches } from './git-side.ts';
 
 /**
  * A fake GitHub REST API on 127.0.0.1 with in-memory state, for tests that drive the real
@@ -28,6 +29,8 @@ import type { AddressInfo } from 'node:net';
  *   GET /repos/:o/:r/branches/:branch (`protected`, `protection.required_status_checks` from `state.protection`)
  *   GET /repos/:o/:r/rules/branches/:branch (`state.rules`)
  *   A pull request's `mergeable_state` is `state.mergeableStates.get(n)`, else `clean` (or `dirty` when unmergeable).
+ *   With `gitDir` (a bare repository the branches are pushed to), a PR's head sha is its branch's commit
+ *   there and a merge writes the squash (or merge commit) onto the base branch there (git-side.ts).
  */
 
 export interface FakeIssue {
@@ -177,6 +180,8 @@ export interface GitHubServerOptions {
   collaborators?: Record<string, FakePermission>;
   bots?: string[];
   now?: () => Date;
+  /** A bare repository playing the repository's git side: heads are read, merges written there. */
+  gitDir?: string;
 }
 
 class HttpFailure extends Error {
@@ -374,6 +379,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const getPull = (n: number) => {
     const pull = state.pulls.get(n);
     if (!pull) throw notFound();
+    // A push to the branch moves an open PR's head, as on GitHub.
+    if (options.gitDir && pull.mergedAt === null)
+      pull.headSha = branchSha(options.gitDir, pull.head) ?? pull.headSha;
     return pull;
   };
 
@@ -700,7 +708,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         number: issue.number,
         head,
         base,
-        headSha: sha(head),
+        headSha: (options.gitDir && branchSha(options.gitDir, head)) || sha(head),
         mergedAt: null,
         mergeCommitSha: null,
         mergeMethod: null,
@@ -784,13 +792,25 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
           documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request',
         });
       }
+      let written: string | undefined;
+      if (options.gitDir) {
+        const merged = mergeBranches(options.gitDir, {
+          base: pull.base,
+          head: pull.head,
+          method: mergeMethod,
+          title: (input.commit_title as string | undefined) ?? `${issue.title} (#${pull.number})`,
+          message: (input.commit_message as string | undefined) ?? '',
+        });
+        if (!merged.ok) throw new HttpFailure(405, { message: merged.message });
+        written = merged.sha;
+      }
       const at = timestamp();
       pull.mergedAt = at;
       pull.mergeMethod = mergeMethod;
       pull.mergeCommitTitle = (input.commit_title as string | undefined) ?? null;
       pull.mergeCommitMessage = (input.commit_message as string | undefined) ?? null;
       pull.mergeSha = (input.sha as string | undefined) ?? null;
-      pull.mergeCommitSha = sha(`${pull.head}->${pull.base}#${pull.number}`);
+      pull.mergeCommitSha = written ?? sha(`${pull.head}->${pull.base}#${pull.number}`);
       issue.state = 'closed';
       issue.closedAt = at;
       issue.updatedAt = at;
