@@ -191,9 +191,13 @@ export function assessSupport(
       mentions.set(t.term, n);
       supported += weights.get(t.term)! * Math.min(1, n / settings.fullSupport);
     }
+    // Several names said together in one video back each other: each then needs one mention fewer.
+    const names = mustHave.filter((t) => t.boundTo.length === 0);
+    const together = names.length > 1 && names.every((t) => mentions.get(t.term)! > 0) ? 1 : 0;
     const unmetEntities = mustHave.filter(
       (t) =>
-        mentions.get(t.term)! < (t.boundTo.length > 0 ? settings.versionMentions : settings.entityMentions),
+        mentions.get(t.term)! <
+        (t.boundTo.length > 0 ? settings.versionMentions : settings.entityMentions - together),
     );
     return {
       videoId: g.videoId,
