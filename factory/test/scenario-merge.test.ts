@@ -227,7 +227,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('scenario (a) on the w
       await shot(p, `merges-${tag}`);
       await p.goto(`${base}/scoreboard`);
       const figure = (label: string) =>
-        p.locator('.figure', { has: p.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('.value');
+        p
+          .locator('.figure', { has: p.locator('dt', { hasText: new RegExp(`^${label}$`) }) })
+          .locator('.value');
       expect(await figure('Merged').textContent()).toBe('1');
       expect(await figure('Merge rate').textContent()).toBe('100 %');
       expect(await figure('Cost per merged PR').textContent()).toBe(formatUsd(report.cost.usd));
