@@ -20,6 +20,8 @@ export async function finishRun(options: {
   policy: Policy;
   steps: StepRecord[];
   intake: IntakeResult | undefined;
+  /** Called just before the run is marked finished: stops the lease's heartbeats, which would otherwise find the lease gone and report it lost. */
+  beforeFinish?: () => Promise<void>;
 }): Promise<void> {
   const { deps, run, policy, steps } = options;
   const outcome = deriveOutcome(steps, policy) ?? {
@@ -60,6 +62,7 @@ export async function finishRun(options: {
   } catch (err) {
     deps.logger.error({ err, runId: run.id, issue: run.issue }, 'could not report the outcome on the issue');
   }
+  await options.beforeFinish?.();
   try {
     await deps.store.finishRun(run.id, deps.owner, { state: outcome.status, stopReason: outcome.stopReason });
   } catch (err) {

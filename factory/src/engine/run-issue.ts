@@ -156,6 +156,7 @@ async function drive(
       policy,
       steps: steps.all(),
       intake: steps.stored('intake')?.result as IntakeResult,
+      beforeFinish: () => lease.stop(),
     });
   } catch (err) {
     if (isFactoryError(err, 'lease_lost')) {
@@ -174,6 +175,7 @@ async function drive(
       policy,
       steps: steps.all(),
       intake: steps.stored('intake')?.result as IntakeResult | undefined,
+      beforeFinish: () => lease.stop(),
     }).catch((finishErr) => deps.logger.error({ err: finishErr }, 'could not record the failed run'));
   } finally {
     await lease.stop();
