@@ -310,7 +310,15 @@ function storeContract(open: () => RunStore) {
       requestedBy: 'maintainer',
       requestedAt: expect.any(Date),
     });
+    // Withdrawn (a later retry), it can be asked again; once the run has ended, it stays on record.
+    expect(await s.withdrawStop(run.id)).toBe(true);
+    expect(await s.withdrawStop(run.id)).toBe(false);
+    expect((await s.requestStop(run.id, { requestedBy: 'maintainer', source: 'webhook:3' })).status).toBe(
+      'requested',
+    );
     await s.finishRun(run.id, 'w1', { state: 'needs-human', stopReason: 'stopped' });
+    expect(await s.withdrawStop(run.id)).toBe(false);
+    expect(await s.stopRequest(run.id)).toMatchObject({ source: 'webhook:3' });
     const late = await s.createRun(
       {
         issue: issue + 1,

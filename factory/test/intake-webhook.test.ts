@@ -516,6 +516,13 @@ describe('comment commands', () => {
     expect(gh.state.comments.filter((c) => c.issueNumber === n).at(-1)?.body).toMatch(
       /@maintainer closed this issue, so run `[0-9a-f-]+` ends before its next step/,
     );
+    // A retry before any worker took the run up again withdraws the stop: the latest word wins.
+    const retry = await command(n, '/factory retry', 'maintainer');
+    expect(retry.body).toMatchObject({ outcome: 'enqueued', issue: n });
+    expect(await store.stopRequest(paused.runId)).toBeUndefined();
+    expect(factoryReplies(n).at(-1)).toBe(
+      `**dark-factory**: @maintainer retrying #${n}: queued. Run \`${paused.runId}\`, which no worker holds, is resumed (the stop asked for earlier is withdrawn).`,
+    );
   });
 
   it('answers an unknown command with the list of commands, to a collaborator only', async () => {

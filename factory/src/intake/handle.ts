@@ -115,12 +115,16 @@ async function runCommand(d: CommandDecision, deps: IntakeDeps, source: string):
         );
         return done('refused', `run ${active.id} is still running`, n);
       }
+      // The latest word wins: a stop the waiting run has not acted on yet would end the retried run at once.
+      const withdrawn = active ? await deps.store.withdrawStop(active.id) : false;
       // Without factory labels the issue counts as new again (for the loop and the poller too).
       for (const label of issue.labels.filter((l) => l.toLowerCase().startsWith(FACTORY_LABEL_PREFIX))) {
         await forge.removeLabel(n, label);
       }
       const queued = await enqueue(deps, { issue: n, reason: 'retry', source, requestedBy: d.actor });
-      const resumed = active ? ` The stalled run \`${active.id}\` is resumed.` : '';
+      const resumed = active
+        ? ` Run \`${active.id}\`, which no worker holds, is resumed${withdrawn ? ' (the stop asked for earlier is withdrawn)' : ''}.`
+        : '';
       await say(
         queued.outcome === 'deduped'
           ? `#${n} is already queued; it runs soon.${resumed}`

@@ -65,6 +65,7 @@ export type IntakeStore = Pick<
   | 'runCost'
   | 'requestStop'
   | 'stopRequest'
+  | 'withdrawStop'
   | 'claimDelivery'
   | 'setDeliveryOutcome'
   | 'releaseDelivery'

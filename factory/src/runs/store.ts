@@ -753,6 +753,18 @@ export function createSqlRunStore(db: Db, options: SqlRunStoreOptions): RunStore
       });
     },
 
+    async withdrawStop(runId) {
+      return guard('withdrawStop', { runId }, async () => {
+        // Only while the run is still running: a request the run acted on stays on its record.
+        const res = await db.query(
+          `DELETE FROM stop_requests s USING runs r
+           WHERE s.run_id = $1 AND r.id = s.run_id AND r.state = 'running'`,
+          [runId],
+        );
+        return res.affectedRows > 0;
+      });
+    },
+
     async getPollCursor(name) {
       return guard('getPollCursor', { name }, async () => {
         const res = await db.query('SELECT since, etag FROM poll_cursors WHERE name = $1', [name]);

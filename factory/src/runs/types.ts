@@ -181,6 +181,8 @@ export interface RunStore extends RunReader {
   requestStop(runId: string, request: NewStopRequest): Promise<StopRequestResult>;
   /** The request to stop this run, if someone made one. */
   stopRequest(runId: string): Promise<StopRequest | undefined>;
+  /** Withdraws the request to stop a run that has not acted on it yet (a later `/factory retry`); false when there was none. */
+  withdrawStop(runId: string): Promise<boolean>;
   getPollCursor(name: string): Promise<PollCursor | undefined>;
   setPollCursor(name: string, cursor: PollCursor): Promise<void>;
 }
