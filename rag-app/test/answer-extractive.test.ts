@@ -131,6 +131,9 @@ describe('ExtractiveAnswerer', () => {
     const out = await new ExtractiveAnswerer().answer('How do I set up a webhook trigger in n8n?', hits);
     expect(out.refused).toBe(false);
     expect(out.answer).toMatch(/\n1\. /);
+    // Steps in the order they were said.
+    const steps = out.citations.slice(1).map((c) => c.start);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
   });
 
   it('leaves sponsor reads out', async () => {

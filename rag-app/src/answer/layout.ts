@@ -56,7 +56,9 @@ export function composeLayout(
   const several = new Set([lead, ...rest].map((i) => i.videoId)).size > 1;
   for (const [, group] of groups) {
     if (group.length === 0) continue;
-    const sorted = [...group].sort((a, b) => a.from - b.from);
+    // In the order they were said (items of one video may come from different passages).
+    const at = (item: Item) => secondAt(layOut(item.segments).placed, item.from);
+    const sorted = [...group].sort((a, b) => at(a) - at(b) || a.from - b.from);
     const block: string[] = [];
     if (several) block.push(`From “${sorted[0]!.title}”:`);
     sorted.forEach((item, i) => {
