@@ -9,7 +9,7 @@ import type { IntakeDeps, IntakeOutcome } from './types.ts';
 import { HANDLED_EVENTS, type HandledEvent, parsePayload } from './webhook-payloads.ts';
 
 export interface WebhookDeps extends IntakeDeps {
-  /** The webhook's secret (GITHUB_WEBHOOK_SECRET): GitHub signs every delivery's body with it. */
+  /** The webhook's secret (FACTORY_WEBHOOK_SECRET): GitHub signs every delivery's body with it. */
   secret: string;
   /**
    * `owner/repo` this factory serves; a delivery for another repository (an organisation's
@@ -36,7 +36,7 @@ export function createWebhookRoutes(deps: WebhookDeps): Hono {
   if (!deps.secret) {
     throw new FactoryError(
       'usage',
-      'the GitHub webhook needs a secret (GITHUB_WEBHOOK_SECRET): the same one as in the webhook settings',
+      'the GitHub webhook needs a secret (FACTORY_WEBHOOK_SECRET): the same one as in the webhook settings',
     );
   }
   const webhooks = new Webhooks({ secret: deps.secret });
