@@ -224,14 +224,19 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
     await answer.getByRole('button', { name: 'Report a problem' }).click();
     await answer.getByLabel('What went wrong?').fill('The answer does not name the three stages clearly.');
     await answer.getByRole('button', { name: 'Send report' }).click();
-    const link = answer.locator('a.issue-link');
-    await link.waitFor();
-    const number = Number((await link.textContent())?.replace(/\D+/g, ''));
+    // The local forge's issue has no web address: the page names the command that shows it.
+    const command = answer.locator('.report-done code.issue-command');
+    await command.waitFor();
+    const number = Number((await command.textContent())?.match(/^pnpm factory issues show (\d+)$/)?.[1]);
     expect(number).toBeGreaterThan(0);
+    expect(await answer.locator('.report-done').textContent()).toBe(
+      `Thank you. Filed as issue #${number} in the local forge; see it with pnpm factory issues show ${number}.`,
+    );
+    expect(await answer.locator('.report-done a').count()).toBe(0);
     await shot(page, '07-problem-reported');
 
     const issue = await new LocalForge({ dir: config.forgeDir }).getIssue(number);
-    expect(await link.getAttribute('href')).toBe(issue.url);
+    expect(issue.url).toBe(`forge://local/issues/${number}`);
     expect(issue.body).toContain('> The answer does not name the three stages clearly.');
     expect(issue.body).toContain(`> ${KNOWN_QUESTION}`);
     expect(issue.body).toMatch(/https:\/\/youtu\.be\/[\w-]+\?t=\d+/);

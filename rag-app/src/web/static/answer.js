@@ -114,16 +114,24 @@ function reportControl(question, result) {
                     comment: textarea.value,
                   };
             const issue = await api('/api/issues', { method: 'POST', body });
+            // GitHub's issues have a web address; the local forge's (forge://local/…) opens in no
+            // browser, so the page names the command that shows it instead.
+            const onTheWeb = /^https?:\/\//.test(issue.url);
             clear(box).append(
               h(
                 'p',
                 { class: 'report-done', role: 'status' },
                 'Thank you. Filed as ',
-                h(
-                  'a',
-                  { href: issue.url, class: 'issue-link', target: '_blank', rel: 'noopener' },
-                  `issue #${issue.number}`,
-                ),
+                onTheWeb
+                  ? h(
+                      'a',
+                      { href: issue.url, class: 'issue-link', target: '_blank', rel: 'noopener' },
+                      `issue #${issue.number}`,
+                    )
+                  : [
+                      `issue #${issue.number} in the local forge; see it with `,
+                      h('code', { class: 'issue-command' }, `pnpm factory issues show ${issue.number}`),
+                    ],
                 '.',
               ),
             );
