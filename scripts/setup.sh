@@ -3,7 +3,10 @@
 #   bash scripts/setup.sh          pnpm 12.4.2 + workspace dependencies (frozen lockfile)
 #   bash scripts/setup.sh --ci     also the test servers' needs: pgvector in the PostgreSQL of
 #                                  DATABASE_URL (default the local `test` db), Debian's Chromium
-#                                  and bubblewrap (the factory's command sandbox)
+#                                  and bubblewrap (the factory's command sandbox), and --transformers
+#   bash scripts/setup.sh --transformers
+#                                  also the opt-in EMBEDDER=transformers's library (~400 MB with
+#                                  onnxruntime), a project of its own: rag-app/optional/transformers
 # --with-server-deps is a synonym of --ci.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,14 +16,16 @@ LOG_TAG=setup
 
 PNPM_VERSION=12.4.2
 server_deps=0
+transformers=0
 for arg in "$@"; do
   case "$arg" in
-    --ci | --with-server-deps) server_deps=1 ;;
+    --ci | --with-server-deps) server_deps=1 transformers=1 ;;
+    --transformers) transformers=1 ;;
     -h | --help)
-      sed -n '2,7p' "$0"
+      sed -n '2,10p' "$0"
       exit 0
       ;;
-    *) die "unknown option '$arg' (expected --ci or --with-server-deps)" ;;
+    *) die "unknown option '$arg' (expected --ci, --transformers or --with-server-deps)" ;;
   esac
 done
 
@@ -52,6 +57,13 @@ install_workspace() {
   # Silent reporter still prints errors. Install scripts are governed by allowBuilds in pnpm-workspace.yaml.
   pnpm install --frozen-lockfile --reporter=silent
   log "workspace dependencies installed ($((SECONDS - t0))s)"
+}
+
+# Not part of the workspace, so the default install leaves it out; its own lockfile pins it.
+install_transformers() {
+  local t0=$SECONDS
+  pnpm --dir rag-app/optional/transformers install --frozen-lockfile --reporter=silent
+  log "EMBEDDER=transformers library installed in rag-app/optional/transformers ($((SECONDS - t0))s)"
 }
 
 # The database the tests use: pgvector must be available there and created in it.
@@ -108,6 +120,7 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 
 ensure_pnpm
 install_workspace
+[ "$transformers" = 0 ] || install_transformers
 if [ "$server_deps" = 1 ]; then
   ensure_pgvector
   bash scripts/install-chromium.sh

@@ -5,6 +5,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig } from '../src/config.ts';
 import { createEmbedder } from '../src/embed/index.ts';
 import { inspectModelDir, TransformersEmbedder } from '../src/embed/transformers.ts';
+import {
+  loadTransformers,
+  TRANSFORMERS_INSTALL,
+  transformersInstalled,
+} from '../src/embed/transformers-library.ts';
 import { ConfigError, EmbeddingMismatchError } from '../src/errors.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
@@ -18,6 +23,45 @@ import {
   writeTinyBert,
 } from './support/tiny-bert.ts';
 import { filler, ok, video } from './support/videos.ts';
+
+/**
+ * The library is an optional install (rag-app/optional/transformers). CI installs it (scripts/setup.sh
+ * --ci), so there these tests always run and a missing library fails them; elsewhere they are skipped
+ * until it is installed.
+ */
+const installed = transformersInstalled();
+const describeInstalled = describe.skipIf(!installed && !process.env.CI);
+if (!installed && !process.env.CI) {
+  console.warn(
+    `embed-transformers: skipped, the optional library is not installed (${TRANSFORMERS_INSTALL})`,
+  );
+}
+
+describe('the optional transformers library', () => {
+  it('is missing with a ConfigError that names the install command', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'rag-no-transformers-'));
+    try {
+      const err = await rejection(() => loadTransformers(empty));
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err.message).toBe(
+        `EMBEDDER=transformers needs @huggingface/transformers, which the default install leaves out (about 400 MB with onnxruntime): install it with \`${TRANSFORMERS_INSTALL}\` (or bash scripts/setup.sh --transformers)`,
+      );
+      expect(TRANSFORMERS_INSTALL).toBe('pnpm --dir rag-app/optional/transformers install --frozen-lockfile');
+      // The embedder refuses at construction, before any text: the server fails at start, not mid-ingest.
+      const model = await writeTinyBert(path.join(empty, 'tiny-bert'));
+      const refused = await rejection(
+        () => new TransformersEmbedder({ modelDir: model, libraryProject: empty }),
+      );
+      expect(refused.message).toMatch(/needs @huggingface\/transformers/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(process.env.CI)('is installed in CI, where its tests must run', () => {
+    expect(installed, `CI runs scripts/setup.sh --ci, which runs ${TRANSFORMERS_INSTALL}`).toBe(true);
+  });
+});
 
 let root: string;
 let modelDir: string;
@@ -66,7 +110,7 @@ async function rejection(fn: () => unknown): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-describe('TransformersEmbedder model directory checks', () => {
+describeInstalled('TransformersEmbedder model directory checks', () => {
   it('names the space after the directory and config _name_or_path', () => {
     expect(inspectModelDir(modelDir)).toEqual({
       dir: modelDir,
@@ -129,7 +173,7 @@ describe('TransformersEmbedder model directory checks', () => {
   });
 });
 
-describe('TransformersEmbedder running a real model with transformers.js and onnxruntime', () => {
+describeInstalled('TransformersEmbedder running a real model with transformers.js and onnxruntime', () => {
   it('tokenizes with WordPiece, mean-pools over the mask and returns unit vectors of the model dim', async () => {
     const e = embedder();
     expect(e.dim()).toBeNull();
@@ -216,7 +260,7 @@ async function count(db: Db, sql: string): Promise<number> {
 }
 
 for (const target of storeTargets()) {
-  describe(`TransformersEmbedder in the ingest pipeline on ${target.name}`, () => {
+  describeInstalled(`TransformersEmbedder in the ingest pipeline on ${target.name}`, () => {
     let db: Db;
     let rag: Rag | null;
     beforeEach(async () => {

@@ -1,10 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import { ConfigError, RagError } from '../errors.ts';
 import { type Logger, logger as rootLogger } from '../log.ts';
 import type { Queryable } from '../store/db.ts';
 import { TextEmbedder } from './text-embedder.ts';
+import {
+  assertTransformersInstalled,
+  type FeatureExtractor,
+  loadTransformers,
+} from './transformers-library.ts';
 
 const PROVIDER = 'transformers';
 /** What `pipeline('feature-extraction', ..., { dtype: 'fp32' })` reads from the model directory. */
@@ -27,6 +31,8 @@ export interface TransformersEmbedderOptions {
   /** The store the vectors go to: checked before vectors are handed to the ingest. */
   db?: Queryable;
   logger?: Logger;
+  /** Where the optional library is installed (rag-app/optional/transformers). */
+  libraryProject?: string;
 }
 
 /** The model failed to load or to run. */
@@ -82,7 +88,8 @@ export function inspectModelDir(dir: string | undefined, cwd = process.cwd()): M
 /**
  * Vectors from a local transformers.js model (ONNX on onnxruntime-node, CPU): mean pooled over the
  * attention mask and L2-normalised, as sentence-transformers models are meant to be used. Nothing is
- * ever fetched: remote models are off and the library is imported only when this embedder first runs.
+ * ever fetched: remote models are off and the library (an optional install, transformers-library.ts)
+ * is imported only when this embedder first runs; its absence is a ConfigError at construction.
  */
 export class TransformersEmbedder extends TextEmbedder {
   readonly provider = PROVIDER;
@@ -90,11 +97,12 @@ export class TransformersEmbedder extends TextEmbedder {
   readonly modelDir: string;
   private readonly batchSize: number;
   private readonly log: Logger;
-  private extractor: Promise<FeatureExtractionPipeline> | null = null;
+  private extractor: Promise<FeatureExtractor> | null = null;
 
   constructor(readonly options: TransformersEmbedderOptions) {
     super(options.db, (options.batchSize ?? DEFAULT_TRANSFORMERS_BATCH) * 4);
     const info = inspectModelDir(options.modelDir);
+    assertTransformersInstalled(options.libraryProject);
     this.modelDir = info.dir;
     this.model = info.model;
     this.batchSize = options.batchSize ?? DEFAULT_TRANSFORMERS_BATCH;
@@ -158,7 +166,7 @@ export class TransformersEmbedder extends TextEmbedder {
     return rows;
   }
 
-  private load(): Promise<FeatureExtractionPipeline> {
+  private load(): Promise<FeatureExtractor> {
     this.extractor ??= this.open().catch((err: unknown) => {
       this.extractor = null;
       throw err;
@@ -166,9 +174,9 @@ export class TransformersEmbedder extends TextEmbedder {
     return this.extractor;
   }
 
-  private async open(): Promise<FeatureExtractionPipeline> {
+  private async open(): Promise<FeatureExtractor> {
     const started = performance.now();
-    const { env, pipeline } = await import('@huggingface/transformers');
+    const { env, pipeline } = await loadTransformers(this.options.libraryProject);
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     // The file cache would key local files by name only and write under node_modules.
