@@ -598,7 +598,7 @@ describe('admin', () => {
     expect(added.body.summary.added).toBe(1);
     // A video that could not be ingested is a failure, with the reason, never "done".
     const missing = await admin.json<ErrorJson>('/api/admin/videos', { json: { ref: 'zzzzzzzzzzz' } });
-    expect([missing.status, missing.body.error.code]).toEqual([502, 'ingest_failed']);
+    expect([missing.status, missing.body.error.code]).toEqual([422, 'ingest_failed']);
     expect(missing.body.error.message).toMatch(/^ingesting zzzzzzzzzzz failed: 1 of 1 failed; .*no captions/);
 
     const status = await admin.json<{

@@ -247,7 +247,7 @@ describe.each(storeTargets())('on $name', (target) => {
       expect(runs[0]).toMatchObject({ id: partial.runId, status: 'partial' });
       expect(runs[0]!.error).toMatch(/^1 of 2 failed; first: zzzzzzzzzzz: no captions/);
       const failed = await admin.json<ErrorJson>('/api/admin/videos', { json: { ref: 'zzzzzzzzzzz' } });
-      expect([failed.status, failed.body.error.code]).toEqual([502, 'ingest_failed']);
+      expect([failed.status, failed.body.error.code]).toEqual([422, 'ingest_failed']);
       expect((await syncer.status(1)).runs[0]!.status).toBe('failed');
       await rag.removeVideo('m8VC2SV2igM');
     });
@@ -324,7 +324,7 @@ describe.each(storeTargets())('on $name', (target) => {
     const admin = await signedIn(app, `timeout-${target.name}@example.com`, true);
     const started = Date.now();
     const res = await admin.json<ErrorJson>('/api/admin/videos', { json: { ref: 'm8VC2SV2igM' } });
-    expect([res.status, res.body.error.code]).toEqual([502, 'ingest_failed']);
+    expect([res.status, res.body.error.code]).toEqual([422, 'ingest_failed']);
     expect(res.body.error.message).toMatch(/no answer from https:\/\/www\.youtube\.com\/\S+ within 300 ms/);
     expect(Date.now() - started).toBeLessThan(10_000);
   });

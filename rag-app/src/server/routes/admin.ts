@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { Hono } from 'hono';
+import { playlistPageUrl } from '../../ingest/playlist.ts';
+import { parseVideoRef } from '../../ingest/video-ref.ts';
 import type { Rag } from '../../rag.ts';
 import type { IngestSummary } from '../../types.ts';
 import { requireAdmin } from '../auth.ts';
@@ -30,13 +32,36 @@ async function everythingPlan(service: Service): Promise<SyncPlan> {
   );
 }
 
-/** A run the admin waited for: its status and summary, or 502 with the reason when nothing went in. */
+/**
+ * A run the admin waited for: its status and summary. When nothing went in (no captions, the video
+ * is gone, YouTube did not answer in time) it is 422 with the reason: the request was understood,
+ * the video could not be ingested. 502 only when the run itself broke.
+ */
 function finished(runId: number, summary: IngestSummary | null, what: string) {
   if (!summary) throw new ApiError(502, 'ingest_failed', `${what} failed; see sync run ${runId}`);
   const { status, error } = summaryStatus(summary);
   if (status === 'failed')
-    throw new ApiError(502, 'ingest_failed', `${what} failed: ${error} (sync run ${runId})`);
+    throw new ApiError(422, 'ingest_failed', `${what} failed: ${error} (sync run ${runId})`);
   return { runId, status, summary };
+}
+
+/** A ref the YouTube source can read: a video id or url, or a playlist or channel url; else 400. */
+function checkRef(ref: string): void {
+  try {
+    parseVideoRef(ref);
+    return;
+  } catch {
+    // not a single video: maybe a playlist or a channel
+  }
+  try {
+    playlistPageUrl(ref);
+  } catch {
+    throw new ApiError(
+      400,
+      'invalid_input',
+      `ref: not a YouTube video id or url, nor a playlist or channel url: ${JSON.stringify(ref.slice(0, 100))}`,
+    );
+  }
 }
 
 export function adminRoutes(service: Service): Hono<AppEnv> {
@@ -60,6 +85,7 @@ export function adminRoutes(service: Service): Hono<AppEnv> {
 
   app.post('/api/admin/videos', async (c) => {
     const { ref } = await readJson(c, addVideoBody);
+    checkRef(ref);
     const { runId, summary } = await syncer.run('admin-add', { ...emptyPlan(), refs: [ref] });
     return c.json(finished(runId, summary, `ingesting ${ref}`));
   });
