@@ -132,6 +132,8 @@ export async function mutateCommand(opts: MutateCommandOptions): Promise<MutateO
               synthetic: slightReport.synthetic,
               neutralChurn: slightReport.neutralChurn,
               power: slightReport.power,
+              // The power record these runs give (what `pnpm evals power --measure --write` stores).
+              powerRecord: slightReport.record,
             }
           : {}),
       };
