@@ -6,7 +6,7 @@ import { loadPolicyFromRef } from '../policy/load.ts';
 import type { Policy } from '../policy/schema.ts';
 import { LeaseKeeper } from '../runs/lease.ts';
 import type { RunRecord } from '../runs/types.ts';
-import { type IntakeResult, intakeIssue } from '../steps/intake.ts';
+import type { IntakeResult } from '../steps/intake.ts';
 import { revParse } from '../workspace/git.ts';
 import { branchName } from '../workspace/worktree.ts';
 import type { EngineDeps } from './deps.ts';
