@@ -28,6 +28,8 @@ describe('retrieval metrics on hand-computed cases', () => {
       hitAt10Moment: 1,
       mrrMoment: expect.closeTo(1 / 3, 9),
       linkAt1: 0,
+      // The top hit is from another video: no credit however close its second.
+      linkProximityAt1: 0,
     });
     expect(s.ndcgAt10).toBeCloseTo(0.565465, 5);
   });
@@ -39,11 +41,23 @@ describe('retrieval metrics on hand-computed cases', () => {
     expect(s.hitAt1Moment).toBe(1);
     expect(s.mrrMoment).toBe(1);
     expect(s.linkAt1).toBe(1);
+    // Top link at 3 s, nearest gold second 0: 1 − 3/60.
+    expect(s.linkProximityAt1).toBeCloseTo(0.95, 9);
     // gains [2, 0, 1, 1] against the ideal [2, 2, 1, 1]
     const dcg = 2 + 1 / Math.log2(4) + 1 / Math.log2(5);
     const idcg = 2 + 2 / Math.log2(3) + 1 / Math.log2(4) + 1 / Math.log2(5);
     expect(s.ndcgAt10).toBeCloseTo(dcg / idcg, 9);
     expect(s.ndcgAt10).toBeCloseTo(0.699025, 5);
+  });
+
+  it('linkProximityAt1 grades the distance where linkAt1 only says within ±15 s', () => {
+    const at = (citeStart: number) =>
+      retrievalScores([g('A', 100), g('A', 300)], [h('A', 60, 120, citeStart)]);
+    expect(at(100).linkProximityAt1).toBe(1);
+    expect([at(110).linkAt1, at(110).linkProximityAt1]).toEqual([1, expect.closeTo(50 / 60, 9)]);
+    expect([at(130).linkAt1, at(130).linkProximityAt1]).toEqual([0, 0.5]);
+    expect(at(200).linkProximityAt1).toBe(0);
+    expect(at(280).linkProximityAt1).toBeCloseTo(40 / 60, 9);
   });
 
   it('gold without seconds: video metrics only, moment metrics and linkAt1 omitted', () => {
