@@ -159,7 +159,7 @@ describe('one owner per embedded store', () => {
       );
 
       // The issue's race: an ingest beside the server. Now the server stores it, and sees it at once.
-      const ingest = await rag(dataDir, 'ingest', '--corpus', corpus, '--json');
+      const ingest = await rag(dataDir, 'ingest', '--corpus', corpus, '--json', '--verbose');
       expect(ingest.code, ingest.stderr).toBe(0);
       const summary = JSON.parse(ingest.stdout);
       expect(Object.keys(summary).sort()).toEqual([
@@ -172,7 +172,7 @@ describe('one owner per embedded store', () => {
         'updated',
       ]);
       expect(summary).toMatchObject({ added: 2, updated: 0, skipped: 0, failed: 0 });
-      // Each item's progress line came back as the server stored it.
+      // Each item's progress line (--verbose) came back as the server stored it.
       expect(ingest.stderr).toMatch(/\[1\/2\] added .*\.md\n\[2\/2\] added .*\.md\n/);
       const ready = await (await fetch(`${server.url}/readyz`)).json();
       expect(ready).toMatchObject({ ready: true, videos: 3 });
