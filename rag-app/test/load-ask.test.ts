@@ -33,14 +33,17 @@ interface LoadResult {
   p95Ms: number;
 }
 
-/** Runs the load generator in its own process and returns what it measured. */
-async function load(options: Record<string, unknown>): Promise<LoadResult> {
+/** Runs the load generator in its own process, one phase after another; returns what each measured. */
+async function load(phases: Record<string, unknown>[]): Promise<LoadResult[]> {
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', path.join('rag-app/test/support/load-client.ts'), JSON.stringify(options)],
+    ['--import', 'tsx', path.join('rag-app/test/support/load-client.ts'), JSON.stringify(phases)],
     { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
   );
-  return JSON.parse(stdout) as LoadResult;
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as LoadResult);
 }
 
 let tmp: ReturnType<typeof tempDir>;
@@ -74,64 +77,74 @@ afterAll(async () => {
 });
 
 describe('under load from a second process', () => {
-  it('keeps every visitor to the daily cap exactly, even when they all ask at once', async () => {
-    const server = await serve({ DAILY_MESSAGE_CAP: 3, IP_RATE_PER_MINUTE: 1_000_000 });
-    const users = 6;
-    const r = await load({
-      url: server.url,
-      mode: 'burst',
-      users,
-      perUser: 7,
-      path: '/api/ask',
-      body: { question: KNOWN_QUESTION },
-    });
-    tally.requests += r.requests;
-    tally.errors += r.errors;
+  const users = { burst: 6, timed: soak ? 32 : 6 };
+  const seconds = soak ? 60 : 3;
+  let results: LoadResult[];
+  let timedServer: RunningServer;
+
+  // One generator process runs the three phases, each against a server of its own configuration.
+  beforeAll(
+    async () => {
+      const capped = await serve({ DAILY_MESSAGE_CAP: 3, IP_RATE_PER_MINUTE: 1_000_000 });
+      const rated = await serve({ DAILY_MESSAGE_CAP: 1_000_000, IP_RATE_PER_MINUTE: 25 });
+      timedServer = await serve({ DAILY_MESSAGE_CAP: 1_000_000, IP_RATE_PER_MINUTE: 1_000_000 });
+      results = await load([
+        {
+          url: capped.url,
+          mode: 'burst',
+          users: users.burst,
+          perUser: 7,
+          path: '/api/ask',
+          body: { question: KNOWN_QUESTION },
+        },
+        {
+          url: rated.url,
+          mode: 'burst',
+          users: 4,
+          perUser: 10,
+          path: '/api/search',
+          body: { query: 'piv loop' },
+        },
+        {
+          url: timedServer.url,
+          mode: 'timed',
+          users: users.timed,
+          seconds,
+          path: '/api/ask',
+          body: { question: KNOWN_QUESTION },
+        },
+      ]);
+      for (const r of results) {
+        tally.requests += r.requests;
+        tally.errors += r.errors;
+      }
+    },
+    soak ? 300_000 : 120_000,
+  );
+
+  it('keeps every visitor to the daily cap exactly, even when they all ask at once', () => {
+    const r = results[0]!;
     expect(r.errors).toBe(0);
-    expect(r.okPerUser).toEqual(Array(users).fill(3));
-    expect(r.byStatus).toEqual({ 200: users * 3, 429: users * 4 });
+    expect(r.okPerUser).toEqual(Array(users.burst).fill(3));
+    expect(r.byStatus).toEqual({ 200: users.burst * 3, 429: users.burst * 4 });
   });
 
-  it('lets exactly IP_RATE_PER_MINUTE requests through from one address in a minute', async () => {
-    const server = await serve({ DAILY_MESSAGE_CAP: 1_000_000, IP_RATE_PER_MINUTE: 25 });
-    const r = await load({
-      url: server.url,
-      mode: 'burst',
-      users: 4,
-      perUser: 10,
-      path: '/api/search',
-      body: { query: 'piv loop' },
-    });
-    tally.requests += r.requests;
-    tally.errors += r.errors;
+  it('lets exactly IP_RATE_PER_MINUTE requests through from one address in a minute', () => {
+    const r = results[1]!;
     expect(r.errors).toBe(0);
     expect(r.byStatus).toEqual({ 200: 25, 429: 15 });
   });
 
-  it(
-    `serves ${soak ? 32 : 6} visitors asking for ${soak ? 60 : 3} s with no errors, and records p95`,
-    async () => {
-      const server = await serve({ DAILY_MESSAGE_CAP: 1_000_000, IP_RATE_PER_MINUTE: 1_000_000 });
-      const r = await load({
-        url: server.url,
-        mode: 'timed',
-        users: soak ? 32 : 6,
-        seconds: soak ? 60 : 3,
-        path: '/api/ask',
-        body: { question: KNOWN_QUESTION },
-      });
-      tally.requests += r.requests;
-      tally.errors += r.errors;
-      console.info(
-        `load-ask timed: ${JSON.stringify({ requests: r.requests, p50Ms: r.p50Ms, p95Ms: r.p95Ms, errors: r.errors, byStatus: r.byStatus })}`,
-      );
-      expect(r.errors).toBe(0);
-      expect(r.requests).toBeGreaterThan(0);
-      expect(r.byStatus).toEqual({ 200: r.requests });
-      expect(r.p95Ms).toBeGreaterThan(0);
-      // The server is still whole afterwards.
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-    },
-    soak ? 300_000 : 120_000,
-  );
+  it(`serves ${users.timed} visitors asking for ${seconds} s with no errors, and records p95`, async () => {
+    const r = results[2]!;
+    console.info(
+      `load-ask timed: ${JSON.stringify({ users: users.timed, seconds, requests: r.requests, p50Ms: r.p50Ms, p95Ms: r.p95Ms, errors: r.errors, byStatus: r.byStatus })}`,
+    );
+    expect(r.errors).toBe(0);
+    expect(r.requests).toBeGreaterThanOrEqual(users.timed);
+    expect(r.byStatus).toEqual({ 200: r.requests });
+    expect(r.p95Ms).toBeGreaterThan(0);
+    // The server is still whole afterwards.
+    expect((await fetch(`${timedServer.url}/readyz`)).status).toBe(200);
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * The load generator of load-ask.test.ts, run as a second process:
- *   node --import tsx rag-app/test/support/load-client.ts '<json options>'
+ *   node --import tsx rag-app/test/support/load-client.ts '<json array of phases>'
  * Each virtual user is a visitor of its own (its own cookies: a guest in anonymous mode). `burst`:
  * every user sends `perUser` requests at once. `timed`: every user asks one question after another
- * for `seconds`. Prints one JSON line: requests, counts by status, per-user 200s, errors, p50/p95 ms.
+ * for `seconds`. Phases run one after another; prints one JSON line per phase: requests, counts by
+ * status, per-user 200s, errors, p50/p95 ms.
  */
 interface Options {
   url: string;
@@ -15,14 +16,14 @@ interface Options {
   body: Record<string, unknown>;
 }
 
-const options = JSON.parse(process.argv[2] ?? '{}') as Options;
+const phases = JSON.parse(process.argv[2] ?? '[]') as Options[];
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function user(index: number) {
+async function user(options: Options, index: number) {
   let cookie = '';
   let csrf = '';
   const me = await fetch(`${options.url}/api/me`);
@@ -64,17 +65,19 @@ async function user(index: number) {
   return { index, latencies, statuses, errors };
 }
 
-const results = await Promise.all(Array.from({ length: options.users }, (_, i) => user(i)));
-const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-const byStatus: Record<string, number> = {};
-for (const s of results.flatMap((r) => r.statuses)) byStatus[s] = (byStatus[s] ?? 0) + 1;
-process.stdout.write(
-  `${JSON.stringify({
-    requests: latencies.length,
-    byStatus,
-    okPerUser: results.map((r) => r.statuses.filter((s) => s === 200).length),
-    errors: results.reduce((n, r) => n + r.errors, 0),
-    p50Ms: Math.round(percentile(latencies, 50)),
-    p95Ms: Math.round(percentile(latencies, 95)),
-  })}\n`,
-);
+for (const options of phases) {
+  const results = await Promise.all(Array.from({ length: options.users }, (_, i) => user(options, i)));
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const byStatus: Record<string, number> = {};
+  for (const s of results.flatMap((r) => r.statuses)) byStatus[s] = (byStatus[s] ?? 0) + 1;
+  process.stdout.write(
+    `${JSON.stringify({
+      requests: latencies.length,
+      byStatus,
+      okPerUser: results.map((r) => r.statuses.filter((s) => s === 200).length),
+      errors: results.reduce((n, r) => n + r.errors, 0),
+      p50Ms: Math.round(percentile(latencies, 50)),
+      p95Ms: Math.round(percentile(latencies, 95)),
+    })}\n`,
+  );
+}
