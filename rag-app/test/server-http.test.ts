@@ -173,8 +173,17 @@ describe('streaming over a socket', () => {
   afterAll(async () => anthropic?.close());
 
   it('sends tokens as the model produces them, then the final answer', async () => {
-    const reply =
-      'The PIV loop has three stages: plan, implement and validate [1]. You repeat it per feature [2].';
+    // Text reaches the client as each citation mark grounds it (an uncited tail is held back), so
+    // a reply of several cited sentences streams in several pieces.
+    const reply = [
+      'The PIV loop has three stages: plan, implement and validate [1].',
+      'You plan first [1].',
+      'Then you implement [1].',
+      'Then you validate [2].',
+      'You repeat it per feature [2].',
+      'Each round is small [2].',
+      'That keeps the agent on track [1].',
+    ].join(' ');
     anthropic = await startAnthropicServer([{ text: reply, delayMs: 40 }]);
     // Same store, Claude as the answerer.
     const claudeConfig = { ...config, ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: anthropic.url };
