@@ -17,6 +17,7 @@ import type { RunRecord } from '../src/runs/types.ts';
 import { awaitChecks, type ChecksSnapshot, judgeChecks } from '../src/steps/checks.ts';
 import { git } from '../src/workspace/git.ts';
 import { CHEAP_VALIDATE, helpTextFix, makeRig } from './support/scenario.ts';
+import { soak } from './support/soak.ts';
 
 const silent = pino({ level: 'silent' });
 const SHA = 'a'.repeat(40);
@@ -344,7 +345,8 @@ describe('forge checks and protection', () => {
   });
 });
 
-describe('the merge step on GitHub', () => {
+// A whole pipeline run: in `pnpm test:soak`; the decision, the wait and the forge calls are tested above.
+describe.runIf(soak)('the merge step on GitHub', () => {
   it('waits for the pending required check, and does not merge when it fails', async () => {
     const gh = await startGitHubServer({
       token: TOKEN,
