@@ -1,0 +1,2 @@
+// The helpers every package shares, each defined once: see README.md.
+export {};

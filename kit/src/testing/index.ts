@@ -1,0 +1,2 @@
+// Test support shared by every package's tests: see README.md.
+export {};
