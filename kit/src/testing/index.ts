@@ -1,2 +1,10 @@
 // Test support shared by every package's tests: see README.md.
-export {};
+export { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium, runBrowserTests } from './chromium.ts';
+export {
+  type HttpHandler,
+  type LocalServer,
+  listenLocal,
+  readBody,
+  type ServeOptions,
+  serveHttp,
+} from './http.ts';
