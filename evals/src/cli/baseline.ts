@@ -3,8 +3,9 @@ import { DEFAULT_BASELINE, DEFAULT_GATE_CONFIG, devDatasets } from '../paths.ts'
 import { type RatchetResult, ratchetBaseline } from '../ratchet.ts';
 import { serializeSummary } from '../summarize.ts';
 import { readSummary } from '../summary.ts';
+import { type CliContext, resolveUserPath, shown } from './context.ts';
 import { runSuiteCommand } from './run.ts';
-import { resolveUserPath, shown, writeOutput } from './shared.ts';
+import { writeOutput } from './shared.ts';
 
 export interface BaselineCommandOptions {
   dataset?: string[];
@@ -19,29 +20,33 @@ export interface BaselineCommandOptions {
 }
 
 /** `evals baseline`: rewrite the baseline from a fresh run, or (--ratchet) raise it metric by metric. */
-export async function baselineCommand(opts: BaselineCommandOptions): Promise<RatchetResult | undefined> {
-  const out = opts.out ? resolveUserPath(opts.out) : DEFAULT_BASELINE;
-  const dataset = opts.dataset?.length ? opts.dataset : devDatasets();
+export async function baselineCommand(
+  ctx: CliContext,
+  opts: BaselineCommandOptions,
+): Promise<RatchetResult | undefined> {
+  const out = opts.out ? resolveUserPath(ctx, opts.out) : DEFAULT_BASELINE;
+  const dataset = opts.dataset?.length ? opts.dataset : devDatasets(ctx.env);
   if (!opts.ratchet) {
-    await runSuiteCommand({ dataset, json: out, url: opts.url, concurrency: opts.concurrency });
+    await runSuiteCommand(ctx, { dataset, json: out, url: opts.url, concurrency: opts.concurrency });
     return undefined;
   }
-  const configPath = opts.config ? resolveUserPath(opts.config) : DEFAULT_GATE_CONFIG;
-  const config = await readGateConfig(configPath, shown(configPath));
-  const old = await readSummary(out, shown(out));
+  const configPath = opts.config ? resolveUserPath(ctx, opts.config) : DEFAULT_GATE_CONFIG;
+  const config = await readGateConfig(configPath, shown(ctx, configPath));
+  const old = await readSummary(out, shown(ctx, out));
   const run = opts.from
-    ? await readSummary(resolveUserPath(opts.from), opts.from)
+    ? await readSummary(resolveUserPath(ctx, opts.from), opts.from)
     : await runSuiteCommand(
+        ctx,
         { dataset, url: opts.url, concurrency: opts.concurrency, json: undefined },
         undefined,
         true,
       );
   const result = ratchetBaseline(old, run, config.bootstrap);
   if (result.raised.length || result.decisions.some((d) => d.action === 'added')) {
-    await writeOutput(out, serializeSummary(result.baseline));
+    await writeOutput(ctx, out, serializeSummary(result.baseline));
   }
   const lines = [
-    `ratchet of ${shown(out)} (${Math.round(config.bootstrap.confidence * 100)} % paired CI of Δ):`,
+    `ratchet of ${shown(ctx, out)} (${Math.round(config.bootstrap.confidence * 100)} % paired CI of Δ):`,
   ];
   for (const d of result.decisions) {
     const ci = d.lo !== undefined ? ` CI [${d.lo.toFixed(3)}, ${d.hi!.toFixed(3)}]` : '';
@@ -51,9 +56,9 @@ export async function baselineCommand(opts: BaselineCommandOptions): Promise<Rat
   }
   lines.push(
     result.raised.length
-      ? `raised: ${result.raised.join(', ')} — commit ${shown(out)} on its own`
+      ? `raised: ${result.raised.join(', ')} — commit ${shown(ctx, out)} on its own`
       : 'nothing significantly better: the baseline stays as it is',
   );
-  process.stdout.write(`${lines.join('\n')}\n`);
+  ctx.stdout.write(`${lines.join('\n')}\n`);
   return result;
 }

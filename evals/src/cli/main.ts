@@ -5,6 +5,7 @@ import { DatasetError, EvalsError, formatIssue } from '../errors.ts';
 import { DEFAULT_BASELINE, devDatasets, displayPath, REPO_ROOT } from '../paths.ts';
 import { GATE_MODES } from '../stats/power.ts';
 import { baselineCommand } from './baseline.ts';
+import { type CliContext, createContext, helpWidth, packageVersion } from './context.ts';
 import { gateCommand } from './gate.ts';
 import { mutateCommand } from './mutate.ts';
 import { powerCommand } from './power.ts';
@@ -13,10 +14,23 @@ import { collect, positiveInt } from './shared.ts';
 
 /** Exit codes: 0 ok, 1 the gate (or mutation check) failed, 2 bad input or error. */
 export const EXIT = { ok: 0, failed: 1, error: 2 } as const;
+type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-export function buildProgram(): Command {
+/**
+ * The commands, their options and help; each action is a command function of the context.
+ * `code` carries an action's exit code out of commander (which knows none).
+ */
+export function buildProgram(ctx: CliContext, code: { exit: ExitCode } = { exit: EXIT.ok }): Command {
   const program = new Command('evals')
     .description('Benchmarks, metrics and the merge gate for rag-app')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    // Help, version and commander's usage errors go through the context (captured in-process).
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+      getOutHelpWidth: () => helpWidth(ctx.stdout) ?? 80,
+      getErrHelpWidth: () => helpWidth(ctx.stderr) ?? 80,
+    })
     .showHelpAfterError(false)
     .exitOverride();
 
@@ -33,7 +47,7 @@ export function buildProgram(): Command {
     .option('--no-auto-facts', 'do not merge <dataset>.facts.jsonl siblings and evals/datasets/*.facts.jsonl')
     .option('--baseline <summary.json>', 'compare with this summary in the Markdown/HTML reports')
     .action(async (o) => {
-      await runSuiteCommand({ ...o, dataset: o.dataset, autoFacts: o.autoFacts });
+      await runSuiteCommand(ctx, { ...o, dataset: o.dataset, autoFacts: o.autoFacts });
     });
 
   program
@@ -51,8 +65,8 @@ export function buildProgram(): Command {
     .option('--html <out.html>', 'write a self-contained HTML report')
     .option('--json <out.json>', 'write the gate verdict as JSON (- for stdout)')
     .action(async (o) => {
-      const gate = await gateCommand(o);
-      if (!gate.pass) process.exitCode = EXIT.failed;
+      const gate = await gateCommand(ctx, o);
+      if (!gate.pass) code.exit = EXIT.failed;
     });
 
   program
@@ -75,8 +89,8 @@ export function buildProgram(): Command {
     .option('--from <summary.json>', 'with --ratchet: this run instead of running the dev sets')
     .option('--config <gate.json>', 'with --ratchet: bootstrap settings (default evals/gate.json)')
     .action(async (o) => {
-      await baselineCommand({
-        dataset: o.dataset?.length ? o.dataset : devDatasets(),
+      await baselineCommand(ctx, {
+        dataset: o.dataset?.length ? o.dataset : devDatasets(ctx.env),
         out: o.out,
         url: o.url,
         concurrency: o.concurrency,
@@ -113,8 +127,8 @@ export function buildProgram(): Command {
     )
     .option('--json <out.json>', 'write the mutation report as JSON (- for stdout)')
     .action(async (o) => {
-      const report = await mutateCommand(o);
-      if (!report.ok) process.exitCode = EXIT.failed;
+      const report = await mutateCommand(ctx, o);
+      if (!report.ok) code.exit = EXIT.failed;
     });
 
   program
@@ -141,8 +155,8 @@ export function buildProgram(): Command {
     .option('--write [power.json]', "write the power record (default: the gate config's power.record)")
     .option('--json <out.json>', 'write the figures as JSON (- for stdout)')
     .action(async (o) => {
-      const outcome = await powerCommand(o);
-      if (outcome.refused.length) process.exitCode = EXIT.failed;
+      const outcome = await powerCommand(ctx, o);
+      if (outcome.refused.length) code.exit = EXIT.failed;
     });
 
   for (const cmd of program.commands) cmd.exitOverride();
@@ -153,29 +167,38 @@ function modeOption(): Option {
   return new Option('--mode <mode>', "how drops are judged (default: the config's mode)").choices(GATE_MODES);
 }
 
-/** Runs the CLI; returns the exit code. Errors print as one readable line. */
-export async function main(argv: string[]): Promise<number> {
+/** Runs the CLI on `argv` (without node and script); returns the exit code (EXIT). Errors print as one readable line. */
+export async function main(argv: string[], ctx: CliContext = createContext()): Promise<number> {
+  const code: { exit: ExitCode } = { exit: EXIT.ok };
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+    await buildProgram(ctx, code).parseAsync(argv, { from: 'user' });
+    return code.exit;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Commander already printed its message (or the help).
+      // Commander already printed its message (or the help, or the version).
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.help'
         ? EXIT.ok
         : EXIT.error;
     }
     const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`evals: ${msg}\n`);
+    ctx.stderr.write(`evals: ${msg}\n`);
     if (err instanceof DatasetError && err.issues.length > 1) {
-      for (const i of err.issues.slice(0, 50)) process.stderr.write(`  ${formatIssue(i)}\n`);
-      if (err.issues.length > 50) process.stderr.write(`  … ${err.issues.length - 50} more\n`);
+      for (const i of err.issues.slice(0, 50)) ctx.stderr.write(`  ${formatIssue(i)}\n`);
+      if (err.issues.length > 50) ctx.stderr.write(`  … ${err.issues.length - 50} more\n`);
     }
-    if (!(err instanceof EvalsError) && process.env.LOG_LEVEL === 'debug' && err instanceof Error) {
-      process.stderr.write(`${err.stack}\n`);
+    if (!(err instanceof EvalsError) && ctx.env.LOG_LEVEL === 'debug' && err instanceof Error) {
+      ctx.stderr.write(`${err.stack}\n`);
     }
     return EXIT.error;
   }
+}
+
+/**
+ * The process entry (this file run by node, as the factory's judge does, or bin/evals.mjs): the exit
+ * code is set, not forced, so stdout (a summary or verdict JSON on a pipe) is flushed before the end.
+ */
+export async function runProcess(argv: string[]): Promise<void> {
+  process.exitCode = await main(argv);
 }
 
 const isEntry = (() => {
@@ -186,8 +209,4 @@ const isEntry = (() => {
   }
 })();
 
-if (isEntry) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (isEntry) await runProcess(process.argv.slice(2));

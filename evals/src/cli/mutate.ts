@@ -7,7 +7,8 @@ import { renderMutationText, renderSlightText } from '../report/text.ts';
 import { judgeSlight, type SlightReport } from '../slight.ts';
 import type { GateMode } from '../stats/power.ts';
 import { measureVariants, neutralControls, SLIGHT_MUTANTS } from '../variants.ts';
-import { loadUserSuite, openClient, progressBar, resolveUserPath, shown, writeOutput } from './shared.ts';
+import { type CliContext, resolveUserPath, shown } from './context.ts';
+import { loadUserSuite, openClient, progressBar, writeOutput } from './shared.ts';
 
 export interface MutateCommandOptions {
   dataset?: string[];
@@ -30,11 +31,16 @@ export interface MutateOutcome {
   slight?: SlightReport;
 }
 
-export async function mutateCommand(opts: MutateCommandOptions): Promise<MutateOutcome> {
-  const configPath = opts.config ? resolveUserPath(opts.config) : DEFAULT_GATE_CONFIG;
-  const config = await readGateConfig(configPath, shown(configPath));
+export async function mutateCommand(ctx: CliContext, opts: MutateCommandOptions): Promise<MutateOutcome> {
+  const configPath = opts.config ? resolveUserPath(ctx, opts.config) : DEFAULT_GATE_CONFIG;
+  const config = await readGateConfig(configPath, shown(ctx, configPath));
   const mode = opts.mode ?? config.mode;
-  const suite = await loadUserSuite(opts.dataset?.length ? opts.dataset : devDatasets(), [], true);
+  const suite = await loadUserSuite(
+    ctx,
+    opts.dataset?.length ? opts.dataset : devDatasets(ctx.env),
+    [],
+    true,
+  );
   if (suite.holdout) throw new EvalsError('holdout', 'the mutation check does not run on holdout sets');
   const cases = sampleCases(suite.cases, opts.sample, opts.seed);
   const covered = callsCovered(cases);
@@ -45,16 +51,14 @@ export async function mutateCommand(opts: MutateCommandOptions): Promise<MutateO
     );
   }
   const slight = opts.slight !== false && !opts.url;
-  const opened = slight
-    ? await openInProcessVariants(process.env, process.env.INIT_CWD ?? process.cwd())
-    : undefined;
+  const opened = slight ? await openInProcessVariants(ctx.env, ctx.cwd) : undefined;
   const { client, name } = opened
     ? { client: opened.client, name: 'in-process' }
-    : await openClient(opts.url);
-  let bar = progressBar('baseline');
+    : await openClient(ctx, opts.url);
+  let bar = progressBar(ctx, 'baseline');
   const onRun = (run: string, i: number, total: number) => {
     bar.stop();
-    bar = progressBar(`${i}/${total} ${run}`);
+    bar = progressBar(ctx, `${i}/${total} ${run}`);
   };
   try {
     const gross = await runMutationCheck(cases, {
@@ -67,7 +71,7 @@ export async function mutateCommand(opts: MutateCommandOptions): Promise<MutateO
       onCase: (done, total) => bar.update(done, total),
     });
     bar.stop();
-    process.stderr.write(`mutation check: ${cases.length} sampled cases against ${name}\n`);
+    ctx.stderr.write(`mutation check: ${cases.length} sampled cases against ${name}\n`);
     let slightReport: SlightReport | undefined;
     if (opened) {
       // Slight drops need every case: a 300-case sample cannot resolve a point or two.
@@ -88,7 +92,7 @@ export async function mutateCommand(opts: MutateCommandOptions): Promise<MutateO
         syntheticSeeds: opts.syntheticSeeds ?? 100,
       });
     } else {
-      process.stderr.write(
+      ctx.stderr.write(
         'mutation check: slight mutants skipped (they are rag-app variants: in-process only)\n',
       );
     }
@@ -137,11 +141,11 @@ export async function mutateCommand(opts: MutateCommandOptions): Promise<MutateO
             }
           : {}),
       };
-      await writeOutput(opts.json, `${JSON.stringify(json, null, 2)}\n`);
+      await writeOutput(ctx, opts.json, `${JSON.stringify(json, null, 2)}\n`);
     }
     if (opts.json !== '-') {
-      process.stdout.write(renderMutationText(gross));
-      if (slightReport) process.stdout.write(renderSlightText(slightReport));
+      ctx.stdout.write(renderMutationText(gross));
+      if (slightReport) ctx.stdout.write(renderSlightText(slightReport));
     }
     return outcome;
   } finally {

@@ -11,8 +11,9 @@ import { type PowerTableRow, powerTable } from '../slight.ts';
 import type { GateMode } from '../stats/power.ts';
 import { readSummary } from '../summary.ts';
 import { measureVariants, neutralControls, SLIGHT_MUTANTS } from '../variants.ts';
+import { type CliContext, resolveUserPath, shown } from './context.ts';
 import { configPowerRecord } from './gate.ts';
-import { loadUserSuite, progressBar, resolveUserPath, shown, writeOutput } from './shared.ts';
+import { loadUserSuite, progressBar, writeOutput } from './shared.ts';
 
 export interface PowerCommandOptions {
   config?: string;
@@ -38,34 +39,43 @@ export interface PowerOutcome {
   refused: string[];
 }
 
-export async function powerCommand(opts: PowerCommandOptions): Promise<PowerOutcome> {
-  const configPath = opts.config ? resolveUserPath(opts.config) : DEFAULT_GATE_CONFIG;
-  const config = await readGateConfig(configPath, shown(configPath));
+export async function powerCommand(ctx: CliContext, opts: PowerCommandOptions): Promise<PowerOutcome> {
+  const configPath = opts.config ? resolveUserPath(ctx, opts.config) : DEFAULT_GATE_CONFIG;
+  const config = await readGateConfig(configPath, shown(ctx, configPath));
   const mode = opts.mode ?? config.mode;
   const gated = Object.keys(config.metrics).filter(isRateMetric);
   let record: PowerRecord;
   if (opts.run?.length) {
     if (!opts.baseline)
       throw new EvalsError('power', '--run needs --baseline <summary.json> (the unchanged run)');
-    const baseline = await readSummary(resolveUserPath(opts.baseline), opts.baseline);
+    const baseline = await readSummary(resolveUserPath(ctx, opts.baseline), opts.baseline);
     const runs = await Promise.all(
       opts.run.map(async (r) => ({
         name: path.basename(r, '.json'),
         role: 'candidate' as const,
-        summary: await readSummary(resolveUserPath(r), r),
+        summary: await readSummary(resolveUserPath(ctx, r), r),
       })),
     );
     record = buildPowerRecord(baseline, runs, gated);
   } else if (!opts.measure) {
-    const committed = await configPowerRecord(configPath, config.power?.record ?? 'baselines/power.json');
+    const committed = await configPowerRecord(
+      ctx,
+      configPath,
+      config.power?.record ?? 'baselines/power.json',
+    );
     if (!committed) throw new EvalsError('power', 'no power record configured');
     record = committed;
   } else {
-    const suite = await loadUserSuite(opts.dataset?.length ? opts.dataset : devDatasets(), [], true);
+    const suite = await loadUserSuite(
+      ctx,
+      opts.dataset?.length ? opts.dataset : devDatasets(ctx.env),
+      [],
+      true,
+    );
     if (suite.holdout)
       throw new EvalsError('holdout', 'power is measured on development sets, not holdout sets');
-    const opened = await openInProcessVariants(process.env, process.env.INIT_CWD ?? process.cwd());
-    let bar = progressBar('unchanged');
+    const opened = await openInProcessVariants(ctx.env, ctx.cwd);
+    let bar = progressBar(ctx, 'unchanged');
     try {
       const seeds = Array.from({ length: opts.neutralSeeds ?? 5 }, (_, i) => i + 1);
       const measured = await measureVariants(suite.cases, {
@@ -76,7 +86,7 @@ export async function powerCommand(opts: PowerCommandOptions): Promise<PowerOutc
         concurrency: opts.concurrency ?? 4,
         onRun: (run, i, total) => {
           bar.stop();
-          bar = progressBar(`${i}/${total} ${run}`);
+          bar = progressBar(ctx, `${i}/${total} ${run}`);
         },
         onCase: (done, total) => bar.update(done, total),
       });
@@ -104,15 +114,15 @@ export async function powerCommand(opts: PowerCommandOptions): Promise<PowerOutc
   if (opts.write) {
     const file =
       typeof opts.write === 'string'
-        ? resolveUserPath(opts.write)
+        ? resolveUserPath(ctx, opts.write)
         : path.resolve(path.dirname(configPath), config.power?.record ?? 'baselines/power.json');
     await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
-    process.stderr.write(`power record written to ${shown(file)}\n`);
+    ctx.stderr.write(`power record written to ${shown(ctx, file)}\n`);
   }
   const outcome = { mode, record, rows, refused };
   if (opts.json)
-    await writeOutput(opts.json, `${JSON.stringify({ mode, rows, refused, record }, null, 2)}\n`);
-  if (opts.json !== '-') process.stdout.write(renderPowerText(outcome, config.bootstrap.confidence));
+    await writeOutput(ctx, opts.json, `${JSON.stringify({ mode, rows, refused, record }, null, 2)}\n`);
+  if (opts.json !== '-') ctx.stdout.write(renderPowerText(outcome, config.bootstrap.confidence));
   return outcome;
 }
 

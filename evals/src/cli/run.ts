@@ -6,7 +6,8 @@ import { renderRunText } from '../report/text.ts';
 import { runCases } from '../runner.ts';
 import { serializeSummary, summarize } from '../summarize.ts';
 import { readSummary, type Summary } from '../summary.ts';
-import { loadUserSuite, openClient, progressBar, resolveUserPath, shown, writeOutput } from './shared.ts';
+import { type CliContext, resolveUserPath, shown } from './context.ts';
+import { loadUserSuite, openClient, progressBar, writeOutput } from './shared.ts';
 
 export interface RunCommandOptions {
   dataset: string[];
@@ -22,20 +23,21 @@ export interface RunCommandOptions {
 
 /** Loads, runs and scores the datasets; a run over a holdout set is sealed. */
 export async function runSuiteCommand(
+  ctx: CliContext,
   opts: RunCommandOptions,
   client?: RagClient,
   quiet = false,
 ): Promise<Summary> {
-  const suite = await loadUserSuite(opts.dataset, opts.facts ?? [], opts.autoFacts !== false);
-  const opened = client ? { client, name: 'custom' } : await openClient(opts.url);
-  const bar = progressBar(suite.holdout ? 'evals (holdout)' : 'evals');
+  const suite = await loadUserSuite(ctx, opts.dataset, opts.facts ?? [], opts.autoFacts !== false);
+  const opened = client ? { client, name: 'custom' } : await openClient(ctx, opts.url);
+  const bar = progressBar(ctx, suite.holdout ? 'evals (holdout)' : 'evals');
   const started = performance.now();
   let summary: Summary;
   try {
     const results = await runCases(suite.cases, {
       client: opened.client,
       concurrency: opts.concurrency ?? 4,
-      judge: judgeFromEnv(process.env),
+      judge: judgeFromEnv(ctx.env),
       onCase: (done, total) => bar.update(done, total),
     });
     bar.stop();
@@ -50,15 +52,15 @@ export async function runSuiteCommand(
     if (!client) await opened.client.close?.();
   }
   const baseline = opts.baseline
-    ? await readSummary(resolveUserPath(opts.baseline), opts.baseline)
+    ? await readSummary(resolveUserPath(ctx, opts.baseline), opts.baseline)
     : undefined;
   const labels = {
     candidate: 'this run',
-    ...(opts.baseline ? { baseline: shown(resolveUserPath(opts.baseline)) } : {}),
+    ...(opts.baseline ? { baseline: shown(ctx, resolveUserPath(ctx, opts.baseline)) } : {}),
   };
-  if (opts.json) await writeOutput(opts.json, serializeSummary(summary));
-  if (opts.md) await writeOutput(opts.md, renderMarkdown({ candidate: summary, baseline, labels }));
-  if (opts.html) await writeOutput(opts.html, renderHtml({ candidate: summary, baseline, labels }));
-  if (opts.json !== '-' && !quiet) process.stdout.write(renderRunText(summary));
+  if (opts.json) await writeOutput(ctx, opts.json, serializeSummary(summary));
+  if (opts.md) await writeOutput(ctx, opts.md, renderMarkdown({ candidate: summary, baseline, labels }));
+  if (opts.html) await writeOutput(ctx, opts.html, renderHtml({ candidate: summary, baseline, labels }));
+  if (opts.json !== '-' && !quiet) ctx.stdout.write(renderRunText(summary));
   return summary;
 }

@@ -4,60 +4,62 @@ import cliProgress from 'cli-progress';
 import { httpClient, type RagClient } from '../client.ts';
 import { type LoadedSuite, loadSuite } from '../dataset.ts';
 import { openInProcessClient } from '../inprocess.ts';
-import { logger } from '../log.ts';
-import { DATASETS_DIR, displayPath, userCwd } from '../paths.ts';
-
-/** Where relative paths given by the user are anchored: the directory pnpm was run from. */
-export function resolveUserPath(p: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(userCwd(env), p);
-}
-
-export function shown(abs: string, env: NodeJS.ProcessEnv = process.env): string {
-  return displayPath(abs, userCwd(env));
-}
+import { DATASETS_DIR } from '../paths.ts';
+import { type CliContext, cliLogger, resolveUserPath, shown } from './context.ts';
 
 export async function openClient(
+  ctx: CliContext,
   url: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ client: RagClient; name: string }> {
   if (url) return { client: httpClient(url), name: `http ${url}` };
-  return { client: await openInProcessClient(env, userCwd(env)), name: 'in-process' };
+  return { client: await openInProcessClient(ctx.env, ctx.cwd), name: 'in-process' };
 }
 
 export async function loadUserSuite(
+  ctx: CliContext,
   datasets: string[],
   facts: string[],
   autoFacts: boolean,
 ): Promise<LoadedSuite> {
   const suite = await loadSuite(
-    datasets.map((d) => resolveUserPath(d)),
+    datasets.map((d) => resolveUserPath(ctx, d)),
     {
-      facts: facts.map((f) => resolveUserPath(f)),
+      facts: facts.map((f) => resolveUserPath(ctx, f)),
       autoFacts,
       factsDir: DATASETS_DIR,
-      display: (p) => shown(p),
+      display: (p) => shown(ctx, p),
     },
   );
-  for (const w of suite.warnings) logger.warn(w);
+  if (suite.warnings.length) {
+    const logger = cliLogger(ctx);
+    for (const w of suite.warnings) logger.warn(w);
+  }
   return suite;
 }
 
 /** Writes a file given by the user (`-` = stdout), creating its directory. */
-export async function writeOutput(file: string, text: string): Promise<void> {
+export async function writeOutput(ctx: CliContext, file: string, text: string): Promise<void> {
   if (file === '-') {
-    process.stdout.write(text);
+    ctx.stdout.write(text);
     return;
   }
-  const abs = resolveUserPath(file);
+  const abs = resolveUserPath(ctx, file);
   await mkdir(path.dirname(abs), { recursive: true });
   await writeFile(abs, text);
 }
 
-/** A progress bar on stderr (silent when stderr is not a terminal). */
-export function progressBar(label: string): { update(done: number, total: number): void; stop(): void } {
+export interface ProgressBar {
+  update(done: number, total: number): void;
+  stop(): void;
+}
+
+/** A progress bar on stderr, drawn only when stderr is a terminal (CI logs and tests get nothing). */
+export function progressBar(ctx: CliContext, label: string): ProgressBar {
+  if (!ctx.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
     {
-      stream: process.stderr,
+      // cli-progress draws on a terminal stream; the context's stderr is one when isTTY says so.
+      stream: ctx.stderr as NodeJS.WriteStream,
       format: `${label} [{bar}] {value}/{total} cases · {eta_formatted} left`,
       hideCursor: true,
       clearOnComplete: true,
