@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type Forge, forgeFromEnv, GitHubForge, LocalForge, LoginSchema } from '@dark-factory/forge';
 import pino from 'pino';
+import { z } from 'zod';
 import { CliError } from './errors.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -162,4 +164,12 @@ export function forgeInfo(forge: Forge): ForgeInfo {
   }
   if (forge instanceof LocalForge) return { kind: 'local', dir: forge.dir };
   throw new Error(`unknown forge kind ${forge.kind}`);
+}
+
+const PackageSchema = z.object({ version: z.string().min(1) });
+
+/** The factory package's version, from its package.json (what `factory --version` prints). */
+export function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return PackageSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).version;
 }

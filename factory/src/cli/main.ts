@@ -12,7 +12,7 @@ import { registerRuns } from './commands/runs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerWorker } from './commands/worker.ts';
-import { type CliContext, createContext } from './context.ts';
+import { type CliContext, createContext, packageVersion } from './context.ts';
 import { ExitCode, errorLine } from './errors.ts';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -21,6 +21,7 @@ export function buildProgram(ctx: CliContext): Command {
       'The dark factory: takes issues from the forge (GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set, ' +
         'else the local forge in FORGE_DIR or <DATA_DIR or .data>/forge) to a squash merge, gated in code',
     )
+    .version(packageVersion(), '-V, --version', 'print the version')
     // Help goes through the context (so it is captured in-process); errors are printed once, by main(),
     // as `factory: <code>: <message>`. Subcommands inherit both settings.
     .configureOutput({
@@ -72,8 +73,12 @@ const isEntry = (() => {
   }
 })();
 
-if (isEntry) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+/**
+ * The process entry (this file run by node, or bin/factory.mjs): the exit code is set, not forced, so
+ * stdout is flushed and a server or worker started by a command runs on until it stops.
+ */
+export async function runProcess(argv: string[]): Promise<void> {
+  process.exitCode = await main(argv);
 }
+
+if (isEntry) await runProcess(process.argv.slice(2));
