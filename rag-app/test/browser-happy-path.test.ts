@@ -41,16 +41,22 @@ let rag: Rag;
 let server: RunningServer;
 /** The same store answered by Claude (a scripted local Anthropic API with per-token delays). */
 let claudeServer: RunningServer;
+/** The same store with anonymous mode on: each visitor a guest of their own. */
+let guestServer: RunningServer;
 let anthropic: AnthropicServer;
 let browser: Browser;
 let alice: BrowserContext;
 let page: Page;
 let aliceConversation = '';
+/** The phone width user, whose account page is checked after the phone's chat. */
+let phone: BrowserContext;
+let phonePage: Page;
 /** What `server` printed: the listening line and, with no admin yet, the one-time setup link. */
 const serverLines: string[] = [];
 
 const ALICE = { email: 'alice@example.com', password: 'a long enough password' };
 const BOB = { email: 'bob@example.com', password: 'another long password' };
+const PHONE = { email: 'phone@example.com', password: 'phone password 1' };
 
 async function shot(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -64,6 +70,23 @@ async function signUp(p: Page, base: string, who: { email: string; password: str
   await form.getByRole('button', { name: 'Create account' }).click();
   await p.waitForURL(`${base}/`);
   await p.locator('body[data-ready="true"]').waitFor();
+}
+
+/** Signs in through the API, as a second device would (the page's CSRF token from /api/me). */
+async function signInElsewhere(context: BrowserContext, base: string, who: typeof PHONE): Promise<void> {
+  const { csrfToken } = (await (await context.request.get(`${base}/api/me`)).json()) as { csrfToken: string };
+  const res = await context.request.post(`${base}/api/auth/login`, {
+    data: who,
+    headers: { 'X-CSRF-Token': csrfToken },
+  });
+  expect(res.status()).toBe(200);
+}
+
+async function signedInAs(context: BrowserContext, base: string): Promise<string | null> {
+  const me = (await (await context.request.get(`${base}/api/me`)).json()) as {
+    user: { email: string } | null;
+  };
+  return me.user?.email ?? null;
 }
 
 async function ask(p: Page, question: string): Promise<void> {
@@ -99,6 +122,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
       { db: rag.db },
     );
     claudeServer = await runServer(config, claudeRag, { sources, print: () => undefined });
+    guestServer = await runServer({ ...config, ALLOW_ANONYMOUS: true }, rag, {
+      sources,
+      print: () => undefined,
+    });
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -121,6 +148,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
 
   afterAll(async () => {
     await browser?.close();
+    await guestServer?.close();
     await claudeServer?.close();
     await server?.close();
     await anthropic?.close();
@@ -433,14 +461,51 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
     await shot(page, '16-admin');
   });
 
+  it('lets a guest delete their data from the account page, after confirming', async () => {
+    const guest = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const g = await guest.newPage();
+    await g.goto(`${guestServer.url}/`);
+    await g.locator('body[data-ready="true"]').waitFor();
+    // Looking around stores nothing, so there is nothing to delete yet.
+    expect(await g.locator('#account-link').count()).toBe(0);
+    await ask(g, KNOWN_QUESTION);
+    await g.locator('.message.assistant .citation').first().waitFor();
+    const conversation = new URL(g.url()).searchParams.get('c');
+    const stored = async () =>
+      (await rag.db.query('SELECT id FROM conversations WHERE id = $1', [conversation])).rows.length;
+    expect(await stored()).toBe(1);
+
+    await g.reload();
+    await g.getByRole('link', { name: 'Account', exact: true }).click();
+    await g.waitForURL(`${guestServer.url}/account`);
+    await g.getByRole('button', { name: 'Delete my data' }).click();
+    // Nothing goes before the confirmation, and the safe choice has the focus.
+    await poll(() => g.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    expect(await g.locator('#delete-data-warning').textContent()).toBe(
+      'Delete your conversations and your guest identity? This cannot be undone.',
+    );
+    expect(await stored()).toBe(1);
+    await shot(g, '19-guest-delete-confirm');
+    await g.getByRole('button', { name: 'Yes, delete everything' }).click();
+    await poll(() => g.locator('#account-status').textContent()).toBe(
+      'Deleted: your conversations and your guest identity are gone.',
+    );
+    expect(await stored()).toBe(0);
+    expect(await signedInAs(guest, guestServer.url)).toBeNull();
+    // The header follows: no one to show settings for any more.
+    expect(await g.locator('#account-link').count()).toBe(0);
+    await guest.close();
+  });
+
   it('works at phone width', async () => {
-    const phone = await browser.newContext({
+    phone = await browser.newContext({
       viewport: { width: 375, height: 740 },
       isMobile: true,
       hasTouch: true,
     });
     const p = await phone.newPage();
-    await signUp(p, server.url, { email: 'phone@example.com', password: 'phone password 1' });
+    phonePage = p;
+    await signUp(p, server.url, PHONE);
     await poll(() => p.locator('#sidebar').isVisible()).toBe(false);
     await p.getByRole('button', { name: 'Conversations' }).click();
     await poll(() => p.locator('#sidebar').isVisible()).toBe(true);
@@ -457,6 +522,70 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
     const box = await p.locator('.modal').boundingBox();
     expect(box!.width).toBeLessThanOrEqual(375);
     await shot(p, '18-phone-player');
+    await p.keyboard.press('Escape');
+  });
+
+  it('changes the password with clear errors, deletes the conversations and signs out everywhere', async () => {
+    const p = phonePage;
+    const base = server.url;
+    const NEW = 'a brand new passphrase';
+    // A second device of the same account: the password change must end its session.
+    const other = await browser.newContext();
+    await signInElsewhere(other, base, PHONE);
+    expect(await signedInAs(other, base)).toBe(PHONE.email);
+
+    await p.getByRole('link', { name: 'Account', exact: true }).click();
+    await p.waitForURL(`${base}/account`);
+    const form = p.locator('#password-form');
+    const error = p.locator('#password-error');
+    const submit = form.getByRole('button', { name: 'Change password' });
+    // Caught on the page: the repetition differs.
+    await form.getByLabel('Current password').fill(PHONE.password);
+    await form.getByLabel('New password', { exact: true }).fill(NEW);
+    await form.getByLabel('New password again').fill(`${NEW}!`);
+    await submit.click();
+    await poll(() => error.textContent()).toBe(
+      'The new password and its repetition differ: type the same password twice.',
+    );
+    expect(await p.locator('#repeat-password').getAttribute('aria-invalid')).toBe('true');
+    // Refused by the server: the current password is wrong; that field is marked and focused.
+    await form.getByLabel('Current password').fill('not my password');
+    await form.getByLabel('New password again').fill(NEW);
+    await submit.click();
+    await poll(() => error.textContent()).toBe('The current password is wrong.');
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('current-password');
+    expect(await p.locator('#current-password').getAttribute('aria-invalid')).toBe('true');
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await shot(p, '20-phone-password-error');
+
+    await form.getByLabel('Current password').fill(PHONE.password);
+    await submit.click();
+    await poll(() => p.locator('#password-status').textContent()).toBe(
+      'Password changed. Every other device is signed out; this one stays signed in.',
+    );
+    expect(await error.textContent()).toBe('');
+    expect(await signedInAs(other, base)).toBeNull();
+    expect(await signedInAs(phone, base)).toBe(PHONE.email);
+
+    // Deleting the account's conversations asks first, then empties the list.
+    await p.getByRole('button', { name: 'Delete all my conversations' }).click();
+    await p.getByRole('button', { name: 'Yes, delete them all' }).click();
+    await poll(() => p.locator('#delete-conversations-status').textContent()).toBe('Deleted 1 conversation.');
+    const list = await (await phone.request.get(`${base}/api/conversations`)).json();
+    expect(list).toEqual({ conversations: [] });
+
+    // The new password works elsewhere; signing out everywhere ends that session and this one.
+    await signInElsewhere(other, base, { ...PHONE, password: NEW });
+    await p.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await poll(() => p.locator('#account-status').textContent()).toBe(
+      'Signed out everywhere: 2 sessions ended.',
+    );
+    expect(await signedInAs(other, base)).toBeNull();
+    expect(await signedInAs(phone, base)).toBeNull();
+    expect(await p.locator('#signed-in-as').count()).toBe(0);
+    expect(await p.getByRole('link', { name: 'Sign in again' }).count()).toBe(1);
+    await shot(p, '21-phone-signed-out-everywhere');
+    await other.close();
     await phone.close();
   });
 });

@@ -1,9 +1,11 @@
-/** The pages the web front end has; each is the same shell, filled in by /static/app.js. */
+/** The pages the web front end has; each is the same shell, filled in by /static/app.js (client/app.ts). */
 export const PAGES = {
   chat: { path: '/', title: 'Chat' },
   library: { path: '/library', title: 'Library' },
   admin: { path: '/admin', title: 'Admin' },
   login: { path: '/login', title: 'Sign in' },
+  /** Password, sign out everywhere, deleting one's data. */
+  account: { path: '/account', title: 'Account' },
   /** Opened from the one-time link the server prints while no admin exists. */
   setup: { path: '/admin/setup', title: 'Admin setup' },
 } as const;

@@ -1,10 +1,11 @@
 // The chat page: conversations in a sidebar, questions and streamed answers in the main column.
 
-import { renderAnswer, renderAnswerError } from './answer.js';
-import { api, streamAsk } from './api.js';
-import { clear, h } from './dom.js';
+import { renderAnswer, renderAnswerError } from './answer.ts';
+import { api, reason, streamAsk } from './api.ts';
+import { clear, h } from './dom.ts';
+import type { Conversation, Me } from './types.ts';
 
-export function renderChat(main, me) {
+export function renderChat(main: HTMLElement, me: Me): void {
   // In anonymous mode a visitor asks as a guest of their own, made on their first question.
   if (!me.user && !me.allowAnonymous) {
     main.append(
@@ -19,7 +20,10 @@ export function renderChat(main, me) {
     return;
   }
 
-  const state = { conversationId: new URLSearchParams(location.search).get('c'), busy: false };
+  const state: { conversationId: string | null; busy: boolean } = {
+    conversationId: new URLSearchParams(location.search).get('c'),
+    busy: false,
+  };
 
   const sidebarToggle = h(
     'button',
@@ -106,12 +110,12 @@ export function renderChat(main, me) {
   });
   main.append(layout);
 
-  function setUsage() {
+  function setUsage(): void {
     const left = Math.max(0, me.limits.dailyMessages - me.limits.usedToday);
     if (!state.busy) status.textContent = `${left} of ${me.limits.dailyMessages} questions left today`;
   }
 
-  function setBusy(busy) {
+  function setBusy(busy: boolean): void {
     state.busy = busy;
     askButton.disabled = busy;
     form.setAttribute('aria-busy', String(busy));
@@ -120,20 +124,20 @@ export function renderChat(main, me) {
     else setUsage();
   }
 
-  async function loadList() {
+  async function loadList(): Promise<void> {
     try {
-      const { conversations } = await api('/api/conversations?limit=50');
+      const { conversations } = await api.conversations(50);
       clear(convList);
       if (conversations.length === 0) convList.append(h('li', { class: 'muted' }, 'No conversations yet.'));
       for (const conv of conversations) convList.append(conversationItem(conv));
     } catch (err) {
       clear(convList).append(
-        h('li', { class: 'error-text', role: 'alert' }, `Could not load conversations: ${err.message}`),
+        h('li', { class: 'error-text', role: 'alert' }, `Could not load conversations: ${reason(err)}`),
       );
     }
   }
 
-  function conversationItem(conv) {
+  function conversationItem(conv: Conversation): HTMLLIElement {
     const current = conv.id === state.conversationId;
     const item = h('li', { class: current ? 'conv current' : 'conv', dataset: { id: conv.id } });
     const open = h(
@@ -165,7 +169,7 @@ export function renderChat(main, me) {
       h(
         'a',
         {
-          href: `/api/conversations/${conv.id}/export?format=md`,
+          href: api.exportUrl(conv.id),
           class: 'link-button',
           download: '',
           'aria-label': `Export “${conv.title}” as Markdown`,
@@ -187,7 +191,7 @@ export function renderChat(main, me) {
     return item;
   }
 
-  function rename(conv, item) {
+  function rename(conv: Conversation, item: HTMLLIElement): void {
     const id = `rename-${conv.id}`;
     const input = h('input', { id, value: conv.title, maxlength: 200, required: true });
     const error = h('p', { class: 'error-text', role: 'alert' });
@@ -199,14 +203,11 @@ export function renderChat(main, me) {
         onsubmit: async (event) => {
           event.preventDefault();
           try {
-            const updated = await api(`/api/conversations/${conv.id}`, {
-              method: 'PATCH',
-              body: { title: input.value },
-            });
+            const updated = await api.renameConversation(conv.id, { title: input.value });
             if (updated.id === state.conversationId) title.textContent = updated.title;
             await loadList();
           } catch (err) {
-            error.textContent = err.message;
+            error.textContent = reason(err);
           }
         },
       },
@@ -227,23 +228,23 @@ export function renderChat(main, me) {
     input.select();
   }
 
-  async function remove(conv) {
+  async function remove(conv: Conversation): Promise<void> {
     if (!window.confirm(`Delete “${conv.title}”? This cannot be undone.`)) return;
     try {
-      await api(`/api/conversations/${conv.id}`, { method: 'DELETE' });
+      await api.deleteConversation(conv.id);
       if (conv.id === state.conversationId) openConversation(null);
       await loadList();
     } catch (err) {
-      status.textContent = `Could not delete: ${err.message}`;
+      status.textContent = `Could not delete: ${reason(err)}`;
     }
   }
 
-  async function runSearch() {
+  async function runSearch(): Promise<void> {
     const q = searchInput.value.trim();
     clear(searchResults);
     if (!q) return;
     try {
-      const { results } = await api(`/api/conversations/search?q=${encodeURIComponent(q)}`);
+      const { results } = await api.searchConversations(q);
       if (results.length === 0) {
         searchResults.append(h('p', { class: 'muted' }, `Nothing matches “${q}”.`));
         return;
@@ -273,11 +274,11 @@ export function renderChat(main, me) {
         ),
       );
     } catch (err) {
-      searchResults.append(h('p', { class: 'error-text', role: 'alert' }, err.message));
+      searchResults.append(h('p', { class: 'error-text', role: 'alert' }, reason(err)));
     }
   }
 
-  function userMessage(text) {
+  function userMessage(text: string): HTMLLIElement {
     return h(
       'li',
       { class: 'message user' },
@@ -286,7 +287,7 @@ export function renderChat(main, me) {
     );
   }
 
-  function assistantMessage() {
+  function assistantMessage(): { li: HTMLLIElement; body: HTMLDivElement } {
     const body = h('div', { class: 'answer', 'aria-busy': 'true' });
     return {
       li: h('li', { class: 'message assistant' }, h('p', { class: 'who visually-hidden' }, 'Answer:'), body),
@@ -294,7 +295,7 @@ export function renderChat(main, me) {
     };
   }
 
-  async function openConversation(id) {
+  async function openConversation(id: string | null): Promise<void> {
     state.conversationId = id;
     history.replaceState(null, '', id ? `/?c=${id}` : '/');
     clear(messages);
@@ -306,7 +307,7 @@ export function renderChat(main, me) {
       return;
     }
     try {
-      const conv = await api(`/api/conversations/${id}`);
+      const conv = await api.conversation(id);
       title.textContent = conv.title;
       let lastQuestion = '';
       for (const m of conv.messages) {
@@ -323,13 +324,13 @@ export function renderChat(main, me) {
       state.conversationId = null;
       title.textContent = 'New conversation';
       messages.append(
-        h('li', { class: 'message error', role: 'alert' }, `Could not open the conversation: ${err.message}`),
+        h('li', { class: 'message error', role: 'alert' }, `Could not open the conversation: ${reason(err)}`),
       );
     }
     await loadList();
   }
 
-  async function onAsk(event) {
+  async function onAsk(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const text = question.value.trim();
     if (!text || state.busy) return;
@@ -337,7 +338,7 @@ export function renderChat(main, me) {
     const { li, body } = assistantMessage();
     try {
       if (!state.conversationId) {
-        const conv = await api('/api/conversations', { method: 'POST', body: {} });
+        const conv = await api.createConversation({});
         state.conversationId = conv.id;
         history.replaceState(null, '', `/?c=${conv.id}`);
         loadList();
@@ -369,7 +370,7 @@ export function renderChat(main, me) {
     }
   }
 
-  function convTitle() {
+  function convTitle(): string | null {
     const current = convList.querySelector(`li[data-id="${state.conversationId}"] .conv-open`);
     return current?.textContent ?? null;
   }

@@ -1,18 +1,19 @@
 // One answer: its text, a refusal notice, the cited moments, and "report a problem".
 
-import { api } from './api.js';
-import { citedSecond, clear, h, timestamp } from './dom.js';
-import { openPlayer } from './modal.js';
+import { ApiError, api, reason } from './api.ts';
+import { citedSecond, clear, h, timestamp } from './dom.ts';
+import { openPlayer } from './modal.ts';
+import type { AskResponse, Citation, IssueBody } from './types.ts';
 
 /** Paragraphs of plain text; "[2]" markers become buttons that open the second citation. */
-function answerText(text, citations) {
+function answerText(text: string, citations: readonly Citation[]): HTMLParagraphElement[] {
   const paragraphs = text.split(/\n{2,}/).filter((p) => p.trim());
   return paragraphs.map((paragraph) => {
     const p = h('p');
     for (const part of paragraph.split(/(\[\d+\])/)) {
       const n = /^\[(\d+)\]$/.exec(part);
       const citation = n ? citations[Number(n[1]) - 1] : undefined;
-      if (citation) {
+      if (n && citation) {
         p.append(
           h(
             'button',
@@ -31,14 +32,14 @@ function answerText(text, citations) {
   });
 }
 
-function openCitation(citation, opener) {
+function openCitation(citation: Citation, opener: EventTarget | null): void {
   openPlayer(
     { videoId: citation.videoId, title: citation.title, second: citedSecond(citation), text: citation.text },
     opener,
   );
 }
 
-function citationList(citations) {
+function citationList(citations: readonly Citation[]): HTMLElement | null {
   if (citations.length === 0) return null;
   return h(
     'section',
@@ -71,7 +72,7 @@ function citationList(citations) {
 }
 
 /** "Report a problem": asks what went wrong, files the issue, shows its link. */
-function reportControl(question, result) {
+function reportControl(question: string, result: AskResponse): HTMLElement {
   const box = h('div', { class: 'report' });
   const status = h('p', { class: 'report-status', role: 'status' });
   const showButton = () => {
@@ -93,7 +94,7 @@ function reportControl(question, result) {
       placeholder: 'e.g. the answer is wrong, a link goes to the wrong moment…',
     });
     const submit = h('button', { type: 'submit' }, 'Send report');
-    const form = h(
+    const form: HTMLFormElement = h(
       'form',
       {
         class: 'report-form',
@@ -103,7 +104,7 @@ function reportControl(question, result) {
           form.setAttribute('aria-busy', 'true');
           status.textContent = 'Sending…';
           try {
-            const body =
+            const body: IssueBody =
               result.messageId !== undefined
                 ? { messageId: result.messageId, comment: textarea.value }
                 : {
@@ -113,7 +114,7 @@ function reportControl(question, result) {
                     citations: result.citations,
                     comment: textarea.value,
                   };
-            const issue = await api('/api/issues', { method: 'POST', body });
+            const issue = await api.reportProblem(body);
             // GitHub's issues have a web address; the local forge's (forge://local/…) opens in no
             // browser, so the page names the command that shows it instead.
             const onTheWeb = /^https?:\/\//.test(issue.url);
@@ -138,7 +139,7 @@ function reportControl(question, result) {
           } catch (err) {
             submit.disabled = false;
             form.removeAttribute('aria-busy');
-            status.textContent = `Could not send the report: ${err.message}`;
+            status.textContent = `Could not send the report: ${reason(err)}`;
             status.dataset.kind = 'error';
           }
         },
@@ -160,7 +161,7 @@ function reportControl(question, result) {
 }
 
 /** Fills `el` with a finished answer. */
-export function renderAnswer(el, question, result) {
+export function renderAnswer(el: HTMLElement, question: string, result: AskResponse): void {
   clear(el);
   el.removeAttribute('aria-busy');
   el.classList.toggle('refused', result.refused);
@@ -173,17 +174,17 @@ export function renderAnswer(el, question, result) {
   el.append(reportControl(question, result));
 }
 
-export function renderAnswerError(el, err) {
+export function renderAnswerError(el: HTMLElement, err: unknown): void {
   clear(el);
   el.removeAttribute('aria-busy');
   el.classList.add('error');
-  const limit = err.status === 429;
+  const limit = err instanceof ApiError && err.status === 429;
   el.append(
     h(
       'p',
       { role: 'alert', class: 'error-text' },
       limit ? 'Limit reached: ' : 'Something went wrong: ',
-      err.message,
+      reason(err),
     ),
   );
 }

@@ -1,9 +1,10 @@
 // Admin setup: claim the admin role with the one-time link the server printed at start-up.
 
-import { api } from './api.js';
-import { h } from './dom.js';
+import { api, reason } from './api.ts';
+import { h } from './dom.ts';
+import type { Me } from './types.ts';
 
-export function renderSetup(main, me) {
+export function renderSetup(main: HTMLElement, me: Me): void {
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const panel = h('section', { class: 'panel narrow', 'aria-labelledby': 'setup-title' });
   panel.append(h('h1', { id: 'setup-title' }, 'Admin setup'));
@@ -41,7 +42,7 @@ export function renderSetup(main, me) {
   }
 
   const status = h('p', { role: 'status', id: 'setup-status' });
-  const claim = h(
+  const claim: HTMLButtonElement = h(
     'button',
     {
       type: 'button',
@@ -50,12 +51,12 @@ export function renderSetup(main, me) {
         claim.disabled = true;
         status.textContent = 'Claiming…';
         try {
-          await api('/api/admin-setup', { method: 'POST', body: { token } });
+          await api.claimAdmin({ token });
           // The link is spent: keep it out of the history.
           history.replaceState(null, '', '/admin/setup');
           location.assign('/admin');
         } catch (err) {
-          status.textContent = err.message;
+          status.textContent = reason(err);
           status.dataset.kind = 'error';
           claim.disabled = false;
         }

@@ -1,12 +1,12 @@
 // The library: every video, searchable, with its transcript a click away.
 
-import { api } from './api.js';
-import { clear, duration, h, timestamp } from './dom.js';
-import { openPlayer } from './modal.js';
+import { api, reason } from './api.ts';
+import { clear, duration, h, timestamp } from './dom.ts';
+import { openPlayer } from './modal.ts';
 
 const PAGE = 20;
 
-export function renderLibrary(main) {
+export function renderLibrary(main: HTMLElement): void {
   const state = { q: '', offset: 0 };
   const input = h('input', { id: 'video-search', type: 'search', placeholder: 'Title words, e.g. n8n' });
   const list = h('ul', { class: 'video-list', id: 'video-list' });
@@ -47,9 +47,7 @@ export function renderLibrary(main) {
   async function load() {
     summary.textContent = 'Loading…';
     try {
-      const params = new URLSearchParams({ limit: String(PAGE), offset: String(state.offset) });
-      if (state.q) params.set('q', state.q);
-      const page = await api(`/api/videos?${params}`);
+      const page = await api.videos({ q: state.q, limit: PAGE, offset: state.offset });
       clear(list);
       for (const v of page.videos) {
         list.append(
@@ -89,19 +87,19 @@ export function renderLibrary(main) {
       if (to < page.total)
         pager.append(h('button', { type: 'button', class: 'secondary', onclick: () => go(PAGE) }, 'Next'));
     } catch (err) {
-      summary.textContent = `Could not load the library: ${err.message}`;
+      summary.textContent = `Could not load the library: ${reason(err)}`;
     }
   }
 
-  function go(delta) {
+  function go(delta: number): void {
     state.offset = Math.max(0, state.offset + delta);
     load();
   }
 
-  async function showVideo(id, opener) {
+  async function showVideo(id: string, opener: EventTarget | null): Promise<void> {
     clear(detail).append(h('p', { class: 'muted' }, 'Loading the transcript…'));
     try {
-      const video = await api(`/api/videos/${encodeURIComponent(id)}`);
+      const video = await api.video(id);
       clear(detail).append(
         h('h2', { tabindex: '-1', id: 'video-title' }, video.title),
         h(
@@ -140,9 +138,9 @@ export function renderLibrary(main) {
       detail.querySelector('h2')?.focus();
     } catch (err) {
       clear(detail).append(
-        h('p', { class: 'error-text', role: 'alert' }, `Could not load the video: ${err.message}`),
+        h('p', { class: 'error-text', role: 'alert' }, `Could not load the video: ${reason(err)}`),
       );
-      opener?.focus();
+      if (opener instanceof HTMLElement) opener.focus();
     }
   }
 

@@ -1,15 +1,24 @@
 // Sign in and create an account.
 
-import { api } from './api.js';
-import { h } from './dom.js';
+import { api, reason } from './api.ts';
+import { append, h } from './dom.ts';
+import type { Credentials, Me, SignedIn } from './types.ts';
 
 /** Where to go after signing in: `?next=` when it is a path on this site, else the chat. */
-function nextPath() {
+function nextPath(): string {
   const next = new URLSearchParams(location.search).get('next') ?? '';
   return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
 }
 
-function accountForm({ id, heading, action, submitLabel, autocomplete }) {
+interface AccountForm {
+  id: string;
+  heading: string;
+  action: (body: Credentials) => Promise<SignedIn>;
+  submitLabel: string;
+  autocomplete: 'current-password' | 'new-password';
+}
+
+function accountForm({ id, heading, action, submitLabel, autocomplete }: AccountForm): HTMLFormElement {
   const email = h('input', {
     id: `${id}-email`,
     type: 'email',
@@ -27,7 +36,7 @@ function accountForm({ id, heading, action, submitLabel, autocomplete }) {
   });
   const error = h('p', { class: 'error-text', role: 'alert', id: `${id}-error` });
   const submit = h('button', { type: 'submit' }, submitLabel);
-  const form = h(
+  const form: HTMLFormElement = h(
     'form',
     {
       class: 'panel account-form',
@@ -39,10 +48,10 @@ function accountForm({ id, heading, action, submitLabel, autocomplete }) {
         submit.disabled = true;
         form.setAttribute('aria-busy', 'true');
         try {
-          await api(action, { method: 'POST', body: { email: email.value, password: password.value } });
+          await action({ email: email.value, password: password.value });
           location.assign(nextPath());
         } catch (err) {
-          error.textContent = err.message;
+          error.textContent = reason(err);
           submit.disabled = false;
           form.removeAttribute('aria-busy');
         }
@@ -59,8 +68,9 @@ function accountForm({ id, heading, action, submitLabel, autocomplete }) {
   return form;
 }
 
-export function renderLogin(main, me) {
-  main.append(
+export function renderLogin(main: HTMLElement, me: Me): void {
+  // append, not main.append: the DOM's own would write the absent notice as the text "null".
+  append(main, [
     h('h1', {}, me.user && !me.user.anonymous ? `Signed in as ${me.user.email}` : 'Sign in'),
     h(
       'div',
@@ -68,14 +78,14 @@ export function renderLogin(main, me) {
       accountForm({
         id: 'signin',
         heading: 'Sign in',
-        action: '/api/auth/login',
+        action: api.signIn,
         submitLabel: 'Sign in',
         autocomplete: 'current-password',
       }),
       accountForm({
         id: 'signup',
         heading: 'Create an account',
-        action: '/api/auth/signup',
+        action: api.signUp,
         submitLabel: 'Create account',
         autocomplete: 'new-password',
       }),
@@ -83,5 +93,5 @@ export function renderLogin(main, me) {
     me.allowAnonymous
       ? h('p', {}, 'You can also ', h('a', { href: '/' }, 'ask without an account'), '.')
       : null,
-  );
+  ]);
 }

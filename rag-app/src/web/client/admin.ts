@@ -1,9 +1,10 @@
 // The admin page: library status, add / remove / re-sync videos, sync runs.
 
-import { api } from './api.js';
-import { clear, h } from './dom.js';
+import { api, reason } from './api.ts';
+import { clear, h } from './dom.ts';
+import type { IngestSummary, Me } from './types.ts';
 
-export function renderAdmin(main, me) {
+export function renderAdmin(main: HTMLElement, me: Me): void {
   if (!me.user?.isAdmin) {
     main.append(
       h(
@@ -27,22 +28,26 @@ export function renderAdmin(main, me) {
   const videoSearch = h('input', { id: 'admin-video-search', type: 'search' });
   const videos = h('ul', { class: 'admin-videos', id: 'admin-videos' });
 
-  const busy = async (label, fn) => {
+  const busy = async (label: string, fn: () => Promise<string>): Promise<void> => {
     status.textContent = `${label}…`;
     status.dataset.kind = 'info';
     try {
       const message = await fn();
       status.textContent = message;
     } catch (err) {
-      status.textContent = `${label} failed: ${err.message}`;
+      status.textContent = `${label} failed: ${reason(err)}`;
       status.dataset.kind = 'error';
     }
     await Promise.all([refresh(), loadVideos()]);
   };
 
-  const describe = (summary) =>
-    `${summary.added} added, ${summary.updated} updated, ${summary.skipped} unchanged, ${summary.failed} failed` +
-    (summary.items?.find((i) => i.reason) ? ` (${summary.items.find((i) => i.reason).reason})` : '');
+  const describe = (summary: Partial<IngestSummary>): string => {
+    const why = summary.items?.find((i) => i.reason)?.reason;
+    return (
+      `${summary.added} added, ${summary.updated} updated, ${summary.skipped} unchanged, ${summary.failed} failed` +
+      (why ? ` (${why})` : '')
+    );
+  };
 
   main.append(
     h(
@@ -59,7 +64,7 @@ export function renderAdmin(main, me) {
             event.preventDefault();
             const ref = refInput.value.trim();
             busy(`Adding ${ref}`, async () => {
-              const { summary } = await api('/api/admin/videos', { method: 'POST', body: { ref } });
+              const { summary } = await api.addVideo({ ref });
               refInput.value = '';
               return describe(summary);
             });
@@ -76,7 +81,7 @@ export function renderAdmin(main, me) {
           id: 'resync-all',
           onclick: () =>
             busy('Starting a full re-sync', async () => {
-              const { runId } = await api('/api/admin/sync', { method: 'POST', body: {} });
+              const { runId } = await api.resyncAll();
               return `Re-sync started (run ${runId}); its progress shows below.`;
             }),
         },
@@ -118,9 +123,9 @@ export function renderAdmin(main, me) {
     ),
   );
 
-  async function refresh() {
+  async function refresh(): Promise<void> {
     try {
-      const s = await api('/api/admin/status');
+      const s = await api.adminStatus();
       clear(stats).append(
         h('div', {}, h('dt', {}, 'Videos'), h('dd', {}, String(s.stats.videos))),
         h('div', {}, h('dt', {}, 'Passages'), h('dd', {}, String(s.stats.chunks))),
@@ -168,14 +173,14 @@ export function renderAdmin(main, me) {
       }
       if (s.sync.lease) setTimeout(refresh, 3000);
     } catch (err) {
-      status.textContent = `Could not load the status: ${err.message}`;
+      status.textContent = `Could not load the status: ${reason(err)}`;
     }
   }
 
-  async function loadVideos() {
+  async function loadVideos(): Promise<void> {
     const q = videoSearch.value.trim();
     try {
-      const page = await api(`/api/videos?limit=50${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+      const page = await api.videos({ q, limit: 50 });
       clear(videos);
       for (const v of page.videos) {
         videos.append(
@@ -194,10 +199,7 @@ export function renderAdmin(main, me) {
                   'aria-label': `Re-sync ${v.title}`,
                   onclick: () =>
                     busy(`Re-syncing ${v.videoId}`, async () => {
-                      const { summary } = await api('/api/admin/sync', {
-                        method: 'POST',
-                        body: { videoId: v.videoId },
-                      });
+                      const { summary } = await api.resyncVideo({ videoId: v.videoId });
                       return describe(summary);
                     }),
                 },
@@ -212,7 +214,7 @@ export function renderAdmin(main, me) {
                   onclick: () => {
                     if (!window.confirm(`Remove “${v.title}” from the library?`)) return;
                     busy(`Removing ${v.videoId}`, async () => {
-                      await api(`/api/admin/videos/${encodeURIComponent(v.videoId)}`, { method: 'DELETE' });
+                      await api.removeVideo(v.videoId);
                       return `Removed ${v.title}.`;
                     });
                   },
@@ -228,7 +230,7 @@ export function renderAdmin(main, me) {
           h('li', { class: 'muted' }, `…and ${page.total - page.videos.length} more; search to narrow.`),
         );
     } catch (err) {
-      clear(videos).append(h('li', { class: 'error-text', role: 'alert' }, err.message));
+      clear(videos).append(h('li', { class: 'error-text', role: 'alert' }, reason(err)));
     }
   }
 
