@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,10 +9,14 @@ import { MUTANTS } from '../src/mutants.ts';
 import { DATASETS_DIR } from '../src/paths.ts';
 import { runCases } from '../src/runner.ts';
 import { summarySchema } from '../src/summary.ts';
-import { runCli, runMain, serveRag } from './helpers/cli.ts';
+import { runBin, runMain, serveRag } from './helpers/cli.ts';
 import { fakeRagFromGold } from './helpers/fake-rag.ts';
 import { json, startServer, type TestServer } from './helpers/http.ts';
-import { DEV_SETS } from './helpers/paths.ts';
+import { DEV_SETS, EVALS_DIR } from './helpers/paths.ts';
+
+const version = (
+  JSON.parse(readFileSync(path.join(EVALS_DIR, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 let dir: string;
 let good: TestServer;
@@ -66,9 +70,9 @@ describe('HTTP client', () => {
   });
 });
 
-describe('evals CLI', () => {
-  it('run --url writes the JSON summary (public key names), Markdown and HTML; paths relative to INIT_CWD', async () => {
-    const r = await runCli(
+describe('evals CLI (in-process: main(argv, ctx))', () => {
+  it('run --url writes the JSON summary (public key names), Markdown and HTML; paths relative to where it was typed', async () => {
+    const r = await runMain(
       [
         'run',
         '--dataset',
@@ -123,17 +127,17 @@ describe('evals CLI', () => {
   });
 
   it('gate: exit 0 on the same run, exit 1 with reasons on a broken app', async () => {
-    const same = await runCli(['gate', '--baseline', 'out/run.json', '--candidate', 'out/run.json'], {
+    const same = await runMain(['gate', '--baseline', 'out/run.json', '--candidate', 'out/run.json'], {
       cwd: dir,
     });
     expect(same.code).toBe(0);
     expect(same.stdout).toMatch(/^gate: PASS/);
-    const r = await runCli(
+    const r = await runMain(
       ['run', '--dataset', 'slice.jsonl', '--url', broken.url, '--json', 'out/broken.json'],
       { cwd: dir },
     );
     expect(r.code).toBe(0);
-    const g = await runCli(
+    const g = await runMain(
       [
         'gate',
         '--baseline',
@@ -148,6 +152,8 @@ describe('evals CLI', () => {
       { cwd: dir },
     );
     expect(g.code).toBe(1);
+    // The exit code is returned, never left on the process (the next command starts clean).
+    expect(process.exitCode).toBeUndefined();
     expect(g.stdout).toMatch(/^gate: FAIL/);
     expect(g.stdout).toMatch(/why it failed:\n {2}- refusalAccuracy: /);
     expect(g.stdout).toMatch(/cases pass → fail: 30/);
@@ -248,7 +254,7 @@ describe('evals CLI', () => {
       path.join(dir, 'bad.jsonl'),
       `${sliceLines[0]}\n{"id":"x","kind":"concept","query":"q"}\n{oops\n`,
     );
-    const r = await runCli(['run', '--dataset', 'bad.jsonl', '--url', good.url, '--json', 'out/bad.json'], {
+    const r = await runMain(['run', '--dataset', 'bad.jsonl', '--url', good.url, '--json', 'out/bad.json'], {
       cwd: dir,
     });
     expect(r.code).toBe(2);
@@ -261,24 +267,34 @@ describe('evals CLI', () => {
   });
 
   it('usage errors and missing files are one readable line', async () => {
-    const a = await runCli(['gate', '--baseline', 'out/run.json'], { cwd: dir });
+    const a = await runMain(['gate', '--baseline', 'out/run.json'], { cwd: dir });
     expect(a.code).toBe(2);
     expect(a.stderr.trim()).toBe("error: required option '--candidate <summary.json>' not specified");
-    const b = await runCli(['gate', '--baseline', 'missing.json', '--candidate', 'out/run.json'], {
+    const b = await runMain(['gate', '--baseline', 'missing.json', '--candidate', 'out/run.json'], {
       cwd: dir,
     });
     expect(b.code).toBe(2);
     expect(b.stderr.trim()).toBe('evals: cannot read missing.json: file not found');
-    const help = await runCli(['run', '--help'], { cwd: dir });
+    const help = await runMain(['run', '--help'], { cwd: dir });
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--dataset <file\.jsonl>/);
+    expect(await runMain(['--version'], { cwd: dir })).toEqual({
+      code: 0,
+      stdout: `${version}\n`,
+      stderr: '',
+    });
+    const unknown = await runMain(
+      ['gate', '--baseline', 'out/run.json', '--candidate', 'out/run.json', '--bogus'],
+      { cwd: dir },
+    );
+    expect(unknown).toEqual({ code: 2, stdout: '', stderr: "error: unknown option '--bogus'\n" });
   });
 
   it('holdout: a run over a HOLDOUT directory writes aggregates only', async () => {
     await mkdir(path.join(dir, 'sealed'), { recursive: true });
     await writeFile(path.join(dir, 'sealed', 'HOLDOUT'), '');
     await writeFile(path.join(dir, 'sealed', 'set.jsonl'), `${sliceLines.join('\n')}\n`);
-    const r = await runCli(
+    const r = await runMain(
       [
         'run',
         '--dataset',
@@ -309,8 +325,26 @@ describe('evals CLI', () => {
         expect(out.includes(id)).toBe(false);
       }
     }
-    const g = await runCli(['gate', '--baseline', 'out/h.json', '--candidate', 'out/h.json'], { cwd: dir });
+    const g = await runMain(['gate', '--baseline', 'out/h.json', '--candidate', 'out/h.json'], { cwd: dir });
     expect(g.code).toBe(0);
     expect(g.stdout).toMatch(/holdout: sealed, aggregate figures only/);
+  });
+});
+
+describe('the real entry point (child process)', () => {
+  it('`pnpm evals` runs node_modules/.bin/evals: paths from where it was typed, the verdict JSON on stdout, exit 1 on a failed gate', async () => {
+    // The shim pnpm made for the evals bin (a root script would echo `$ tsx …` first). One process:
+    // tsx start-up costs seconds; everything else is tested in-process above.
+    const r = await runBin(
+      ['gate', '--baseline', 'out/run.json', '--candidate', 'out/broken.json', '--json', '-'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const verdict = JSON.parse(r.stdout);
+    expect(verdict).toMatchObject({ pass: false, mode: 'non-inferiority' });
+    expect(verdict.reasons.join('\n')).toMatch(/refusalAccuracy/);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * End to end: `evals run` in-process on the real rag-app (openRag) over a real PGlite store holding a
- * slice of the real corpus, with a slice of the real dev sets; then the gate on its own output.
+ * End to end: `evals run` (the CLI's main, in this process) on the real rag-app (openRag, in-process)
+ * over a real PGlite store holding a slice of the real corpus, with a slice of the real dev sets; then
+ * the gate on its own output. The entry as a process is smoke-tested once, in cli.test.ts.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSuite } from '../src/dataset.ts';
 import { DATASETS_DIR } from '../src/paths.ts';
 import { summarySchema } from '../src/summary.ts';
-import { runCli } from './helpers/cli.ts';
+import { runMain } from './helpers/cli.ts';
 import { DEV_SETS, SHARED_DIR } from './helpers/paths.ts';
 
 const ragApp = (await import('@dark-factory/rag-app')) as Record<string, unknown>;
@@ -69,7 +70,7 @@ describe.runIf(hasOpenRag)('evals run on the real rag-app (in-process)', () => {
   });
 
   it('scores the slice with every contract key, no NaN, and plausible retrieval', async () => {
-    const r = await runCli(
+    const r = await runMain(
       ['run', '--dataset', 'slice.jsonl', '--json', 'run.json', '--md', 'run.md', '--html', 'run.html'],
       {
         cwd: dir,
@@ -102,7 +103,7 @@ describe.runIf(hasOpenRag)('evals run on the real rag-app (in-process)', () => {
     expect(s.byKind.answerable?.refusalAccuracy).toEqual(expect.any(Number));
     expect(s.results?.every((x) => x.latencyMs > 0)).toBe(true);
 
-    const g = await runCli(['gate', '--baseline', 'run.json', '--candidate', 'run.json'], { cwd: dir, env });
+    const g = await runMain(['gate', '--baseline', 'run.json', '--candidate', 'run.json'], { cwd: dir, env });
     expect(g.stdout).toMatch(/paired bootstrap over 58 cases/);
     // the slice is too small for the absolute floors; drops must be nil
     expect(g.stdout).not.toMatch(/dropped/);

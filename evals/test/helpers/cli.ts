@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import type { CliContext } from '../../src/cli/context.ts';
+import { main } from '../../src/cli/main.ts';
 import type { RagClient } from '../../src/client.ts';
 import { json, startServer, type TestServer } from './http.ts';
-import { EVALS_DIR, REPO_ROOT } from './paths.ts';
+import { REPO_ROOT } from './paths.ts';
 
 export interface CliResult {
   code: number;
@@ -10,33 +12,50 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `evals <args>` as the user would (tsx on the CLI entry), from `cwd` as INIT_CWD. */
-export function runCli(
+/** The environment every CLI run gets: no model key (no LLM judge), warnings only. */
+const BASE_ENV = { ANTHROPIC_API_KEY: '', LOG_LEVEL: 'warn' };
+
+/**
+ * `evals <args>` in this process, typed in `cwd`: main() with a context whose settings come from `env`
+ * alone (nothing from process.env, so no caller's DATABASE_URL or INIT_CWD) and whose stdout and
+ * stderr are strings.
+ */
+export async function runMain(
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv },
 ): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const ctx: CliContext = {
+    env: { ...BASE_ENV, ...options.env },
+    cwd: options.cwd,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  };
+  const code = await main(args, ctx);
+  return { code, stdout, stderr };
+}
+
+/**
+ * `evals <args>` as `pnpm evals` runs it: the bin pnpm linked into the root's node_modules/.bin, as a
+ * child process started in `cwd`. Seconds of tsx start-up: for the one smoke test of the entry.
+ */
+export function runBin(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<CliResult> {
+  const bin = path.join(REPO_ROOT, 'node_modules', '.bin', 'evals');
+  const { INIT_CWD: _typedElsewhere, ...env } = process.env;
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli/main.ts', ...args], {
-      cwd: EVALS_DIR,
-      env: {
-        ...process.env,
-        INIT_CWD: options.cwd,
-        ANTHROPIC_API_KEY: '',
-        LOG_LEVEL: 'warn',
-        ...options.env,
+    execFile(
+      bin,
+      args,
+      { cwd: options.cwd, env: { ...env, ...BASE_ENV, ...options.env } },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') return reject(err);
+        resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    );
   });
 }
 
@@ -52,35 +71,4 @@ export function serveRag(client: RagClient): Promise<TestServer> {
     }
     json(res, 404, { error: 'not found' });
   });
-}
-
-/**
- * `evals <args>` in this process (main() with INIT_CWD = cwd), stdout and stderr captured: the same
- * code path as runCli without the cost of starting tsx, for tests that call the CLI many times.
- */
-export async function runMain(args: string[], options: { cwd: string }): Promise<CliResult> {
-  const { main } = await import('../../src/cli/main.ts');
-  const saved = { cwd: process.env.INIT_CWD, out: process.stdout.write, err: process.stderr.write };
-  let stdout = '';
-  let stderr = '';
-  process.env.INIT_CWD = options.cwd;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    process.exitCode = undefined;
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    process.exitCode = undefined;
-    process.stdout.write = saved.out;
-    process.stderr.write = saved.err;
-    if (saved.cwd === undefined) delete process.env.INIT_CWD;
-    else process.env.INIT_CWD = saved.cwd;
-  }
 }
