@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REFUSAL_ANSWER } from '../src/answer/decide.ts';
-import { ExtractiveAnswerer, kindScore } from '../src/answer/extractive.ts';
+import { definiendum, ExtractiveAnswerer, kindScore } from '../src/answer/extractive.ts';
 import { isSponsorCue, sponsorMask } from '../src/answer/filler.ts';
 import { analyseQuestion } from '../src/answer/question.ts';
 import { DANGLING_WORDS, hitSentences, layOut, quoted, unitSpans } from '../src/answer/sentences.ts';
@@ -188,5 +188,46 @@ describe('ExtractiveAnswerer', () => {
     await expect(
       new ExtractiveAnswerer().answer(question, pivHits(), { signal: controller.signal }),
     ).rejects.toThrow();
+  });
+});
+
+describe('what a definition question defines', () => {
+  it('is the phrase after "what is", its last two words', () => {
+    expect(definiendum('What is context rot and how do you avoid it?')).toBe('context rot');
+    expect(definiendum("What is Karpathy's LLM wiki and how does Cole apply it?")).toBe('llm wiki');
+    expect(definiendum('What is the "AI Layer" and what components make it up?')).toBe('ai layer');
+    expect(definiendum("What is Cole's take on building agents with n8n vs Python?")).toBeNull();
+    expect(definiendum('How do I set up a webhook trigger in n8n?')).toBeNull();
+  });
+
+  it('makes "X is…" of the whole phrase the definition, not a sentence about one of its words', () => {
+    const analysis = analyseQuestion('What is context rot and how do you avoid it?');
+    expect(
+      kindScore('the simple idea behind context rot is large language models get overwhelmed', analysis),
+    ).toBe(2);
+    expect(
+      kindScore('context is your most precious resource when working with agents', analysis),
+    ).toBeLessThan(2);
+  });
+});
+
+describe('the lead', () => {
+  it('reads on through its moment, each line still one verbatim slice cited at its second', async () => {
+    const hits = [
+      makeHit('piv00000001', 'The PIV Loop: My Agentic Coding Workflow', [
+        [1368, 'the piv loop has three stages, and every stage of the loop matters.'],
+        [1380, 'and so PIV is short for plan, implement, validate.'],
+        [1392, 'planning is where we create the structured plan with the agent.'],
+        [1404, 'then implementation is handing that plan to a fresh session.'],
+        [1416, 'and validation is the types, the tests and the review at the end.'],
+      ]),
+    ];
+    const out = await new ExtractiveAnswerer().answer('What are the three stages of the PIV loop?', hits);
+    const lead = out.answer.split('\n')[0]!;
+    expect(lead).toContain('PIV is short for plan, implement, validate.');
+    expect(lead).toContain('planning is where we create the structured plan');
+    expect(out.citations[0]!.start).toBeGreaterThanOrEqual(1368);
+    const stream = streamOf(hits[0]!);
+    for (const c of out.citations) expect(stream).toContain(c.text);
   });
 });

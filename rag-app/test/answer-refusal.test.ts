@@ -135,6 +135,27 @@ describe('assessSupport', () => {
     expect(assessSupport(q, opus5, STATS).answer).toBe(true);
   });
 
+  it('counts a name in the spelling the corpus mostly uses (speech recognition), not only the rare right one', () => {
+    const stats = corpus({ supabas: 40, superbas: 300, postgr: 2, postgress: 99, differ: 400 });
+    const hits = [
+      makeHit('sb000000001', 'RAG Agent with n8n + Supabase', [
+        [0, 'superbase gives you postgress with authentication and storage on top'],
+        [15, 'using postgress with superbase is the way to make it scalable'],
+        [30, 'plain postgress you host and manage yourself, superbase does that for you'],
+      ]),
+    ];
+    const question = analyseQuestion('What is the difference between Supabase and Postgres?');
+    const d = assessSupport(question, hits, stats);
+    expect(d.answer).toBe(true);
+    // Without the usual spelling in the corpus statistics, "Postgres" is only a stray name.
+    const stray = assessSupport(
+      question,
+      hits,
+      corpus({ supabas: 40, superbas: 300, postgr: 2, differ: 400 }),
+    );
+    expect(stray.answer).toBe(false);
+  });
+
   it('counts a name in the video title', () => {
     const q = analyseQuestion('What are the three stages of the PIV loop?');
     const hits = [

@@ -15,7 +15,7 @@ import { composeLayout, type Item } from './layout.ts';
 import type { QuestionAnalysis, QuestionKind } from './question.ts';
 import { layOut, type Sentence, segmentSentences, wordsOf } from './sentences.ts';
 import { streamText } from './stream.ts';
-import { termWeight } from './support.ts';
+import { spellingsFor, termWeight } from './support.ts';
 import { contentTerms, jaccard } from './terms.ts';
 
 export interface ExtractiveSettings {
@@ -43,11 +43,22 @@ export interface ExtractiveSettings {
   relativeFloor: number;
   /** A candidate this similar (Jaccard of terms) to a chosen unit is a repeat. */
   maxSimilarity: number;
+  /** Windows said within this many seconds after the lead carry its explanation on... */
+  followSeconds: number;
+  /** ...and gain this share of the lead's score. */
+  followWeight: number;
+  /** Bonus for being said early in the video (a video introduces its subject first), fading over earlySeconds. */
+  earlyWeight: number;
+  earlySeconds: number;
+  /** The main passage is the one whose best 3 units score highest, plus this times its video's support. */
+  supportWeight: number;
+  /** The lead reads on through the units after its best one up to this many words. */
+  leadWords: number;
 }
 
 export const DEFAULT_EXTRACTIVE: ExtractiveSettings = {
   maxItems: 5,
-  maxWords: 170,
+  maxWords: 220,
   maxItemWords: 45,
   rankPrior: 0.3,
   contextWeight: 0.3,
@@ -59,6 +70,12 @@ export const DEFAULT_EXTRACTIVE: ExtractiveSettings = {
   maxVideos: 3,
   relativeFloor: 0.35,
   maxSimilarity: 0.6,
+  followSeconds: 60,
+  followWeight: 1,
+  earlyWeight: 0.3,
+  earlySeconds: 600,
+  supportWeight: 2,
+  leadWords: 80,
 };
 
 /** A run of contiguous transcript from one video, made of the segments of one or more hits. */
@@ -161,11 +178,20 @@ export function kindScore(text: string, analysis: QuestionAnalysis): number {
     let score = KIND_CUES[kind].test(lower) ? 0.4 : 0;
     if (kind === 'definition') {
       // "piv is short for...", "archon is an ai agent that...": the subject, then the definition.
-      const names = analysis.subject.filter((t) => t.entity || t.boundTo.length === 0).map((t) => t.surface);
+      // What is defined: the phrase after "what is" ("context rot"), else the names asked about.
+      const phrase = definiendum(analysis.question);
+      const entities = analysis.subject.filter((t) => t.entity).map((t) => t.surface);
+      const names = phrase
+        ? [phrase, ...entities]
+        : analysis.subject.filter((t) => t.entity || t.boundTo.length === 0).map((t) => t.surface);
       for (const name of names) {
         // Not "what the heck X actually is": the copula must go on to say something.
         const re = new RegExp(
-          `(?<!\\bwhat\\s+(\\w+\\s+){0,3})\\b${escapeRegExp(name.toLowerCase())}\\w*\\s+(\\w+\\s+){0,2}(is|are|means|stands for|refers to)\\s+\\S+\\s+\\S+\\s+\\S+`,
+          `(?<!\\bwhat\\s+(\\w+\\s+){0,3})\\b${name
+            .toLowerCase()
+            .split(/\s+/)
+            .map(escapeRegExp)
+            .join('\\s+')}\\w*\\s+(\\w+\\s+){0,2}(is|are|means|stands for|refers to)\\s+\\S+\\s+\\S+\\s+\\S+`,
         );
         // The definition is the answer: it outranks any number of mentions.
         if (re.test(lower)) score = 2;
@@ -179,6 +205,28 @@ export function kindScore(text: string, analysis: QuestionAnalysis): number {
     best = Math.max(best, score * weight);
   });
   return best;
+}
+
+/**
+ * The phrase a "what is X" question asks to define, its last two words at most, lower case
+ * ("What is context rot and how…" → "context rot", "What is Karpathy's LLM wiki…" → "llm wiki").
+ */
+export function definiendum(question: string): string | null {
+  const m =
+    /\bwhat(?:'s| is| are)\s+(?:the |a |an )?(.+?)(?=\s+(?:and|or|from|in|for|per|that|which|when|with)\b|[,?(]|$)/i.exec(
+      question,
+    );
+  if (!m) return null;
+  const ws = m[1]!
+    .toLowerCase()
+    .replace(/['’]s\b/g, '')
+    .split(/[\s/]+/)
+    .map((w) => w.replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, ''))
+    .filter(Boolean);
+  // "Cole's take on X", "the difference between X and Y": not a thing to define.
+  if (ws.length === 0 || ws.length > 5 || ws.some((w) => /^(on|of|about|between|difference)$/.test(w)))
+    return null;
+  return ws.slice(-2).join(' ');
 }
 
 function escapeRegExp(s: string): string {
@@ -199,13 +247,17 @@ export function scoreUnits(
   const weights = new Map(analysis.subject.map((t) => [t.term, termWeight(t.term, stats)]));
   let total = 0;
   for (const w of weights.values()) total += w;
+  // A term the corpus spells its own way counts in that spelling too ("postgres" as "postgress").
+  const spellings = spellingsFor(analysis.subject, stats);
+  const has = (terms: ReadonlySet<string>, t: string) =>
+    terms.has(t) || (spellings.get(t)?.some((x) => terms.has(x)) ?? false);
   const titleShare = new Map<string, number>();
   const all: Unit[] = [];
   for (const p of passages) {
     if (!titleShare.has(p.videoId)) {
       const inTitle = unitTerms(p.title);
       let share = 0;
-      for (const [t, w] of weights) if (inTitle.has(t)) share += w;
+      for (const [t, w] of weights) if (has(inTitle, t)) share += w;
       titleShare.set(p.videoId, total > 0 ? share / total : 0);
     }
     const sentences = segmentSentences(p.segments, { hitIndex: p.rank, videoId: p.videoId, title: p.title });
@@ -213,7 +265,7 @@ export function scoreUnits(
     p.units = sentences.map((s, index) => {
       const terms = unitTerms(s.text);
       let matched = 0;
-      for (const [t, w] of weights) if (terms.has(t)) matched += w;
+      for (const [t, w] of weights) if (has(terms, t)) matched += w;
       const coverage = total > 0 ? (matched / total) * Math.min(1, wordCount(s.text) / 8) : 0;
       return {
         ...s,
@@ -235,7 +287,8 @@ export function scoreUnits(
         settings.contextWeight * near +
         settings.kindWeight * kindScore(u.text, analysis) * (u.coverage > 0 ? 1 : 0.5) +
         settings.videoWeight * titleShare.get(u.videoId)! +
-        settings.rankPrior / Math.sqrt(1 + p.rank) -
+        settings.rankPrior / Math.sqrt(1 + p.rank) +
+        settings.earlyWeight * Math.max(0, 1 - u.start / settings.earlySeconds) -
         penalty;
       all.push(u);
     }
@@ -328,26 +381,73 @@ export function answeringVideos(
     .map((v) => v.videoId);
 }
 
+/**
+ * The passage that treats the question: where its best few units score highest (one strong
+ * sentence can be a passing remark; an explanation holds several), in a video that supports it.
+ */
+export function mainPassage(
+  passages: readonly Passage[],
+  support: ReadonlyMap<string, number>,
+  settings: ExtractiveSettings = DEFAULT_EXTRACTIVE,
+): Passage | null {
+  let best: Passage | null = null;
+  let bestValue = Number.NEGATIVE_INFINITY;
+  for (const p of passages) {
+    const top = p.units
+      .filter((u) => !u.sponsor && u.coverage > 0)
+      .map((u) => u.relevance)
+      .sort((a, b) => b - a)
+      .slice(0, 3);
+    if (top.length === 0) continue;
+    const value = top.reduce((a, b) => a + b, 0) + settings.supportWeight * (support.get(p.videoId) ?? 0);
+    if (value > bestValue + 1e-9) {
+      best = p;
+      bestValue = value;
+    }
+  }
+  return best;
+}
+
 /** The lead (the best window) and the other windows, strongest first, without repeats. */
 export function selectWindows(
   windows: readonly Window[],
   settings: ExtractiveSettings = DEFAULT_EXTRACTIVE,
+  main: Passage | null = null,
+  options: { readOn: boolean } = { readOn: true },
 ): { lead: Window; rest: Window[] } | null {
   const videos = new Set(answeringVideos(windows, settings));
+  if (main) videos.add(main.videoId);
   const candidates = windows.filter((w) => videos.has(w.passage.videoId));
   if (candidates.length === 0) return null;
   // The lead opens with the single best unit (a definition, for "what is"), and the moment it starts.
-  const best = [...candidates].sort(
+  const inMain = main ? candidates.filter((w) => w.passage === main) : [];
+  const best = [...(inMain.length > 0 ? inMain : candidates)].sort(
     (x, y) => y.passage.units[y.a]!.relevance - x.passage.units[x.a]!.relevance || y.score - x.score,
   )[0]!;
-  const lead = best;
+  // The lead reads on through its moment: what follows the best sentence usually explains it.
+  // Not for a how-to: there what follows is the steps, each a line of its own.
+  let b = best.b;
+  for (; options.readOn; ) {
+    const next = best.passage.units[b + 1];
+    if (!next || next.sponsor || next.framing === 'meta') break;
+    if (windowWords(best.passage, best.a, b + 1) > settings.leadWords) break;
+    b++;
+  }
+  const lead: Window = b === best.b ? best : { ...best, b };
   const chosen = [lead];
   const termsOf = new Map<Window, Set<string>>([[lead, windowTerms(lead)]]);
   let words = windowWords(lead.passage, lead.a, lead.b);
-  for (const w of candidates) {
-    if (w === best) continue;
+  const leadEnd = lead.passage.units[lead.b]!.end;
+  const follows = (w: Window) =>
+    w.passage.videoId === lead.passage.videoId &&
+    w.passage.units[w.b]!.end >= lead.passage.units[lead.a]!.start - settings.followSeconds / 2 &&
+    w.passage.units[w.a]!.start <= leadEnd + settings.followSeconds;
+  const value = (w: Window) => w.score + (follows(w) ? settings.followWeight * lead.score : 0);
+  const ordered = [...candidates].sort((x, y) => value(y) - value(x));
+  for (const w of ordered) {
+    if (w === best || overlaps(lead, w)) continue;
     if (chosen.length > settings.maxItems) break;
-    if (w.score < settings.relativeFloor * lead.score) break;
+    if (value(w) < settings.relativeFloor * lead.score) break;
     if (chosen.some((c) => overlaps(c, w))) continue;
     const terms = windowTerms(w);
     if (chosen.some((c) => jaccard(termsOf.get(c)!, terms) > settings.maxSimilarity)) continue;
@@ -399,8 +499,12 @@ export class ExtractiveAnswerer implements Answerer {
   }
 
   private pick(hits: readonly SearchHit[], verdict: Verdict): { lead: Item; rest: Item[] } | null {
-    const units = scoreUnits(passagesOf(hits), verdict, this.settings);
-    const chosen = selectWindows(windowsOf(units, this.settings), this.settings);
+    const passages = passagesOf(hits);
+    const units = scoreUnits(passages, verdict, this.settings);
+    const support = new Map(verdict.support.videos.map((v) => [v.videoId, v.score]));
+    const main = mainPassage(passages, support, this.settings);
+    const readOn = verdict.analysis.kinds[0] !== 'steps';
+    const chosen = selectWindows(windowsOf(units, this.settings), this.settings, main, { readOn });
     return chosen ? { lead: itemOf(chosen.lead), rest: chosen.rest.map(itemOf) } : null;
   }
 }

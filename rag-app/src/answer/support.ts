@@ -4,7 +4,7 @@
  * together, in the moments retrieved from one video, and its names more than in passing. Pure: the
  * hits, the question and corpus term statistics in, a decision with its reasons out.
  */
-import { respell, type Vocabulary } from '../retrieve/oov.ts';
+import { editDistance, respell, type Vocabulary } from '../retrieve/oov.ts';
 import { stem, words } from '../text/tokenize.ts';
 import type { SearchHit } from '../types.ts';
 import type { QuestionAnalysis, SubjectTerm } from './question.ts';
@@ -107,11 +107,43 @@ function counter(text: string, spellings: ReadonlyMap<string, string[]>): Counte
   };
 }
 
-/** Corpus spellings for subject terms the corpus never has ("ollama" → "olama"). */
-function spellingsFor(subject: readonly SubjectTerm[], stats: TermStats): Map<string, string[]> {
+/**
+ * The corpus's usual spelling of a term it has only a few times: one edit away, same first letter,
+ * at least RESPELLING_RATIO times as common ("postgres" 2 chunks, "postgress" 99: speech
+ * recognition's spelling, with the right one in a stray line).
+ */
+export const RESPELLING_RATIO = 10;
+
+function commonerSpelling(t: SubjectTerm, stats: TermStats): string | null {
+  const { term } = t;
+  // The stem may be cut short ("postgres" → "postgr"): the word as asked is compared too.
+  const word = t.surface.toLowerCase();
+  const df = stats.df(term);
+  if (term.length < 5 || /\d/.test(term) || df === 0 || df * RESPELLING_RATIO > 0.01 * stats.size)
+    return null;
+  let best: { term: string; df: number } | null = null;
+  for (const candidate of stats.terms()) {
+    if (candidate[0] !== term[0] || candidate === term) continue;
+    const n = stats.df(candidate);
+    if (n < RESPELLING_RATIO * df || (best && n <= best.df)) continue;
+    if (editDistance(term, candidate, 1) <= 1 || editDistance(word, candidate, 1) <= 1)
+      best = { term: candidate, df: n };
+  }
+  return best?.term ?? null;
+}
+
+/**
+ * Corpus spellings for subject terms the corpus never has ("ollama" → "olama"), or has far less
+ * often than a spelling one edit away ("postgres" → "postgress").
+ */
+export function spellingsFor(subject: readonly SubjectTerm[], stats: TermStats): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const t of subject) {
-    if (stats.df(t.term) > 0) continue;
+    if (stats.df(t.term) > 0) {
+      const usual = commonerSpelling(t, stats);
+      if (usual) out.set(t.term, [usual]);
+      continue;
+    }
     const alt = [...respell([t.term], stats).keys()];
     if (alt.length === 1) out.set(t.term, alt);
     // A split ("fastapi" → "fast", "api") is matched by the joined-pair rule instead.
