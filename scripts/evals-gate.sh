@@ -13,6 +13,9 @@
 # reported, not gated; the committed baseline's figure is from another machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# The pnpm bins below resolve relative paths against INIT_CWD, which an outer pnpm (`pnpm -w test`
+# typed in a subdirectory) leaves pointing elsewhere: this script's paths are the repo root's.
+export INIT_CWD="$PWD"
 shared="${SHARED_DIR:-$(cd .. && pwd)/shared}"
 out="${EVALS_OUT:-.data/evals}"
 if [ ! -d "$shared/corpus/cole-medin" ] || [ ! -d "$shared/evals" ]; then
