@@ -247,6 +247,8 @@ async function main(argv: string[]): Promise<number> {
         queries: pickQueries(allQueries, options.scaleN),
         sizes,
         onPhase: say,
+        // Each size's figures on stderr as they come: a long --scale 1m run leaves a record even if cut short.
+        onSize: (f) => say(`scale figures ${JSON.stringify(f)}`),
       });
       out.push(...scaleReport(scale), '');
       md.push('## Scale (PostgreSQL)', '', ...scaleMarkdown(scale), '');
@@ -254,6 +256,11 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  // A run of an hour on a shared machine: the load at the end says how much it was shared.
+  const { loadavg } = await import('node:os');
+  const loadAtEnd = loadavg().map((x) => Math.round(x * 10) / 10);
+  results.loadAverageAtEnd = loadAtEnd;
+  md.push(`Load average at the end: ${loadAtEnd.join(' ')} (${env.cpus} CPUs).`, '');
   const pass = checks.every((c) => c.pass);
   if (options.sections.has('speed'))
     out.push(pass ? 'all targets PASS' : `${checks.filter((c) => !c.pass).length} target(s) FAIL`);

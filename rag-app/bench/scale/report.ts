@@ -6,23 +6,43 @@ import type { ScaleFigures } from './suite.ts';
 const n = (x: number) => x.toLocaleString('en-US');
 const lat = (l: Latency) => `${l.p50} / ${l.p95}`;
 
+type InMemory = Extract<ScaleFigures['bm25InMemory'], { loaded: true }>;
+
 function latencyRows(figures: readonly ScaleFigures[]): string[][] {
-  const mem = (
-    f: ScaleFigures,
-    pick: (m: Extract<ScaleFigures['bm25InMemory'], { loaded: true }>) => string,
-  ) => (f.bm25InMemory.loaded ? pick(f.bm25InMemory) : 'not loaded');
+  const mem = (f: ScaleFigures, pick: (m: InMemory) => string) =>
+    f.bm25InMemory.loaded ? pick(f.bm25InMemory) : 'not loaded';
   return [
     ['p50 / p95 ms (or as stated)', ...figures.map((f) => `${n(f.chunks)} chunks`)],
-    ['postings rows', ...figures.map((f) => n(f.postings))],
+    ['postings rows · terms', ...figures.map((f) => `${n(f.postings)} · ${n(f.vocabulary)}`)],
+    ['postings on disk (chunk_terms + indexes)', ...figures.map((f) => `${n(f.postingsMb)} MB`)],
     [
       'in-memory BM25: index load',
       ...figures.map((f) => mem(f, (m) => `${m.loadSec} s, +${n(m.heapMb)} MB heap`)),
     ],
     ['in-memory BM25: top 60', ...figures.map((f) => mem(f, (m) => lat(m.search)))],
-    ['rag.search (BM25, k 10)', ...figures.map((f) => mem(f, (m) => lat(m.ragSearch)))],
     ['BM25 in SQL: top 60', ...figures.map((f) => lat(f.bm25Sql))],
-    ['vector exact scan: top 10', ...figures.map((f) => lat(f.exactScan))],
+    [
+      'in-memory = SQL (ids, scores ±1e-9)',
+      ...figures.map((f) =>
+        mem(
+          f,
+          (m) =>
+            `${m.agreement.queries - m.agreement.differing}/${m.agreement.queries} queries (max rel. Δ ${m.agreement.maxRelativeScoreDiff.toExponential(1)})`,
+        ),
+      ),
+    ],
+    ['vector side (HNSW, top 60)', ...figures.map((f) => lat(f.vector))],
+    [
+      'rag.search lexical (k 10)',
+      ...figures.map((f) => `${lat(f.ragLexical.latency)} (${f.ragLexical.ranker})`),
+    ],
+    [
+      'rag.search hybrid (k 10)',
+      ...figures.map((f) => `${lat(f.ragHybrid.latency)} (${f.ragHybrid.ranker})`),
+    ],
+    ['vector exact scan: top 10', ...figures.map((f) => `${lat(f.exactScan)} (${f.recallQueries} q)`)],
     ['HNSW build (m 16, ef_construction 64)', ...figures.map((f) => `${f.hnswBuildSec} s`)],
+    ['scale-up to this size', ...figures.map((f) => `${f.scaleUpSec} s`)],
   ];
 }
 

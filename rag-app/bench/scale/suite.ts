@@ -1,18 +1,20 @@
 /**
  * Retrieval at scale on PostgreSQL: the real corpus, then the synthetic scale-up (scale-up.ts) to
- * each size. Per size: the in-memory BM25 index (load time and memory, query latency), BM25 ranked
- * in SQL, pgvector HNSW against an exact scan (latency, recall@10 by ef_search), and `rag.search`.
+ * each size. Per size: BM25 in SQL (SqlBm25) and, while it fits, the in-memory BM25 index (load
+ * time and memory, query latency, and whether both rank the same chunks with the same scores);
+ * the app's vector side (HNSW) and pgvector HNSW against an exact scan (recall@10 by ef_search);
+ * `rag.search` lexical only and hybrid (BM25 + LSA vectors, RRF).
  */
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../src/config.ts';
 import { LsaEmbedder } from '../../src/embed/lsa-embedder.ts';
 import { corpusSource } from '../../src/ingest/sources.ts';
 import { openRag } from '../../src/open.ts';
-import { Bm25Index } from '../../src/retrieve/bm25-index.ts';
-import { bm25SqlSearch, corpusStats } from '../../src/retrieve/lexical.ts';
-import { hnswIndexSql } from '../../src/retrieve/vector.ts';
-import { toVectorSql } from '../../src/store/chunks.ts';
+import { Bm25Index, lexicalRankerFor } from '../../src/retrieve/bm25-index.ts';
+import { type LexicalHit, SqlBm25 } from '../../src/retrieve/lexical.ts';
+import { vectorSearch } from '../../src/retrieve/vector.ts';
 import { type Db, openPostgres } from '../../src/store/db.ts';
+import { createHnswIndex, dropHnswIndex, nearestChunks } from '../../src/store/vectors.ts';
 import { type Latency, MB, runLoad, summarize, timed } from '../measure.ts';
 import { scaleUpTo } from './scale-up.ts';
 
@@ -22,6 +24,39 @@ export const EF_SEARCH = [10, 20, 40, 80, 160, 320] as const;
 export const MAX_IN_MEMORY_POSTINGS = 30_000_000;
 /** Candidates each side hands to the fusion (DEFAULT_RETRIEVAL.candidates). */
 const CANDIDATES = 60;
+/** Above this many chunks an exact scan takes seconds: recall is measured on this many queries. */
+const EXACT_QUERIES_LARGE = { aboveChunks: 200_000, queries: 30 } as const;
+/** Relative score difference up to which the two BM25 rankers count as agreeing. */
+export const SAME_SCORE = 1e-9;
+
+export interface RankingAgreement {
+  queries: number;
+  /** Queries whose top 60 differ in ids, order, or a score by more than SAME_SCORE (relative). */
+  differing: number;
+  maxRelativeScoreDiff: number;
+}
+
+/** Compares two rankings of the same queries: ids in order, scores within SAME_SCORE. Pure. */
+export function rankingAgreement(a: readonly LexicalHit[][], b: readonly LexicalHit[][]): RankingAgreement {
+  let differing = 0;
+  let maxRelativeScoreDiff = 0;
+  a.forEach((hits, i) => {
+    const other = b[i] ?? [];
+    let same = hits.length === other.length;
+    hits.forEach((h, j) => {
+      const o = other[j];
+      if (!o || o.id !== h.id) {
+        same = false;
+        return;
+      }
+      const rel = Math.abs(h.score - o.score) / Math.max(Math.abs(h.score), Number.MIN_VALUE);
+      maxRelativeScoreDiff = Math.max(maxRelativeScoreDiff, rel);
+      if (rel > SAME_SCORE) same = false;
+    });
+    if (!same) differing++;
+  });
+  return { queries: a.length, differing, maxRelativeScoreDiff };
+}
 
 export interface RecallPoint {
   efSearch: number;
@@ -32,14 +67,36 @@ export interface RecallPoint {
 export interface ScaleFigures {
   chunks: number;
   postings: number;
+  /** Distinct terms (bm25_terms rows with df > 0). */
+  vocabulary: number;
+  /** On-disk size of chunk_terms with its indexes, and of bm25_terms, in MB. */
+  postingsMb: number;
+  termsMb: number;
   /** Seconds to copy the corpus up to this size (0 at corpus size). */
   scaleUpSec: number;
   hnswBuildSec: number;
   bm25InMemory:
-    | { loaded: true; loadSec: number; heapMb: number; rssMb: number; search: Latency; ragSearch: Latency }
+    | {
+        loaded: true;
+        loadSec: number;
+        heapMb: number;
+        rssMb: number;
+        search: Latency;
+        /** The in-memory ranking against the SQL one, query by query. */
+        agreement: RankingAgreement;
+      }
     | { loaded: false; reason: string };
+  /** SqlBm25.search, top 60 (with respelling, as the app ranks). */
   bm25Sql: Latency;
+  /** The app's vector side (vectorSearch, top 60, HNSW at its ef_search). */
+  vector: Latency;
+  /** rag.search, k 10: BM25 only, with the ranker the app picks at this size. */
+  ragLexical: { ranker: 'memory' | 'sql'; latency: Latency };
+  /** rag.search, k 10: BM25 + LSA vectors fused (EMBEDDER=lsa), the app's ranker. */
+  ragHybrid: { ranker: 'memory' | 'sql'; latency: Latency };
   exactScan: Latency;
+  /** Queries the exact scan and the recall sweep ran. */
+  recallQueries: number;
   hnsw: RecallPoint[];
 }
 
@@ -50,6 +107,8 @@ export interface ScalePlan {
   queries: readonly string[];
   sizes: readonly number[];
   onPhase?: (phase: string) => void;
+  /** Called with each size's figures as soon as they are measured (progress on a long run). */
+  onSize?: (figures: ScaleFigures) => void;
 }
 
 const SQL_TIMEOUT_MS = 120_000;
@@ -82,17 +141,12 @@ async function count(db: Db, sql: string): Promise<number> {
   return Number((await db.query<{ n: string | number }>(sql)).rows[0]?.n ?? 0);
 }
 
-async function nearest(db: Db, v: number[], dim: number, settings: string[]): Promise<number[]> {
-  return db.transaction(async (tx) => {
-    for (const s of settings) await tx.query(s);
-    const res = await tx.query<{ id: string | number }>(
-      `SELECT id FROM chunks WHERE embedding IS NOT NULL
-       ORDER BY embedding::vector(${dim}) <=> $1::vector(${dim}) LIMIT 10`,
-      [toVectorSql(v)],
-    );
-    return res.rows.map((r) => Number(r.id));
-  });
+async function nearest(db: Db, v: number[], how: { efSearch: number; exact?: boolean }): Promise<number[]> {
+  return (await nearestChunks(db, v, 10, {}, how)).map((h) => h.id);
 }
+
+const mbOf = async (db: Db, relation: string) =>
+  Math.round((await count(db, `SELECT pg_total_relation_size('${relation}') AS n`)) / MB);
 
 async function latencyOf(n: number, fn: (i: number) => Promise<unknown>): Promise<Latency> {
   const run = await runLoad(n, 1, fn);
@@ -103,6 +157,7 @@ async function latencyOf(n: number, fn: (i: number) => Promise<unknown>): Promis
 async function measureSize(
   db: Db,
   plan: ScalePlan,
+  embedder: LsaEmbedder,
   vectors: number[][],
   dim: number,
   scaleUpSec: number,
@@ -111,38 +166,13 @@ async function measureSize(
   const { queries } = plan;
   const chunks = await count(db, 'SELECT count(*) AS n FROM chunks');
   const postings = await count(db, 'SELECT count(*) AS n FROM chunk_terms');
-  say(`${chunks} chunks, ${postings} postings: building the HNSW index`);
-  const build = await timed(async () => {
-    await db.query(`DROP INDEX IF EXISTS chunks_embedding_hnsw_${dim}`);
-    await db.transaction(async (tx) => {
-      await tx.query("SET LOCAL maintenance_work_mem = '1GB'");
-      await tx.query(hnswIndexSql(dim));
-    });
+  const vocabulary = await count(db, 'SELECT count(*) AS n FROM bm25_terms WHERE df > 0');
+  say(`${chunks} chunks, ${postings} postings, ${vocabulary} terms: BM25 in SQL x ${queries.length}`);
+  const sql = await SqlBm25.load(db);
+  const sqlHits: LexicalHit[][] = [];
+  const bm25Sql = await latencyOf(queries.length, async (i) => {
+    sqlHits[i] = await sql.search(queries[i]!, CANDIDATES);
   });
-
-  say(`${chunks} chunks: exact scan x ${vectors.length}`);
-  const exact: number[][] = [];
-  const exactScan = await latencyOf(vectors.length, async (i) => {
-    exact[i] = await nearest(db, vectors[i]!, dim, ['SET LOCAL enable_indexscan = off']);
-  });
-  const hnsw: RecallPoint[] = [];
-  for (const ef of EF_SEARCH) {
-    say(`${chunks} chunks: HNSW ef_search ${ef}`);
-    let found = 0;
-    let wanted = 0;
-    const latency = await latencyOf(vectors.length, async (i) => {
-      const got = new Set(await nearest(db, vectors[i]!, dim, [`SET LOCAL hnsw.ef_search = ${ef}`]));
-      wanted += exact[i]!.length;
-      found += exact[i]!.filter((id) => got.has(id)).length;
-    });
-    hnsw.push({ efSearch: ef, recallAt10: wanted ? found / wanted : Number.NaN, latency });
-  }
-
-  say(`${chunks} chunks: BM25 in SQL x ${queries.length}`);
-  const stats = await corpusStats(db);
-  const bm25Sql = await latencyOf(queries.length, (i) =>
-    bm25SqlSearch(db, queries[i]!, CANDIDATES, {}, stats),
-  );
 
   let bm25InMemory: ScaleFigures['bm25InMemory'];
   if (postings > MAX_IN_MEMORY_POSTINGS) {
@@ -158,34 +188,87 @@ async function measureSize(
     globalThis.gc?.();
     const after = process.memoryUsage();
     const index = load.value;
-    const search = await latencyOf(queries.length, async (i) => index.search(queries[i]!, CANDIDATES));
-    const rag = await openRag(plan.config, { db, embedder: null });
-    await rag.search(queries[0]!); // loads the app's own cached index once
-    const ragSearch = await latencyOf(queries.length, (i) => rag.search(queries[i]!));
+    const memoryHits: LexicalHit[][] = [];
+    const search = await latencyOf(queries.length, async (i) => {
+      memoryHits[i] = index.search(queries[i]!, CANDIDATES);
+    });
     bm25InMemory = {
       loaded: true,
       loadSec: Math.round(load.ms / 100) / 10,
       heapMb: Math.round((after.heapUsed - before.heapUsed) / MB),
       rssMb: Math.round((after.rss - before.rss) / MB),
       search,
-      ragSearch,
+      agreement: rankingAgreement(memoryHits, sqlHits),
     };
+    say(`${chunks} chunks: in-memory vs SQL ${JSON.stringify(bm25InMemory.agreement)}`);
   }
+
+  say(`${chunks} chunks, ${postings} postings: building the HNSW index`);
+  const build = await timed(async () => {
+    await dropHnswIndex(db, dim);
+    await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL maintenance_work_mem = '${chunks > 300_000 ? '3GB' : '1GB'}'`);
+      await createHnswIndex(tx, dim);
+    });
+  });
+  await db.query('ANALYZE chunks');
+
+  const recallQueries =
+    chunks > EXACT_QUERIES_LARGE.aboveChunks
+      ? Math.min(vectors.length, EXACT_QUERIES_LARGE.queries)
+      : vectors.length;
+  say(`${chunks} chunks: exact scan x ${recallQueries}`);
+  const exact: number[][] = [];
+  const exactScan = await latencyOf(recallQueries, async (i) => {
+    exact[i] = await nearest(db, vectors[i]!, { efSearch: 40, exact: true });
+  });
+  const hnsw: RecallPoint[] = [];
+  for (const ef of EF_SEARCH) {
+    say(`${chunks} chunks: HNSW ef_search ${ef}`);
+    let found = 0;
+    let wanted = 0;
+    const latency = await latencyOf(recallQueries, async (i) => {
+      const got = new Set(await nearest(db, vectors[i]!, { efSearch: ef }));
+      wanted += exact[i]!.length;
+      found += exact[i]!.filter((id) => got.has(id)).length;
+    });
+    hnsw.push({ efSearch: ef, recallAt10: wanted ? found / wanted : Number.NaN, latency });
+  }
+
+  say(`${chunks} chunks: vector side x ${vectors.length}`);
+  const vector = await latencyOf(vectors.length, (i) => vectorSearch(db, vectors[i]!, CANDIDATES));
+
+  say(`${chunks} chunks: rag.search lexical and hybrid x ${queries.length}`);
+  const ranker = (await lexicalRankerFor(db)).kind;
+  const lexicalRag = await openRag(plan.config, { db, embedder: null });
+  await lexicalRag.search(queries[0]!); // builds the app's own ranker (the index, below the threshold) once
+  const ragLexical = await latencyOf(queries.length, (i) => lexicalRag.search(queries[i]!));
+  const hybridRag = await openRag(plan.config, { db, embedder });
+  await hybridRag.search(queries[0]!);
+  const ragHybrid = await latencyOf(queries.length, (i) => hybridRag.search(queries[i]!));
   return {
     chunks,
     postings,
+    vocabulary,
+    postingsMb: await mbOf(db, 'chunk_terms'),
+    termsMb: await mbOf(db, 'bm25_terms'),
     scaleUpSec,
     hnswBuildSec: Math.round(build.ms / 100) / 10,
     bm25InMemory,
     bm25Sql,
+    vector,
+    ragLexical: { ranker, latency: ragLexical },
+    ragHybrid: { ranker, latency: ragHybrid },
     exactScan,
+    recallQueries,
     hnsw,
   };
 }
 
 /** Ingests the corpus with LSA vectors into a schema of its own, then measures each size (ascending). */
 export async function benchScale(plan: ScalePlan): Promise<ScaleFigures[]> {
-  const say = (s: string) => plan.onPhase?.(`scale: ${s}`);
+  const t0 = performance.now();
+  const say = (s: string) => plan.onPhase?.(`scale +${Math.round((performance.now() - t0) / 1000)} s: ${s}`);
   const { db, drop } = await openSchema(plan.databaseUrl);
   try {
     const lsa = new LsaEmbedder();
@@ -199,20 +282,24 @@ export async function benchScale(plan: ScalePlan): Promise<ScaleFigures[]> {
     }
     const dim = lsa.dim();
     if (!dim || vectors.length === 0) throw new Error('LSA gave no query vectors: is the corpus empty?');
-    // Only BM25 and the vectors are measured; the full-text index would slow every copy down.
+    // Only BM25 and the vectors are measured; the full-text column (computed for every copied
+    // chunk) and its index would slow every copy down.
     await db.query('DROP INDEX IF EXISTS chunks_tsv_idx');
+    await db.query('ALTER TABLE chunks DROP COLUMN IF EXISTS tsv');
     const out: ScaleFigures[] = [];
     for (const size of [...plan.sizes].sort((a, b) => a - b)) {
       let scaleUpSec = 0;
       if (size > (await count(db, 'SELECT count(*) AS n FROM chunks'))) {
-        await db.query(`DROP INDEX IF EXISTS chunks_embedding_hnsw_${dim}`);
+        await dropHnswIndex(db, dim);
         say(`scaling up to ${size} chunks`);
         const t = await timed(() =>
           scaleUpTo(db, size, (p) => say(`  copy ${p.copies}: ${p.chunks} chunks`)),
         );
         scaleUpSec = Math.round(t.ms / 100) / 10;
       }
-      out.push(await measureSize(db, plan, vectors, dim, scaleUpSec, say));
+      const figures = await measureSize(db, plan, lsa, vectors, dim, scaleUpSec, say);
+      plan.onSize?.(figures);
+      out.push(figures);
     }
     return out;
   } finally {

@@ -1,24 +1,9 @@
 import { EmbeddingMismatchError } from '../errors.ts';
-import type { Db, Queryable } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
+import { clearSpaceAndModels, type EmbeddingSpace } from '../store/embeddings.ts';
+import { clearEmbeddings } from '../store/vectors.ts';
 
-export interface EmbeddingSpace {
-  provider: string;
-  model: string;
-  dim: number;
-}
-
-export async function readSpace(q: Queryable): Promise<EmbeddingSpace | null> {
-  const res = await q.query<EmbeddingSpace>('SELECT provider, model, dim FROM embedding_space');
-  return res.rows[0] ?? null;
-}
-
-export async function writeSpace(q: Queryable, space: EmbeddingSpace): Promise<void> {
-  await q.query(
-    `INSERT INTO embedding_space (singleton, provider, model, dim) VALUES (true, $1, $2, $3)
-     ON CONFLICT (singleton) DO UPDATE SET provider = $1, model = $2, dim = $3, updated_at = now()`,
-    [space.provider, space.model, space.dim],
-  );
-}
+export { type EmbeddingSpace, readSpace, writeSpace } from '../store/embeddings.ts';
 
 /** A store holds vectors of exactly one space; anything else would return garbage neighbours. */
 export function assertSameSpace(stored: EmbeddingSpace | null, wanted: EmbeddingSpace): void {
@@ -34,12 +19,7 @@ export function assertSameSpace(stored: EmbeddingSpace | null, wanted: Embedding
 /** Forgets the store's embedding space: vectors, fitted models and their HNSW indexes. */
 export async function clearVectors(db: Db): Promise<void> {
   await db.transaction(async (tx) => {
-    const indexes = await tx.query<{ indexname: string }>(
-      "SELECT indexname FROM pg_indexes WHERE tablename = 'chunks' AND indexname LIKE 'chunks_embedding_hnsw_%'",
-    );
-    for (const { indexname } of indexes.rows) await tx.query(`DROP INDEX ${indexname}`);
-    await tx.query('UPDATE chunks SET embedding = NULL WHERE embedding IS NOT NULL');
-    await tx.query('DELETE FROM embedding_space');
-    await tx.query('DELETE FROM embedding_models');
+    await clearEmbeddings(tx);
+    await clearSpaceAndModels(tx);
   });
 }

@@ -1,6 +1,11 @@
-import { hnswIndexSql } from '../retrieve/vector.ts';
-import { type IndexedChunk, toVectorSql } from '../store/chunks.ts';
+import type { IndexedChunk } from '../store/chunks.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import {
+  chunksMissingEmbeddings,
+  countMissingEmbeddings,
+  createHnswIndex,
+  setEmbeddings,
+} from '../store/vectors.ts';
 import type { Embedder } from './embedder.ts';
 import { assertSameSpace, type EmbeddingSpace, readSpace, writeSpace } from './space.ts';
 
@@ -49,30 +54,19 @@ export abstract class TextEmbedder implements Embedder {
   /** Embeds chunks stored without a vector, then records the space and makes sure its HNSW index exists. */
   async afterIngest(db: Db, onProgress?: (message: string) => void): Promise<void> {
     await this.checkStore(db);
-    const missing = await db.query<{ n: string | number }>(
-      'SELECT count(*) AS n FROM chunks WHERE embedding IS NULL',
-    );
-    const total = Number(missing.rows[0]?.n ?? 0);
+    const total = await countMissingEmbeddings(db);
     if (total > 0) {
       onProgress?.(`embedding ${total} chunks without a vector (${this.model})`);
       let lastId = 0;
       let done = 0;
       for (;;) {
         // Keyset paging by id ends even if a row keeps its NULL (e.g. deleted and re-added meanwhile).
-        const res = await db.query<{ id: string | number; text: string }>(
-          'SELECT id, text FROM chunks WHERE embedding IS NULL AND id > $1 ORDER BY id LIMIT $2',
-          [lastId, this.pageSize],
-        );
-        if (res.rows.length === 0) break;
-        const vectors = await this.embedTexts(res.rows.map((r) => r.text));
+        const page = await chunksMissingEmbeddings(db, lastId, this.pageSize);
+        if (page.length === 0) break;
+        const vectors = await this.embedTexts(page.map((r) => r.text));
         await this.checkStore(db);
-        const rows = res.rows.map((r, i) => ({ id: Number(r.id), embedding: toVectorSql(vectors[i]!) }));
-        await db.query(
-          `UPDATE chunks c SET embedding = x.embedding::vector
-           FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, embedding text)
-           WHERE c.id = x.id AND c.embedding IS NULL`,
-          [JSON.stringify(rows)],
-        );
+        const rows = page.map((r, i) => ({ id: r.id, embedding: vectors[i]! }));
+        await setEmbeddings(db, rows, { onlyMissing: true });
         lastId = rows[rows.length - 1]!.id;
         done += rows.length;
         onProgress?.(`embedded ${done}/${total} chunks`);
@@ -84,7 +78,7 @@ export abstract class TextEmbedder implements Embedder {
     await db.transaction(async (tx) => {
       assertSameSpace(await readSpace(tx), this.space(dim));
       await writeSpace(tx, this.space(dim));
-      await tx.query(hnswIndexSql(dim));
+      await createHnswIndex(tx, dim);
     });
   }
 

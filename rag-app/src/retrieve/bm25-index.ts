@@ -1,9 +1,16 @@
-import type { Queryable } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
+import { allPostings, bm25Corpus, chunkLengths } from '../store/lexical.ts';
 import { corpusVersion } from '../store/videos.ts';
-import { termFrequencies, terms } from '../text/tokenize.ts';
 import type { SearchOptions } from '../types.ts';
-import { BM25, type LexicalHit } from './lexical.ts';
-import { respell } from './oov.ts';
+import {
+  BM25,
+  type Bm25Params,
+  bm25Idf,
+  type LexicalHit,
+  type LexicalRanker,
+  queryWeights,
+  SqlBm25,
+} from './lexical.ts';
 
 interface Posting {
   docs: number[];
@@ -20,8 +27,8 @@ interface DocInfo {
 /**
  * An in-memory Okapi BM25 index over the store's chunk_terms postings. The store stays the source
  * of truth: the index is rebuilt whenever the corpus version changes, so every process (server,
- * CLI, evals) ranks the same way. Ranking in SQL gave the same order at ~350 ms a query on PGlite;
- * this takes a few ms.
+ * CLI, evals) ranks the same way. It reads every posting into the process, so it serves small
+ * corpora only: above IN_MEMORY_MAX_CHUNKS the same ranking comes from SQL (SqlBm25).
  */
 export class Bm25Index {
   private constructor(
@@ -31,39 +38,28 @@ export class Bm25Index {
   ) {}
 
   static async load(q: Queryable): Promise<Bm25Index> {
-    const docsRes = await q.query<{
-      id: string | number;
-      video_id: string;
-      published: string | Date | null;
-      token_count: number;
-    }>(
-      'SELECT c.id, c.video_id, v.published, c.token_count FROM chunks c JOIN videos v ON v.video_id = c.video_id ORDER BY c.id',
-    );
-    const docs: DocInfo[] = docsRes.rows.map((r) => ({
-      id: Number(r.id),
-      videoId: r.video_id,
+    const docs: DocInfo[] = (await chunkLengths(q)).map((r) => ({
+      id: r.id,
+      videoId: r.videoId,
       published:
         r.published instanceof Date
           ? r.published.toISOString().slice(0, 10)
           : (r.published?.slice(0, 10) ?? null),
-      length: r.token_count,
+      length: r.length,
     }));
     const slot = new Map(docs.map((d, i) => [d.id, i]));
     const postings = new Map<string, Posting>();
-    const rows = await q.query<{ chunk_id: string | number; term: string; tf: number }>(
-      'SELECT chunk_id, term, tf FROM chunk_terms',
-    );
-    for (const r of rows.rows) {
-      const doc = slot.get(Number(r.chunk_id));
-      if (doc === undefined) continue;
-      let p = postings.get(r.term);
+    await allPostings(q, (chunkId, term, tf) => {
+      const doc = slot.get(chunkId);
+      if (doc === undefined) return;
+      let p = postings.get(term);
       if (!p) {
         p = { docs: [], tfs: [] };
-        postings.set(r.term, p);
+        postings.set(term, p);
       }
       p.docs.push(doc);
-      p.tfs.push(r.tf);
-    }
+      p.tfs.push(tf);
+    });
     const avgdl = docs.reduce((n, d) => n + d.length, 0) / Math.max(docs.length, 1) || 1;
     return new Bm25Index(postings, docs, avgdl);
   }
@@ -73,8 +69,7 @@ export class Bm25Index {
   }
 
   idf(term: string): number {
-    const df = this.postings.get(term)?.docs.length ?? 0;
-    return df === 0 ? 0 : Math.log(1 + (this.docs.length - df + 0.5) / (df + 0.5));
+    return bm25Idf(this.docs.length, this.df(term));
   }
 
   df(term: string): number {
@@ -85,20 +80,9 @@ export class Bm25Index {
     return this.postings.keys();
   }
 
-  search(
-    query: string,
-    limit: number,
-    options: SearchOptions = {},
-    params: { k1: number; b: number; respell: boolean } = BM25,
-  ): LexicalHit[] {
+  search(query: string, limit: number, options: SearchOptions = {}, params: Bm25Params = BM25): LexicalHit[] {
     const scores = new Map<number, number>();
-    const queryTerms = termFrequencies(terms(query));
-    if (params.respell) {
-      for (const [term, weight] of respell(queryTerms.keys(), this)) {
-        queryTerms.set(term, (queryTerms.get(term) ?? 0) + weight);
-      }
-    }
-    for (const [term, qtf] of queryTerms) {
+    for (const [term, qtf] of queryWeights(query, params.respell ? this : null)) {
       const p = this.postings.get(term);
       if (!p) continue;
       const idf = this.idf(term);
@@ -136,4 +120,46 @@ export async function bm25IndexFor(db: Queryable & object): Promise<Bm25Index> {
   cache.set(db, { version, index });
   index.catch(() => cache.delete(db));
   return index;
+}
+
+/**
+ * Up to this many chunks the lexical side ranks in memory, above it in SQL: the same ranking
+ * either way; measured in bench/scale (README "Performance").
+ */
+export const IN_MEMORY_MAX_CHUNKS = 50_000;
+
+/** The in-memory index as a LexicalRanker. */
+function memoryRanker(index: Bm25Index): LexicalRanker {
+  return {
+    kind: 'memory',
+    size: index.size,
+    search: async (query, limit, options, params) => index.search(query, limit, options, params),
+    idfs: async () => (term) => index.idf(term),
+  };
+}
+
+const rankers = new WeakMap<
+  object,
+  { version: number; maxInMemoryChunks: number; ranker: Promise<LexicalRanker> }
+>();
+
+/**
+ * The lexical ranker for the store's current corpus: the in-memory index up to `maxInMemoryChunks`
+ * chunks, BM25 in SQL above (both rank identically).
+ */
+export async function lexicalRankerFor(
+  db: Db,
+  maxInMemoryChunks: number = IN_MEMORY_MAX_CHUNKS,
+): Promise<LexicalRanker> {
+  const version = await corpusVersion(db);
+  const hit = rankers.get(db);
+  if (hit && hit.version === version && hit.maxInMemoryChunks === maxInMemoryChunks) return hit.ranker;
+  const ranker = (async (): Promise<LexicalRanker> => {
+    const corpus = await bm25Corpus(db);
+    if (corpus.chunks <= maxInMemoryChunks) return memoryRanker(await bm25IndexFor(db));
+    return new SqlBm25(db, corpus);
+  })();
+  rankers.set(db, { version, maxInMemoryChunks, ranker });
+  ranker.catch(() => rankers.delete(db));
+  return ranker;
 }

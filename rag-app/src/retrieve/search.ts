@@ -1,8 +1,9 @@
 import type { Embedder } from '../embed/embedder.ts';
+import { chunksWithVideo } from '../store/chunks.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { isoDate } from '../store/videos.ts';
 import { deepLink, type SearchHit, type SearchOptions, type Segment } from '../types.ts';
-import { bm25IndexFor } from './bm25-index.ts';
+import { lexicalRankerFor } from './bm25-index.ts';
 import { filterClause } from './filters.ts';
 import { tsRankSearch } from './lexical.ts';
 import { localize } from './localize.ts';
@@ -93,12 +94,12 @@ export async function hybridSearch(
 ): Promise<SearchHit[]> {
   const k = options.k ?? 10;
   filterClause(options, 0); // validates the filter values before any work
-  const index = await bm25IndexFor(db);
+  const bm25 = await lexicalRankerFor(db);
   const lexicalRaw =
     settings.lexicalWeight <= 0
       ? []
       : settings.lexical === 'bm25'
-        ? index.search(query, settings.candidates, options, settings.variant?.bm25)
+        ? await bm25.search(query, settings.candidates, options, settings.variant?.bm25)
         : await tsRankSearch(db, query, settings.candidates, options);
   const lexical = applyVariant(lexicalRaw, settings.variant);
   const vector = applyVariant(await vectorSide(db, embedder, query, settings, options), settings.variant);
@@ -111,7 +112,7 @@ export async function hybridSearch(
     db,
     fused.slice(0, Math.max(k * 4, 40)).map((f) => f.id),
   );
-  const idf = (term: string) => index.idf(term);
+  const idf = await bm25.idfs(query);
   const lexRank = new Map(lexical.map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const vecRank = new Map(vector.map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const perVideo = new Map<string, number>();
@@ -179,12 +180,7 @@ async function vectorSide(
 }
 
 async function loadChunks(q: Queryable, ids: number[]): Promise<Map<number, ChunkRow>> {
-  const res = await q.query<ChunkRow>(
-    `SELECT c.id, c.video_id, v.title, v.published, c.start_sec, c.end_sec, c.text, c.segments
-     FROM chunks c JOIN videos v ON v.video_id = c.video_id WHERE c.id = ANY($1::bigint[])`,
-    [ids],
-  );
-  return new Map(res.rows.map((r) => [Number(r.id), r]));
+  return chunksWithVideo(q, ids);
 }
 
 /** Shared seconds over the shorter of the two spans. */

@@ -63,10 +63,29 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<nu
   }
 }
 
-/** Splits a migration on `;` at line ends; migrations keep one statement per `;\n` (no $$ bodies). */
+/**
+ * Splits a migration on `;` at line ends, outside dollar-quoted bodies (`$$ … $$`, trigger
+ * functions), and drops whole-line comments outside them.
+ */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-    .filter((s) => s.length > 0);
+  const out: string[] = [];
+  // Odd parts are inside $$ … $$: kept whole; even parts are split.
+  const parts = sql.split('$$');
+  let current = '';
+  parts.forEach((part, i) => {
+    if (i % 2 === 1) {
+      current += `$$${part}$$`;
+      return;
+    }
+    const pieces = part.split(/;\s*(?:\n|$)/);
+    pieces.forEach((piece, j) => {
+      current += piece.replace(/^\s*--.*$/gm, '');
+      if (j < pieces.length - 1) {
+        out.push(current);
+        current = '';
+      }
+    });
+  });
+  out.push(current);
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
 }
