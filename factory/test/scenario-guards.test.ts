@@ -5,18 +5,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunReportSchema } from '../src/engine/report.ts';
 import {
   CHEAP_VALIDATE,
+  HELP_ISSUE,
   HELP_NEW,
   HELP_OLD,
   helpTextFix,
   makeRig,
   type ScenarioRig,
   scripted,
+  storeTemplate,
 } from './support/scenario.ts';
 
+// The migrated store every rig copies, made before the cases' clocks start.
+beforeAll(() => storeTemplate());
 const rigs: ScenarioRig[] = [];
 afterAll(async () => {
   await Promise.all(rigs.map((r) => r.close()));
@@ -165,7 +169,7 @@ describe('scenario (f): review', () => {
               {
                 severity: 'high',
                 file: 'rag-app/src/cli/main.ts',
-                message: 'the help now lies about vectors',
+                message: 'the help now names a default the code does not have',
               },
             ],
           },
@@ -174,7 +178,7 @@ describe('scenario (f): review', () => {
     });
     const rig = await makeRig({
       policy: { validate: CHEAP_VALIDATE, gate: undefined, limits: { fixAttempts: 1 } },
-      issues: [{ title: 'Search help is misleading', body: 'It says hybrid; the default is BM25.' }],
+      issues: [HELP_ISSUE],
       scenario: {
         responses: [
           accept(1),
@@ -189,8 +193,7 @@ describe('scenario (f): review', () => {
           tool('fix', 1, 1, 'edit_file', {
             path: 'rag-app/src/cli/main.ts',
             old_string: HELP_NEW,
-            // Same length: the help line sits at the formatter's width limit.
-            new_string: HELP_NEW.replace('BM25, fused', 'BM25; fused'),
+            new_string: HELP_NEW.replace('(default 8)', '(8 unless given)'),
           }),
           tool('fix', 1, 1, 'done', { summary: 'reworded' }),
           high(1),
@@ -217,7 +220,7 @@ describe('scenario (f): review', () => {
     expect(report.stopReason).toBe('validation_exhausted');
     expect(await rig.newCommits()).toEqual([]);
     const comments = await rig.forge.listComments(1);
-    expect(comments.at(-1)?.body).toContain('the help now lies about vectors');
+    expect(comments.at(-1)?.body).toContain('the help now names a default the code does not have');
   });
 });
 
@@ -265,7 +268,7 @@ describe('scenario (h): main moves during a run', () => {
         gate: undefined,
         merge: { method: 'squash', dailyCap: 10, verifyAfterMerge: false },
       },
-      issues: [{ title: 'Search help says hybrid', body: 'The default is BM25 only.' }],
+      issues: [HELP_ISSUE],
       scenario: {
         responses: helpTextFix(1),
       },
@@ -313,7 +316,7 @@ describe('scenario (i): main fails validation after the merge', () => {
         gate: undefined,
         merge: { method: 'squash', dailyCap: 10, verifyAfterMerge: true },
       },
-      issues: [{ title: 'Search help says hybrid', body: 'The default is BM25 only.' }],
+      issues: [HELP_ISSUE],
       scenario: {
         responses: helpTextFix(1),
       },

@@ -4,14 +4,20 @@
  * child process where a test kills it). Nothing is mocked: the engine, the tools, the sandbox,
  * git and the evals gate are the real ones.
  */
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { LocalForge } from '@dark-factory/forge';
 import pino from 'pino';
 import { main } from '../../src/cli/main.ts';
 import { cloneRepository, rewritePolicy } from '../../src/demo/clone.ts';
+import { loadMigrations, openRunStore, pgliteDir } from '../../src/runs/index.ts';
 import type { ScenarioInput, ScenarioResponse } from '../../src/scripted/scenario.ts';
 import { type ScriptedModelServer, startScriptedModelServer } from '../../src/scripted/server.ts';
 import { git } from '../../src/workspace/git.ts';
@@ -51,6 +57,61 @@ export const CHEAP_VALIDATE = [
   { name: 'lint', command: 'pnpm exec biome check rag-app/src/cli', timeoutSeconds: 120 },
 ];
 
+const traceFile = process.env.FACTORY_SCENARIO_TRACE;
+const traceStart = performance.now();
+/**
+ * With FACTORY_SCENARIO_TRACE=<file>, every progress line and harness phase is appended there with
+ * the seconds since this worker loaded the harness (how the scenarios' time was profiled).
+ */
+export function trace(line: string): void {
+  if (!traceFile) return;
+  const secs = ((performance.now() - traceStart) / 1000).toFixed(1).padStart(6);
+  const clock = new Date().toISOString().slice(11, 23);
+  appendFileSync(traceFile, `${clock} ${secs}s [${process.pid}] ${line.trimEnd()}\n`);
+}
+
+/**
+ * An empty run store with every migration applied, made once and copied into each rig: PGlite's
+ * initdb costs 10–35 s a store on 2 cores, `cp -R` of its 38 MB well under a second. Each rig's
+ * factory then opens a real, on-disk PGlite store (the fresh-store migration path is run-store.test's).
+ * Keyed by the migrations and the PGlite build, so a new migration makes a new template; built
+ * aside and renamed into place, so workers racing to build it never see half a store.
+ */
+export function storeTemplate(): Promise<string> {
+  templatePromise ??= buildStoreTemplate();
+  return templatePromise;
+}
+let templatePromise: Promise<string> | undefined;
+
+async function buildStoreTemplate(): Promise<string> {
+  const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const key = createHash('sha256')
+    .update(JSON.stringify({ migrations: loadMigrations(), pglite }))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = path.join(tmpdir(), `factory-store-template-${key}`);
+  if (existsSync(path.join(pgliteDir(dir), 'PG_VERSION'))) return dir;
+  const building = await mkdtemp(`${dir}-building-`);
+  const store = await openRunStore({ dataDir: building, logger: pino({ level: 'silent' }), serve: false });
+  await store.close();
+  await rename(building, dir).catch(async (err: NodeJS.ErrnoException) => {
+    // Another worker finished first: use its template.
+    if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+    await rm(building, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+/** `storeDir` (FACTORY_STORE_DIR) holding a copy of the migrated template's PGlite directory. */
+export async function seedStore(storeDir: string): Promise<void> {
+  const template = await storeTemplate();
+  await mkdir(storeDir, { recursive: true });
+  await promisify(execFile)('cp', ['-R', pgliteDir(template), pgliteDir(storeDir)]);
+}
+
+/** tsx's loader from this repository (the clone has no node_modules, so not resolved from its cwd). */
+const TSX_LOADER = pathToFileURL(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('tsx')).href;
+
 export async function makeRig(options: {
   scenario: ScenarioInput;
   policy: Record<string, unknown>;
@@ -60,8 +121,15 @@ export async function makeRig(options: {
 }): Promise<ScenarioRig> {
   const root = await mkdtemp(path.join(tmpdir(), 'factory-scenario-'));
   const repoDir = path.join(root, 'repo');
-  await cloneRepository({ source: REPO_ROOT, dir: repoDir });
+  trace('rig: clone');
+  // The clone is where the factory keeps branches and merges: it runs nothing, so it needs no
+  // dependencies (every worktree the factory runs commands in installs its own).
+  await cloneRepository({ source: REPO_ROOT, dir: repoDir, install: false });
+  trace('rig: policy');
   await rewritePolicy(repoDir, options.policy, 'scenario policy');
+  trace('rig: store');
+  await seedStore(path.join(root, 'store'));
+  trace('rig: ready');
   const baseBefore = (await git(repoDir, ['rev-parse', 'main'])).stdout.trim();
   const forgeDir = path.join(root, 'forge');
   const forge = new LocalForge({ dir: forgeDir, logger: pino({ level: 'silent' }) });
@@ -93,6 +161,7 @@ export async function makeRig(options: {
     ...options.env,
   };
   const cli = async (argv: string[]): Promise<CliResult> => {
+    trace(`cli ${argv.join(' ')}: start`);
     let stdout = '';
     let stderr = '';
     const { createContext } = await import('../../src/cli/context.ts');
@@ -103,17 +172,23 @@ export async function makeRig(options: {
         stdout += t.endsWith('\n') ? t : `${t}\n`;
       },
       err: (t) => {
+        trace(t);
         stderr += t.endsWith('\n') ? t : `${t}\n`;
       },
     });
+    trace(`cli ${argv.join(' ')}: exit ${code}`);
     return { code, stdout, stderr };
   };
   const spawnCli = (argv: string[]) =>
-    spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'factory/src/cli/main.ts'), ...argv], {
-      cwd: repoDir,
-      env: env as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    spawn(
+      process.execPath,
+      ['--import', TSX_LOADER, path.join(REPO_ROOT, 'factory/src/cli/main.ts'), ...argv],
+      {
+        cwd: repoDir,
+        env: env as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   return {
     root,
     repoDir,
@@ -134,11 +209,17 @@ export async function makeRig(options: {
   };
 }
 
-/** The search help text: a real rag-app line the scripted agent edits. */
-export const HELP_OLD =
-  "  .description('rank transcript passages for a query (hybrid BM25 + vector, fused)')";
-export const HELP_NEW =
-  "  .description('rank transcript passages for a query (BM25, fused with vectors when EMBEDDER is set)')";
+/**
+ * The help of `rag ask --k`: a real rag-app line the scripted agent edits (the demo's change). The
+ * help names no default; ask retrieves 8 passages without --k (rag-app/src/open.ts).
+ */
+export const HELP_OLD = "    .option('--k <n>', 'passages to retrieve', positiveInt('--k'))";
+export const HELP_NEW = "    .option('--k <n>', 'passages to retrieve (default 8)', positiveInt('--k'))";
+/** The title the helpTextFix scenarios file their issue under. */
+export const HELP_ISSUE = {
+  title: 'Ask help omits the --k default',
+  body: 'Without --k, ask retrieves 8 passages.',
+};
 
 /** Scripted model answers, one builder per step (the scenario format of src/scripted/scenario.ts). */
 export const scripted = {
