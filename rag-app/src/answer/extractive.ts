@@ -430,6 +430,8 @@ export function selectWindows(
   for (; options.readOn; ) {
     const next = best.passage.units[b + 1];
     if (!next || next.sponsor || next.framing === 'meta') break;
+    // The passage's last unit may stop where the chunk did, mid-sentence: not worth reading on into.
+    if (b + 2 === best.passage.units.length && !/[.!?]["')\]]*$/.test(next.text)) break;
     if (windowWords(best.passage, best.a, b + 1) > settings.leadWords) break;
     b++;
   }
