@@ -3,19 +3,25 @@
  * real evals gate; the fix round does not repair it; the issue ends needs-human with the gate's
  * report commented on it.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGateFixture } from '../src/demo/gate-slice.ts';
 import { RunReportSchema } from '../src/engine/report.ts';
 import { hasSharedData, mustHaveShared, sharedDataDir } from './support/gate-fixture.ts';
-import { makeRig, type ScenarioRig } from './support/scenario.ts';
+import { makeRig, type ScenarioRig, storeTemplate } from './support/scenario.ts';
 
 const shared = hasSharedData() ? sharedDataDir() : undefined;
 if (!shared && mustHaveShared) throw new Error(`CI needs the shared data at ${sharedDataDir()} (SHARED_DIR)`);
 
+// The migrated store every rig copies, made before the cases' clocks start.
+beforeAll(() => storeTemplate());
 let rig: ScenarioRig | undefined;
+let fixtureDir: string | undefined;
 afterAll(async () => {
   await rig?.close();
+  if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });
 });
 
 const FUSION_OLD = 'scores.set(id, (scores.get(id) ?? 0) + list.weight / (k + i + 1));';
@@ -23,10 +29,7 @@ const FUSION_BROKEN = 'scores.set(id, (scores.get(id) ?? 0) + list.weight * (k +
 
 describe.runIf(shared)('scenario (c): the evals gate', () => {
   it('fails a change that lowers retrieval quality, and the fix round cannot talk its way past it', async () => {
-    const fixtureDir = path.join(
-      await import('node:os').then((os) => os.tmpdir()),
-      `factory-gate-c-${process.pid}`,
-    );
+    fixtureDir = await mkdtemp(path.join(tmpdir(), 'factory-gate-c-'));
     const fixture = await makeGateFixture({ sharedDir: shared!, dir: fixtureDir });
     rig = await makeRig({
       policy: {

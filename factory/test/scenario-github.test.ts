@@ -9,11 +9,20 @@ import path from 'node:path';
 import { GitHubForge } from '@dark-factory/forge';
 import { type GitHubServer, startGitHubServer } from '@dark-factory/forge/testing';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunReportSchema } from '../src/engine/report.ts';
 import { git } from '../src/workspace/git.ts';
-import { CHEAP_VALIDATE, helpTextFix, makeRig, type ScenarioRig } from './support/scenario.ts';
+import {
+  CHEAP_VALIDATE,
+  HELP_ISSUE,
+  helpTextFix,
+  makeRig,
+  type ScenarioRig,
+  storeTemplate,
+} from './support/scenario.ts';
 
+// The migrated store every rig copies, made before the cases' clocks start.
+beforeAll(() => storeTemplate());
 let rig: ScenarioRig | undefined;
 let gh: GitHubServer | undefined;
 afterAll(async () => {
@@ -58,7 +67,7 @@ describe('online path against a GitHub-speaking server and a bare origin', () =>
       baseUrl: gh.url,
       logger: pino({ level: 'silent' }),
     });
-    await reporter.createIssue({ title: 'Search help says hybrid', body: 'The default is BM25 only.' });
+    await reporter.createIssue(HELP_ISSUE);
 
     const res = await rig.cli(['run', '--issue', '1', '--json']);
     expect(res.code, res.stderr).toBe(0);
@@ -68,7 +77,7 @@ describe('online path against a GitHub-speaking server and a bare origin', () =>
 
     // The branch went to origin with git; the PR was opened and squash-merged through the API.
     const remoteBranches = (await git(rig.repoDir, ['ls-remote', '--heads', 'origin'])).stdout;
-    expect(remoteBranches).toMatch(/refs\/heads\/factory\/1-search-help-says-hybrid/);
+    expect(remoteBranches).toMatch(/refs\/heads\/factory\/1-ask-help-omits-the-k-default/);
     const pull = gh.state.pulls.get(2);
     expect(pull?.mergeMethod).toBe('squash');
     expect(pull?.mergeCommitMessage).toContain('Fixes #1');

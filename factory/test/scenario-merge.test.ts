@@ -5,11 +5,13 @@
  */
 
 import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalForge } from '@dark-factory/forge';
 import pino from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/cli/context.ts';
 import { main } from '../src/cli/main.ts';
 import { type DemoResult, removeDemo, runDemo } from '../src/demo/run-demo.ts';
@@ -18,7 +20,10 @@ import { formatUsd } from '../src/watch/format.ts';
 import type { RunTimeline } from '../src/watch/timeline.ts';
 import { git } from '../src/workspace/git.ts';
 import { hasSharedData, mustHaveShared, REPO_ROOT, sharedDataDir } from './support/gate-fixture.ts';
-import { GATE_CACHE_DIR } from './support/scenario.ts';
+import { GATE_CACHE_DIR, seedStore, storeTemplate, trace } from './support/scenario.ts';
+
+// The migrated store the demo's run starts from, made before the cases' clocks start.
+beforeAll(() => storeTemplate());
 
 let result: DemoResult | undefined;
 let watch: RunningServer | undefined;
@@ -39,10 +44,16 @@ if (!shared && mustHaveShared) throw new Error(`CI needs the shared data at ${sh
 describe('scenario (a): an issue to a squash merge', () => {
   it('merges exactly one commit that fixes the issue, after one fix round, with the gate passed', async () => {
     const lines: string[] = [];
+    const workRoot = await mkdtemp(path.join(tmpdir(), 'factory-demo-'));
+    await seedStore(path.join(workRoot, 'store'));
     result = await runDemo({
       sourceRepo: REPO_ROOT,
+      workRoot,
       sharedDir: shared,
-      progress: (l) => lines.push(l),
+      progress: (l) => {
+        lines.push(l);
+        trace(l);
+      },
       env: { ...process.env, DATABASE_URL: '', FACTORY_GATE_CACHE_DIR: GATE_CACHE_DIR },
     });
     const { report } = result;
@@ -70,9 +81,7 @@ describe('scenario (a): an issue to a squash merge', () => {
     const files = (await git(result.repoDir, ['show', '--name-only', '--format=', 'main'])).stdout.trim();
     expect(files).toBe('rag-app/src/cli/main.ts');
     const source = (await git(result.repoDir, ['show', 'main:rag-app/src/cli/main.ts'])).stdout;
-    expect(source).toContain(
-      "'rank transcript passages for a query (BM25; fused with vectors when EMBEDDER is set)'",
-    );
+    expect(source).toContain("'--k <n>', 'passages to retrieve (default 8)'");
 
     const forge = new LocalForge({ dir: result.forgeDir });
     const issue = await forge.getIssue(1);
@@ -171,7 +180,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('scenario (a) on the w
       await expect.poll(() => row.locator('.badge').first().textContent()).toBe('merged');
       expect(await row.locator('[data-label="PR"]').textContent()).toContain(`#${report.pr}`);
       expect(await row.locator('[data-label="Cost"]').textContent()).toContain(formatUsd(report.cost.usd));
-      expect(await row.textContent()).toContain('rag search --help');
+      expect(await row.textContent()).toContain('rag ask --help');
       await p.locator('#runs[data-live="on"]').waitFor();
       expect(await noSideScroll(p), `${tag}: runs page wider than the screen`).toBe(true);
       await shot(p, `runs-${tag}`);
@@ -205,7 +214,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('scenario (a) on the w
       await p.locator('#step-review-1 summary').click();
       expect(await p.locator('#step-review-1 .findings').textContent()).toContain('low');
       expect(await p.locator('pre.diff .add').allTextContents()).toContainEqual(
-        expect.stringContaining('BM25; fused with vectors when EMBEDDER is set'),
+        expect.stringContaining('passages to retrieve (default 8)'),
       );
       expect(await noSideScroll(p), `${tag}: run page wider than the screen`).toBe(true);
       await shot(p, `run-${tag}`);

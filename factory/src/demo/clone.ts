@@ -8,8 +8,9 @@ import { installDependencies } from '../workspace/install.ts';
 
 /**
  * A temporary copy of a repository for the demo and the scenario tests: a local clone of its
- * committed HEAD (real git, real history), with no `origin` (nothing can be pushed back), and its
- * dependencies installed offline from the pnpm store.
+ * committed HEAD (real git, real history), with no `origin` (nothing can be pushed back), and,
+ * unless `install: false`, its dependencies installed offline from the pnpm store (the factory itself
+ * needs none in the clone: every worktree it runs commands in installs its own).
  */
 export async function cloneRepository(options: {
   source: string;

@@ -68,9 +68,10 @@ export async function runDemo(options: {
   const repoDir = join(workRoot, 'repo');
   const forgeDir = join(workRoot, 'forge');
   options.progress(
-    `demo: cloning ${options.sourceRepo} into ${repoDir} (dependencies from the pnpm store, offline)`,
+    `demo: cloning ${options.sourceRepo} into ${repoDir} (each worktree installs its dependencies offline from the pnpm store)`,
   );
-  await cloneRepository({ source: options.sourceRepo, dir: repoDir });
+  // The clone only holds branches and merges; commands run in worktrees, each with its own install.
+  await cloneRepository({ source: options.sourceRepo, dir: repoDir, install: false });
   let gate: { corpus: string; datasets: string[] } | undefined;
   const shared = options.sharedDir;
   if (shared && existsSync(join(shared, 'corpus')) && existsSync(join(shared, 'evals'))) {
