@@ -74,7 +74,7 @@ export function buildProgram(ctx: CliContext, code: { exit: number } = { exit: 0
 
   program
     .command('search')
-    .description('rank transcript passages for a query (hybrid BM25 + vector, fused)')
+    .description('rank transcript passages for a query (BM25; fused with vectors when EMBEDDER is set)')
     .argument('<query>', 'the query')
     .option('--json', 'print the ranked chunks as JSON')
     .option('--k <n>', 'results', positiveInt('--k'), 10)
