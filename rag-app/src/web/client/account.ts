@@ -13,23 +13,42 @@ export interface AccountHooks {
   signedOut: () => void;
 }
 
-/** What is wrong with the form's values, before asking the server; null when nothing is. */
-export function passwordProblem(current: string, next: string, repeated: string): string | null {
-  if (current === '') return 'Enter your current password.';
+type PasswordField = 'current' | 'new' | 'repeat';
+
+/** What is wrong with the form's values before asking the server, and in which field; null when nothing. */
+function passwordProblem(
+  current: string,
+  next: string,
+  repeated: string,
+): { field: PasswordField; message: string } | null {
+  if (current === '') return { field: 'current', message: 'Enter your current password.' };
   if (next.length < PASSWORD_MIN)
-    return `The new password is too short: use at least ${PASSWORD_MIN} characters.`;
+    return {
+      field: 'new',
+      message: `The new password is too short: use at least ${PASSWORD_MIN} characters.`,
+    };
   if (next.length > PASSWORD_MAX)
-    return `The new password is too long: use at most ${PASSWORD_MAX} characters.`;
-  if (next !== repeated) return 'The new password and its repetition differ: type the same password twice.';
-  if (next === current) return 'The new password is the same as the current one.';
+    return { field: 'new', message: `The new password is too long: use at most ${PASSWORD_MAX} characters.` };
+  if (next !== repeated)
+    return {
+      field: 'repeat',
+      message: 'The new password and its repetition differ: type the same password twice.',
+    };
+  if (next === current) return { field: 'new', message: 'The new password is the same as the current one.' };
   return null;
 }
 
-/** The server's refusal, said for this form. */
-function passwordError(err: unknown): string {
-  if (err instanceof ApiError && err.code === 'invalid_credentials') return 'The current password is wrong.';
-  if (err instanceof ApiError && err.status === 429) return `Too many tries: ${err.message}.`;
-  return `The password was not changed: ${reason(err)}.`;
+/** "try again in 30 s" → "Try again in 30 s." */
+const sentence = (text: string) =>
+  `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+
+/** The server's refusal, said for this form, and the field it is about. */
+function passwordError(err: unknown): { field: PasswordField | null; message: string } {
+  if (err instanceof ApiError && err.code === 'invalid_credentials')
+    return { field: 'current', message: 'The current password is wrong.' };
+  // Sign-in backoff or the per-address limit: the server says how long to wait.
+  if (err instanceof ApiError && err.status === 429) return { field: null, message: sentence(err.message) };
+  return { field: null, message: sentence(`the password was not changed: ${reason(err)}`) };
 }
 
 /** A labelled password field that can be marked invalid with the form's error. */
@@ -59,14 +78,20 @@ function passwordForm(): HTMLElement {
   const error = h('p', { class: 'error-text', role: 'alert', id: errorId });
   const status = h('p', { role: 'status', id: 'password-status' });
   const submit = h('button', { type: 'submit' }, 'Change password');
-  const fields = [current.input, next.input, repeated.input];
+  const inputs: Record<PasswordField, HTMLInputElement> = {
+    current: current.input,
+    new: next.input,
+    repeat: repeated.input,
+  };
 
-  const markInvalid = (field: HTMLInputElement | null) => {
-    for (const f of fields) f.removeAttribute('aria-invalid');
+  /** Shows the error (or clears it) and marks and focuses the field it is about. */
+  const showError = (message: string, field: PasswordField | null) => {
+    error.textContent = message;
+    for (const input of Object.values(inputs)) input.removeAttribute('aria-invalid');
     if (!field) return;
-    field.setAttribute('aria-invalid', 'true');
-    field.focus();
-    field.select();
+    inputs[field].setAttribute('aria-invalid', 'true');
+    inputs[field].focus();
+    inputs[field].select();
   };
 
   const form: HTMLFormElement = h(
@@ -79,34 +104,21 @@ function passwordForm(): HTMLElement {
       'aria-labelledby': 'password-title',
       onsubmit: async (event) => {
         event.preventDefault();
-        error.textContent = '';
         status.textContent = '';
         const problem = passwordProblem(current.input.value, next.input.value, repeated.input.value);
-        if (problem) {
-          error.textContent = problem;
-          markInvalid(
-            current.input.value === ''
-              ? current.input
-              : next.input.value.length < PASSWORD_MIN ||
-                  next.input.value.length > PASSWORD_MAX ||
-                  next.input.value === current.input.value
-                ? next.input
-                : repeated.input,
-          );
-          return;
-        }
+        showError(problem?.message ?? '', problem?.field ?? null);
+        if (problem) return;
         submit.disabled = true;
         form.setAttribute('aria-busy', 'true');
         status.textContent = 'Changing the password…';
         try {
           await api.changePassword({ currentPassword: current.input.value, newPassword: next.input.value });
           form.reset();
-          markInvalid(null);
           say(status, 'Password changed. Every other device is signed out; this one stays signed in.', 'ok');
         } catch (err) {
           status.textContent = '';
-          error.textContent = passwordError(err);
-          markInvalid(err instanceof ApiError && err.code === 'invalid_credentials' ? current.input : null);
+          const refused = passwordError(err);
+          showError(refused.message, refused.field);
         } finally {
           submit.disabled = false;
           form.removeAttribute('aria-busy');
@@ -168,7 +180,10 @@ function confirmed(options: {
             await options.run(status);
           } catch (err) {
             say(status, `${options.label} failed: ${reason(err)}`, 'error');
+          } finally {
+            // Back to the first button (unless the page moved on), focus with it: the status says what happened.
             showButton();
+            if (box.isConnected) document.getElementById(options.id)?.focus();
           }
         },
       },
@@ -191,13 +206,15 @@ function confirmed(options: {
 
 /** Deletes the account's conversations one by one (the API deletes only a guest whole). */
 async function deleteAllConversations(): Promise<number> {
-  let deleted = 0;
+  const deleted = new Set<string>();
   for (;;) {
     const { conversations } = await api.conversations(100);
-    if (conversations.length === 0) return deleted;
+    if (conversations.length === 0) return deleted.size;
     for (const conv of conversations) {
+      // One the server listed again after deleting it would loop for ever: stop and say so.
+      if (deleted.has(conv.id)) throw new Error(`conversation ${conv.id} is still listed after its deletion`);
       await api.deleteConversation(conv.id);
-      deleted += 1;
+      deleted.add(conv.id);
     }
   }
 }
