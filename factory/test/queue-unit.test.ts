@@ -46,6 +46,11 @@ const job = (issue: number, reason: IssueJob['reason'] = 'opened'): IssueJob => 
   source: 'test',
 });
 
+/** The dead jobs of these issues (the cases share one queue: earlier ones leave dead jobs). */
+async function deadOf(q: OpenedJobQueue, issues: number[]) {
+  return (await q.dead()).filter((d) => issues.includes(d.job.issue));
+}
+
 /** The behaviour both backends share; `queue()` is the enclosing describe's open queue. */
 function queueContract(queue: () => OpenedJobQueue) {
   it('takes one job per issue: a second enqueue while it is queued or running is deduped', async () => {
@@ -120,6 +125,65 @@ function queueContract(queue: () => OpenedJobQueue) {
     expect(byIssue.get(12)?.failedAt).toBeInstanceOf(Date);
     // A dead job does not block the issue: it can be queued again (e.g. `pnpm factory enqueue`).
     expect((await q.enqueue(job(11, 'retry'))).deduped).toBe(false);
+  });
+
+  it('hands the jobs in hand back when the worker stops, without using a retry (even the last one)', async () => {
+    const q = queue();
+    const attempts = new Map<number, number[]>();
+    const seen = (issue: number, attempt: number) =>
+      attempts.set(issue, [...(attempts.get(issue) ?? []), attempt]);
+    // The first worker holds each job until it stops, then gives up as the engine does (the handler
+    // turns the abort into a TransientJobError). Issue 41 first fails transiently, so the worker
+    // stops during its last attempt (retryLimit 1).
+    const first = await q.work(
+      async (j, ctx) => {
+        if (j.issue !== 40 && j.issue !== 41) return; // an earlier case's job
+        seen(j.issue, ctx.attempt);
+        if (j.issue === 41 && ctx.attempt === 1) throw new TransientJobError('forge unavailable (502)');
+        await new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(new TransientJobError('released: stopping')), {
+            once: true,
+          }),
+        );
+      },
+      { concurrency: 3 },
+    );
+    for (const issue of [40, 41]) await q.enqueue(job(issue));
+    await waitFor('both held (41 on its last attempt)', async () => {
+      const active = (await q.pending()).filter((p) => p.state === 'active');
+      return active.some((p) => p.job.issue === 40) &&
+        active.some((p) => p.job.issue === 41 && p.attempt === 2)
+        ? true
+        : undefined;
+    });
+    await first.stop();
+    // Both are back, ready now (no backoff), and nothing is dead.
+    const back = await q.pending();
+    expect(back.map((p) => [p.job.issue, p.state]).sort()).toEqual([
+      [40, 'retry'],
+      [41, 'retry'],
+    ]);
+    for (const p of back) expect(p.startAfter.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(await deadOf(q, [40, 41])).toEqual([]);
+
+    // The next worker still has every retry: issue 40's transient failure on its second attempt is
+    // retried (retryLimit 1 would have made it dead had the release counted), and 41 runs again.
+    let failed40 = false;
+    const second = await q.work(
+      async (j, ctx) => {
+        seen(j.issue, ctx.attempt);
+        if (j.issue === 40 && !failed40) {
+          failed40 = true;
+          throw new TransientJobError('model overloaded (529)');
+        }
+      },
+      { concurrency: 2 },
+    );
+    await waitFor('both done', async () => ((await q.pending()).length === 0 ? true : undefined));
+    await second.stop();
+    expect(attempts.get(40)).toEqual([1, 2, 3]);
+    expect(attempts.get(41)).toEqual([1, 2, 3]);
+    expect(await deadOf(q, [40, 41])).toEqual([]);
   });
 
   it('refuses a job that is not an IssueJob, naming the field', async () => {

@@ -62,6 +62,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
     job: JobWithMetadata<unknown>,
     handler: JobHandler,
     stopping: AbortSignal,
+    released: Set<string>,
   ): Promise<JobResult> {
     const parsed = IssueJobSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -82,6 +83,14 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
       return { id: job.id, status: 'completed' };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (stopping.aborted && !job.signal.aborted) {
+        // This worker is stopping and handed the job back: not a failure of the job. pg-boss settles
+        // it as failed (its only way to give an active job back); stop() then restores the attempt.
+        released.add(job.id);
+        log.info({ jobId: job.id, issue: parsed.data.issue, attempt: ctx.attempt }, 'job released');
+        const why = message.startsWith('released') ? message : `released: ${message}`;
+        return { id: job.id, status: 'failed', output: { message: why, released: true } };
+      }
       const transient = err instanceof TransientJobError;
       const retries = transient && job.retryCount < job.retryLimit;
       log.warn(
@@ -90,6 +99,41 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
       );
       // `deadletter` skips the retries left: only a transient failure is worth another attempt.
       return { id: job.id, status: transient ? 'failed' : 'deadletter', output: { message, transient } };
+    }
+  }
+
+  /**
+   * Gives a released job its attempt back and makes it ready now, with pg-boss's own calls: a
+   * claim of a job that ran before counts one more attempt (`retry_count`), so the limit goes up by
+   * one, as pg-boss's `retry()` does for a failed job. Failed into `retry`, it is still queued
+   * (`update` edits a job that is not active); failed for good (it was on its last attempt), it is
+   * retried with `retry()` and its copy in the dead queue is deleted. A job that is not where
+   * stop() left it (another worker took it, or a new job for the issue was queued) is left alone.
+   */
+  async function restoreReleased(id: string): Promise<void> {
+    try {
+      const [current] = await boss.findJobs<unknown>(ISSUE_QUEUE, { id });
+      if (current?.state === 'retry') {
+        await boss.update(ISSUE_QUEUE, undefined, {
+          id,
+          retryLimit: current.retryLimit + 1,
+          startAfter: new Date(),
+        });
+      } else if (current?.state === 'failed') {
+        await boss.retry(ISSUE_QUEUE, id);
+        const copies = (await boss.findJobs<unknown>(DEAD_QUEUE, { queued: true, limit: 10_000 })).filter(
+          (j) => j.sourceId === id,
+        );
+        if (copies.length)
+          await boss.deleteJob(
+            DEAD_QUEUE,
+            copies.map((j) => j.id),
+          );
+      }
+      log.info({ jobId: id, state: current?.state ?? 'gone' }, 'released job ready for another worker');
+    } catch (err) {
+      // The job then waits for its backoff like a retry: slower, never lost.
+      log.warn({ jobId: id, err }, 'could not restore a released job; it is retried after its backoff');
     }
   }
 
@@ -103,6 +147,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
 
     async work(handler, workOptions = {}): Promise<WorkerHandle> {
       const stopping = new AbortController();
+      const released = new Set<string>();
       const workerId = await boss.work(
         ISSUE_QUEUE,
         {
@@ -114,7 +159,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
           notifyPollingIntervalSeconds: 1,
         },
         (jobs: JobWithMetadata<unknown>[]) =>
-          Promise.all(jobs.map((job) => settle(job, handler, stopping.signal))),
+          Promise.all(jobs.map((job) => settle(job, handler, stopping.signal, released))),
       );
       log.info({ workerId, concurrency: workOptions.concurrency ?? 1 }, 'worker started');
       let stopped: Promise<void> | undefined;
@@ -124,7 +169,8 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): JobQueue {
             // The handlers see the abort and finish or release their job; pg-boss then settles it.
             stopping.abort(new Error('the worker is stopping'));
             await boss.offWork(ISSUE_QUEUE, { id: workerId, wait: true });
-            log.info({ workerId }, 'worker stopped');
+            for (const id of released) await restoreReleased(id);
+            log.info({ workerId, released: released.size }, 'worker stopped');
           })();
           return stopped;
         },

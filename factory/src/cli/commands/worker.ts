@@ -2,8 +2,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type pino from 'pino';
+import type { EngineDeps } from '../../engine/deps.ts';
 import type { OpenedJobQueue } from '../../queue/open.ts';
 import type { QueueSettings } from '../../queue/settings.ts';
+import type { JobQueue } from '../../queue/types.ts';
 import type { CliContext, Env } from '../context.ts';
 import { ExitCode } from '../errors.ts';
 
@@ -61,10 +63,7 @@ export function registerWorker(program: Command, ctx: CliContext): void {
     .option('--repo <dir>', 'repository to work on (default: the git top level of the current directory)')
     .option('--base <branch>', 'branch to start from and merge into', 'main')
     .action(async (opts: WorkerOptions) => {
-      const [{ openEngine, cliLogger }, { createIssueJobHandler }] = await Promise.all([
-        import('../engine.ts'),
-        import('../../queue/handler.ts'),
-      ]);
+      const { openEngine, cliLogger } = await import('../engine.ts');
       const env: Env = { ...ctx.env, LOG_LEVEL: ctx.env.LOG_LEVEL?.trim() || 'info' };
       const logger = cliLogger(env).child({ module: 'worker' });
       const { queue, settings } = await openQueueFromEnv({ ...ctx, env }, logger, 'pnpm factory worker');
@@ -84,23 +83,14 @@ export function registerWorker(program: Command, ctx: CliContext): void {
         await queue.close();
         throw err;
       }
-      let inHand = 0;
-      let failures = 0;
-      const run = createIssueJobHandler(engine.deps);
-      const handle = await queue.work(
-        async (job, jobCtx) => {
-          inHand++;
-          try {
-            await run(job, jobCtx);
-          } catch (err) {
-            failures++;
-            throw err;
-          } finally {
-            inHand--;
-          }
-        },
-        { concurrency: opts.concurrency },
-      );
+      let worker: Awaited<ReturnType<typeof startIssueWorker>>;
+      try {
+        worker = await startIssueWorker({ queue, deps: engine.deps, concurrency: opts.concurrency });
+      } catch (err) {
+        await queue.close().catch(() => undefined);
+        await engine.close();
+        throw err;
+      }
       logger.info(
         {
           queue: queue.kind,
@@ -110,31 +100,73 @@ export function registerWorker(program: Command, ctx: CliContext): void {
         },
         'worker ready',
       );
+      let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
       const stopped = new Promise<void>((resolve) => {
         let signals = 0;
-        const onSignal = (signal: NodeJS.Signals) => {
+        onSignal = (signal: NodeJS.Signals) => {
           signals++;
           if (signals > 1) {
             logger.warn({ signal }, 'second signal: exiting now');
             process.exit(130);
           }
-          logger.info({ signal, inHand }, 'stopping: the jobs in hand are released to another worker');
+          logger.info(
+            { signal, inHand: worker.inHand() },
+            'stopping: the jobs in hand are released to another worker',
+          );
           resolve();
         };
-        process.once('SIGTERM', onSignal);
-        process.once('SIGINT', onSignal);
-        if (opts.once) void drained(queue, () => inHand).then(resolve);
+        // `on`, not `once`: the second signal must reach the handler too, until the worker is done.
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+        if (opts.once) void drained(queue, worker.inHand).then(resolve);
       });
       try {
         await stopped;
-        await handle.stop();
+        await worker.stop();
       } finally {
+        // A `--once` pass that drained leaves no listener behind (the CLI may run in a longer process).
+        if (onSignal) {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+        }
         await queue.close();
         await engine.close();
       }
+      const failures = worker.failures();
       logger.info({ failures }, 'worker exited');
       if (opts.once && failures > 0) throw new ExitCode(1);
     });
+}
+
+/**
+ * The engine's handler on the queue, counting the jobs in hand and the failures. `stop()` stops
+ * taking jobs and hands the ones in hand back (their runs' leases released, the jobs ready for
+ * another worker without using a retry).
+ */
+export async function startIssueWorker(options: {
+  queue: JobQueue;
+  deps: EngineDeps;
+  concurrency: number;
+}): Promise<{ inHand(): number; failures(): number; stop(): Promise<void> }> {
+  const { createIssueJobHandler } = await import('../../queue/handler.ts');
+  let inHand = 0;
+  let failures = 0;
+  const run = createIssueJobHandler(options.deps);
+  const handle = await options.queue.work(
+    async (job, jobCtx) => {
+      inHand++;
+      try {
+        await run(job, jobCtx);
+      } catch (err) {
+        failures++;
+        throw err;
+      } finally {
+        inHand--;
+      }
+    },
+    { concurrency: options.concurrency },
+  );
+  return { inHand: () => inHand, failures: () => failures, stop: () => handle.stop() };
 }
 
 /** Resolves once nothing is ready in the queue and this process holds no job, twice in a row. */
