@@ -57,6 +57,11 @@ export interface OpenEngineOptions {
   needsModel: boolean;
   /** Named in the "store in use" message a second process gets. */
   label?: string;
+  /**
+   * A run store this process already holds (`serve --worker`: the server's). The engine uses it and
+   * leaves closing it to its owner.
+   */
+  store?: RunStore;
 }
 
 /** Builds the engine's dependencies from the environment (the only place that reads it). */
@@ -74,13 +79,15 @@ export async function openEngine(
   const repo = options.repo ? path.resolve(cwd, options.repo) : await repoTopLevel(cwd);
   const logger = cliLogger(env);
   const { storeDir, workDir } = factoryDirs(env, cwd);
-  const store: RunStore = await openRunStore({
-    databaseUrl: envValue(env, 'DATABASE_URL'),
-    dataDir: storeDir,
-    logger,
-    label: options.label ?? 'pnpm factory',
-    secrets: secretValues(env),
-  });
+  const store: RunStore =
+    options.store ??
+    (await openRunStore({
+      databaseUrl: envValue(env, 'DATABASE_URL'),
+      dataDir: storeDir,
+      logger,
+      label: options.label ?? 'pnpm factory',
+      secrets: secretValues(env),
+    }));
   const forge = forgeFromEnv(env, { localDir: forgeDirFromEnv(env, cwd), logger, author: FACTORY_LOGIN });
   const stream = envValue(env, 'FACTORY_STREAM') !== '0';
   const deps: EngineDeps = {
@@ -106,7 +113,7 @@ export async function openEngine(
     owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     leaseTtlMs: Number(envValue(env, 'FACTORY_LEASE_SECONDS') ?? 60) * 1000,
   };
-  return { deps, close: () => store.close() };
+  return { deps, close: () => (options.store ? Promise.resolve() : store.close()) };
 }
 
 /** Read-only access for status: directly, or through the process that owns the embedded store. */

@@ -29,16 +29,21 @@ export interface StartServerOptions {
   forge: Forge | null;
   logger: Logger;
   /**
-   * The webhook intake (FACTORY_WEBHOOK_SECRET set): given the store when this process holds it
-   * (null while it reads through another owner), it returns the routes mounted at /webhooks/github
-   * and what to close on shutdown (its queue).
+   * What runs beside the pages in this process (`serve`: the webhook intake when
+   * FACTORY_WEBHOOK_SECRET is set, the in-process worker and poller with `--worker`/`--poll`): given
+   * the store when this process holds it (null while it reads through another owner), it returns
+   * the routes mounted at /webhooks/github (if any), lines for the operator, and what to stop on
+   * shutdown — before the store closes, so a worker can still hand its runs back.
    */
-  webhooks?: (deps: {
-    store: RunStore | null;
-    secrets: readonly string[];
-  }) => Promise<{ routes: WebhookRoutes; close(): Promise<void> }>;
+  attach?: (deps: { store: RunStore | null; secrets: readonly string[] }) => Promise<AttachedServices>;
   /** Live streams' poll period (tests make it short). */
   pollMs?: number;
+}
+
+export interface AttachedServices {
+  routes?: WebhookRoutes;
+  notes?: string[];
+  close(): Promise<void>;
 }
 
 export interface RunningServer {
@@ -109,11 +114,12 @@ export async function startFactoryServer(o: StartServerOptions): Promise<Running
     const issueOpenedAt = forge
       ? async (issue: number) => new Date((await forge.getIssue(issue)).createdAt)
       : undefined;
-    const webhooks = o.webhooks ? await o.webhooks({ store: store.writer(), secrets }) : undefined;
-    if (webhooks) notes.push('GitHub webhooks at /webhooks/github');
+    const attached = o.attach ? await o.attach({ store: store.writer(), secrets }) : undefined;
+    if (attached?.routes) notes.push('GitHub webhooks at /webhooks/github');
+    notes.push(...(attached?.notes ?? []));
     const app = createFactoryApp({
       access: store.access,
-      ...(webhooks ? { webhooks: webhooks.routes } : {}),
+      ...(attached?.routes ? { webhooks: attached.routes } : {}),
       watch: {
         reader: store.reader,
         ...(budgets ? { budgets } : {}),
@@ -128,7 +134,7 @@ export async function startFactoryServer(o: StartServerOptions): Promise<Running
     try {
       bound = await listen(app.fetch, o.host, o.port);
     } catch (err) {
-      await webhooks?.close().catch(() => undefined);
+      await attached?.close().catch(() => undefined);
       throw err;
     }
     const { server, port } = bound;
@@ -144,7 +150,7 @@ export async function startFactoryServer(o: StartServerOptions): Promise<Running
           // Live streams and keep-alive sockets would hold close() forever.
           if ('closeAllConnections' in server) server.closeAllConnections();
         })
-          .finally(() => webhooks?.close())
+          .finally(() => attached?.close())
           .finally(() => store.close());
         return closing;
       },

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { FactoryError } from '../../errors.ts';
-import type { RunStore } from '../../runs/types.ts';
 import type { WebhookRoutes } from '../../server/app.ts';
+import type { StartServerOptions } from '../../server/start.ts';
 import type { CliContext } from '../context.ts';
 
 /**
@@ -14,6 +14,8 @@ import type { CliContext } from '../context.ts';
  */
 
 export const DEFAULT_PORT = 8787;
+/** Names this process to another opener of the embedded store or queue (server/store.ts says the same). */
+const SERVER_LABEL = 'pnpm factory serve';
 export const DEFAULT_HOST = '127.0.0.1';
 
 export function portNumber(value: string): number {
@@ -27,6 +29,22 @@ export function portNumber(value: string): number {
 function fromEnv(ctx: CliContext, name: string): string | undefined {
   const value = ctx.env[name]?.trim();
   return value ? value : undefined;
+}
+
+interface ServeOptions {
+  port?: number;
+  host?: string;
+  repo?: string;
+  base: string;
+  worker?: boolean;
+  concurrency: number;
+  poll?: boolean;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
 }
 
 export function registerServe(program: Command, ctx: CliContext): void {
@@ -47,7 +65,25 @@ export function registerServe(program: Command, ctx: CliContext): void {
     )
     .option('--repo <dir>', 'repository whose base branch holds mission.md (default: the git top level here)')
     .option('--base <branch>', 'the base branch (budgets and holdout are read from its mission.md)', 'main')
-    .action(async (opts: { port?: number; host?: string; repo?: string; base: string }) => {
+    .option(
+      '--worker',
+      'also run the worker in this process (jobs from the queue through the engine); on the embedded store, ' +
+        'the one way to serve and work at once',
+    )
+    .option('--concurrency <n>', 'with --worker: jobs run at once', positiveInt, 1)
+    .option('--poll', 'also run the polling intake in this process (every FACTORY_POLL_SECONDS, default 60)')
+    .action(async (opts: ServeOptions) => {
+      if (opts.concurrency !== 1 && !opts.worker) {
+        throw new FactoryError('usage', '--concurrency is for --worker');
+      }
+      let pollSeconds = 60;
+      if (opts.poll) {
+        const raw = fromEnv(ctx, 'FACTORY_POLL_SECONDS') ?? '60';
+        pollSeconds = Number(raw);
+        if (!Number.isFinite(pollSeconds) || pollSeconds < 5 || pollSeconds > 86_400) {
+          throw new FactoryError('usage', `FACTORY_POLL_SECONDS=${raw} is not between 5 and 86400 seconds`);
+        }
+      }
       const envPort = fromEnv(ctx, 'FACTORY_PORT');
       let port = opts.port ?? DEFAULT_PORT;
       if (opts.port === undefined && envPort !== undefined) {
@@ -70,6 +106,17 @@ export function registerServe(program: Command, ctx: CliContext): void {
         : await repoTopLevel(ctx.cwd).catch(() => null);
       const { storeDir } = factoryDirs(ctx.env, ctx.cwd);
       const logger = cliLogger(ctx.env);
+      const attach = attachServices({
+        ctx,
+        webhookSecret,
+        worker: Boolean(opts.worker),
+        concurrency: opts.concurrency,
+        poll: Boolean(opts.poll),
+        pollSeconds,
+        repo,
+        base: opts.base,
+        logger,
+      });
       const server = await startFactoryServer({
         host,
         port,
@@ -80,9 +127,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         base: opts.base,
         forge: ctx.forge(),
         logger,
-        ...(webhookSecret
-          ? { webhooks: webhookIntake({ ctx, secret: webhookSecret, repo, base: opts.base, logger }) }
-          : {}),
+        ...(attach ? { attach } : {}),
       });
       const access = server.access();
       ctx.out(`factory serve: watch the factory on ${server.url}`);
@@ -117,55 +162,143 @@ export function registerServe(program: Command, ctx: CliContext): void {
     });
 }
 
-/**
- * The GitHub webhook (intake/webhook.ts) with what it needs: the base branch's policy (its
- * `triggers`), the queue the environment names, the forge, and the run store — which this process
- * must hold (PostgreSQL, or the embedded store it owns): replays are refused by the deliveries it
- * records there.
- */
-function webhookIntake(o: {
+interface AttachOptions {
   ctx: CliContext;
-  secret: string;
+  webhookSecret: string | undefined;
+  worker: boolean;
+  concurrency: number;
+  poll: boolean;
+  pollSeconds: number;
   repo: string | null;
   base: string;
   logger: Logger;
-}): (deps: { store: RunStore | null; secrets: readonly string[] }) => Promise<{
-  routes: WebhookRoutes;
-  close(): Promise<void>;
-}> {
+}
+
+/**
+ * What runs beside the pages: the GitHub webhook (intake/webhook.ts) when FACTORY_WEBHOOK_SECRET is
+ * set, the in-process worker (`--worker`) and the polling intake (`--poll`). They share one queue
+ * (the environment's: pg-boss on PostgreSQL, or the embedded one this process then owns) and the
+ * run store this process must hold (PostgreSQL, or the embedded store it owns): the webhook records
+ * deliveries there, the worker its runs, the poller its cursors. On the embedded default this is
+ * how one process does everything its single owner allows.
+ */
+function attachServices(o: AttachOptions): StartServerOptions['attach'] {
+  const uses = [
+    ...(o.webhookSecret ? ['the webhook'] : []),
+    ...(o.worker ? ['--worker'] : []),
+    ...(o.poll ? ['--poll'] : []),
+  ];
+  if (uses.length === 0) return undefined;
+  const what = uses.join(' and ');
   return async ({ store, secrets }) => {
     if (!o.repo) {
       throw new FactoryError(
         'usage',
-        "the webhook needs mission.md's triggers: run serve inside the repository or pass --repo",
+        `${what} needs the repository (mission.md on its base branch): run serve inside it or pass --repo`,
       );
     }
     if (!store) {
       throw new FactoryError(
         'usage',
-        'the webhook records deliveries in the run store, which another process holds: stop it, or use DATABASE_URL',
+        `${what} needs the run store, which another process holds: stop it (serve --worker is that process's job on the embedded store), or use DATABASE_URL`,
       );
     }
-    const [{ loadPolicyFromRef }, { createWebhookRoutes }, { openQueueFromEnv }] = await Promise.all([
+    const repo = o.repo;
+    const [{ loadPolicyFromRef }, { openQueueFromEnv, startIssueWorker }] = await Promise.all([
       import('../../policy/load.ts'),
-      import('../../intake/webhook.ts'),
       import('./worker.ts'),
     ]);
-    const { policy } = await loadPolicyFromRef(o.repo, o.base);
-    const { queue } = await openQueueFromEnv(o.ctx, o.logger, 'pnpm factory serve');
+    const { policy } = await loadPolicyFromRef(repo, o.base);
+    const { queue, settings } = await openQueueFromEnv(o.ctx, o.logger, SERVER_LABEL);
+    // Stopped last to first: the poller and the worker before the queue they use.
+    const stops: (() => Promise<void>)[] = [() => queue.close()];
+    const notes: string[] = [];
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        for (const stop of [...stops].reverse()) {
+          await stop().catch((err: unknown) => o.logger.error({ err }, 'could not stop a service'));
+        }
+      })();
+      return closing;
+    };
     try {
-      const routes = createWebhookRoutes({
-        secret: o.secret,
-        queue,
-        forge: o.ctx.forge(),
-        policy,
-        store,
-        logger: o.logger,
-        secrets,
-      });
-      return { routes, close: () => queue.close() };
+      let routes: WebhookRoutes | undefined;
+      if (o.webhookSecret) {
+        const { createWebhookRoutes } = await import('../../intake/webhook.ts');
+        routes = createWebhookRoutes({
+          secret: o.webhookSecret,
+          queue,
+          forge: o.ctx.forge(),
+          policy,
+          store,
+          logger: o.logger,
+          secrets,
+        });
+      }
+      if (o.worker) {
+        const { openEngine } = await import('../engine.ts');
+        // One lease for the job and the run, as `pnpm factory worker` has it.
+        const engine = await openEngine({
+          env: { ...o.ctx.env, FACTORY_LEASE_SECONDS: String(settings.leaseSeconds) },
+          cwd: o.ctx.cwd,
+          repo,
+          base: o.base,
+          progress: (line) => o.ctx.err(`factory serve: worker: ${line}`),
+          needsModel: true,
+          label: SERVER_LABEL,
+          store,
+        });
+        stops.push(() => engine.close());
+        const worker = await startIssueWorker({ queue, deps: engine.deps, concurrency: o.concurrency });
+        stops.push(() => worker.stop());
+        notes.push(
+          `the in-process worker takes jobs from the ${queue.kind === 'pglite' ? 'embedded' : 'PostgreSQL'} queue (concurrency ${o.concurrency})`,
+        );
+      }
+      if (o.poll) {
+        const [{ forgeFromEnv }, { forgeDirFromEnv }, { FACTORY_LOGIN }, { runPoller }, { reportLines }] =
+          await Promise.all([
+            import('@dark-factory/forge'),
+            import('../context.ts'),
+            import('../engine.ts'),
+            import('../../intake/poll.ts'),
+            import('./poll.ts'),
+          ]);
+        // The factory's own identity on the local forge, so that its own comments are ignored.
+        const forge = forgeFromEnv(o.ctx.env, {
+          localDir: forgeDirFromEnv(o.ctx.env, o.ctx.cwd),
+          logger: o.logger,
+          author: FACTORY_LOGIN,
+        });
+        const stop = new AbortController();
+        const polling = runPoller(
+          { queue, forge, policy, store, logger: o.logger.child({ module: 'poll' }), secrets },
+          {
+            intervalMs: o.pollSeconds * 1000,
+            signal: stop.signal,
+            onPoll: (report) => {
+              for (const line of reportLines(report)) o.ctx.err(`factory serve: poll: ${line}`);
+            },
+            onError: (err, retryInMs) => {
+              const message = err instanceof Error ? err.message : String(err);
+              o.ctx.err(
+                `factory serve: poll failed (${message}); next try in ${Math.round(retryInMs / 1000)} s`,
+              );
+            },
+          },
+        );
+        stops.push(async () => {
+          stop.abort();
+          await polling;
+        });
+        notes.push(
+          `polling ${forge.kind === 'github' ? 'GitHub' : 'the local forge'} every ${o.pollSeconds} s`,
+        );
+      }
+      return { ...(routes ? { routes } : {}), notes, close };
     } catch (err) {
-      await queue.close().catch(() => undefined);
+      await close();
       throw err;
     }
   };
