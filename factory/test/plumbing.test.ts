@@ -143,6 +143,27 @@ describe('workflows', () => {
     });
   }
 
+  it('ci.yml keeps the watch page screenshots of scenario (a) as an artifact, pass or fail', () => {
+    // Where the Chromium check writes them (factory/test/scenario-merge.test.ts's SHOTS).
+    const scenario = read('factory/test/scenario-merge.test.ts');
+    const shots = /path\.join\(REPO_ROOT, ((?:'[^']+', )*'[^']+')\)/.exec(
+      scenario.split('\n').find((l) => l.includes('const SHOTS')) ?? '',
+    )?.[1];
+    expect(shots, 'scenario-merge.test.ts names SHOTS').toBeDefined();
+    const dir = `${shots!
+      .split(', ')
+      .map((p) => p.slice(1, -1))
+      .join('/')}/`;
+    const ci = asRecord(asRecord(yaml('.github/workflows/ci.yml').jobs).test);
+    const steps = (ci.steps as Yaml[] | undefined) ?? [];
+    const upload = steps.find((s) => String(s.uses ?? '').startsWith('actions/upload-artifact@'));
+    expect(upload, 'ci.yml has an upload-artifact step').toBeDefined();
+    expect(upload?.if).toBe('always()');
+    expect(asRecord(upload?.with).path).toBe(dir);
+    // After the tests, which make them.
+    expect(steps.indexOf(upload!)).toBeGreaterThan(steps.findIndex((s) => s.run === 'bash .ci/run'));
+  });
+
   it('factory.yml: issue events, comments and a schedule; one workflow per issue; least privilege; the secrets', () => {
     const wf = yaml(`${dir}/factory.yml`);
     const on = asRecord(wf.on);
@@ -301,7 +322,7 @@ describe('docker-compose.yml', () => {
     expect(String(asRecord(service('factory-server').environment).FACTORY_HOST)).toBe('0.0.0.0');
     // The watch server answers GET /api, rag-app GET /healthz.
     expect(read('factory/src/watch/app.ts')).toContain("app.get('/api',");
-    expect(read('rag-app/src/server/routes/health.ts')).toContain("'/healthz'");
+    expect(read('rag-app/src/http/routes/health/routes.ts')).toContain("'/healthz'");
   });
 });
 
