@@ -51,6 +51,7 @@ COPY --chown=node:node rag-app/package.json rag-app/
 COPY --chown=node:node evals/package.json evals/
 COPY --chown=node:node factory/package.json factory/
 COPY --chown=node:node forge/package.json forge/
+COPY --chown=node:node kit/package.json kit/
 # --prod=false: tsx and typescript are dev dependencies, and the app runs from source through tsx.
 RUN --mount=type=cache,target=/home/node/.local/share/pnpm/store,uid=1000,gid=1000 \
   pnpm install --frozen-lockfile --prod=false
