@@ -7,8 +7,11 @@
  * the scripted model → the PR is opened, validated, squash-merged on the remote, the issue closed
  * with the merge decision's evidence → the watch page shows the run, its PR and the merge.
  *
- * The rig validates cheaply, without the evals gate (the gate on a corpus slice is scenario (a)'s,
- * and costs more than this file's budget): the decision's `evals gate` check says so.
+ * The gate's report is commented on the PR (asserted through the fake GitHub's recorded comments).
+ * The rig validates cheaply, without the evals gate: the gate on a corpus slice is scenario (a)'s
+ * (≈ 40 s idle: a judge worktree with its own install, main and the candidate each ingested, served
+ * and judged), far over this file's budget; the report and the decision's `evals gate` check say
+ * it is not configured, and steps.test.ts checks the comment with a gate's report in it.
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -152,7 +155,7 @@ describe('a signed webhook to a merged PR on the watch page (embedded queue and 
         job: { issue: 1, reason: 'opened', source: `webhook:${delivery.id}` },
       }),
     ]);
-  }, 120_000);
+  }, 300_000);
 
   it('a worker pass runs the pipeline: PR opened, squash-merged on the remote, the issue closed with the evidence', async () => {
     const worker = await rig.cli(['worker', '--once']);
@@ -182,6 +185,19 @@ describe('a signed webhook to a merged PR on the watch page (embedded queue and 
       await git(rig.repoDir, ['--git-dir', bare, 'show', '--name-only', '--format=', 'main'])
     ).stdout.trim();
     expect(files).toBe('rag-app/src/cli/main.ts');
+
+    // The gate's report, commented on the PR by the factory's account before the merge: one comment,
+    // naming the run, with each validation round's commands and the gate's verdict.
+    const onPull = gh.state.comments.filter((c) => c.issueNumber === 2);
+    expect(onPull.map((c) => c.user)).toEqual(['dark-factory[bot]']);
+    const [gateComment] = onPull;
+    expect(Date.parse(gateComment?.createdAt ?? '')).toBeLessThanOrEqual(Date.parse(pull?.mergedAt ?? ''));
+    const report = gateComment?.body ?? '';
+    expect(report).toContain(`<!-- dark-factory:gate-report run=${runId} -->`);
+    expect(report).toContain(`**dark-factory gate** (run \`${runId}\`): no evals gate configured`);
+    expect(report).toMatch(/^\| `validate` \| `lint` exit 0 \| not configured \| not configured \|$/m);
+    expect(report).toContain('mission.md on the base branch has no `gate`');
+    expect(report).not.toContain(TOKEN);
 
     // The issue: triaged, closed and labelled, with the merge decision's evidence.
     const issue = gh.state.issues.get(1);

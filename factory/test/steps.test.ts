@@ -1,15 +1,26 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { LocalForge } from '@dark-factory/forge';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ValidationOutcome } from '../src/engine/validation.ts';
 import { isFactoryError } from '../src/errors.ts';
 import { BudgetGuard } from '../src/model/budget.ts';
 import { AnthropicModelClient } from '../src/model/client.ts';
 import type { ModelsConfig } from '../src/model/types.ts';
 import { type Policy, PolicySchema } from '../src/policy/schema.ts';
+import type { StepRecord } from '../src/runs/types.ts';
 import type { ScenarioInput } from '../src/scripted/scenario.ts';
 import { type RecordedModelRequest, startScriptedModelServer } from '../src/scripted/server.ts';
 import { type AgentResult, runAgentLoop } from '../src/steps/agent-loop.ts';
+import {
+  type GateRound,
+  gateReportComment,
+  gateReportMarker,
+  postGateReport,
+  validationRounds,
+} from '../src/steps/gate-report.ts';
 import { PLAN_TOOL, planChange } from '../src/steps/plan.ts';
 import {
   fixFirstMessage,
@@ -681,5 +692,133 @@ describe('first messages', () => {
     });
     expect(message.match(/<\/failure>/g)).toHaveLength(1);
     expect(trimMiddle('abcdef', 10)).toBe('abcdef');
+  });
+});
+
+describe('the gate report on the pull request', () => {
+  const command = (name: string, exitCode: number) => ({
+    name,
+    argv: ['pnpm', 'exec', name],
+    exitCode,
+    signal: null,
+    timedOut: false,
+    durationMs: 1200,
+    output: exitCode === 0 ? '' : 'error: formatting',
+  });
+  const round = (
+    name: string,
+    exitCode: number,
+    gate: { pass: boolean; markdown: string } | null,
+    holdout: { pass: boolean } | null = null,
+  ): GateRound => ({
+    name,
+    outcome: {
+      policy: { ok: true, problems: [] },
+      commands: { ok: exitCode === 0, commands: [command('lint', exitCode)] },
+      gate: gate
+        ? ({ ...gate, exitCode: gate.pass ? 0 : 1, mainCached: true } as unknown as NonNullable<
+            ValidationOutcome['gate']
+          >)
+        : null,
+      holdout: holdout ? ({ ...holdout, aggregates: {} } as NonNullable<ValidationOutcome['holdout']>) : null,
+      failure: null,
+    } as unknown as ValidationOutcome,
+  });
+
+  it('lists every round and carries the judge’s report of the last one, redacted', () => {
+    const body = gateReportComment({
+      runId: 'run-1',
+      rounds: [
+        round('validate', 1, null),
+        round(
+          'validate-1',
+          0,
+          { pass: true, markdown: '## Gate: PASS\n\n| metric | Δ |\n| mrr | +0.01 |' },
+          { pass: true },
+        ),
+      ],
+      gateConfigured: true,
+      holdoutConfigured: true,
+      secrets: ['mrr'],
+    });
+    expect(body.split('\n')[0]).toBe(gateReportMarker('run-1'));
+    expect(body).toContain('**dark-factory gate** (run `run-1`): pass');
+    expect(body).toContain('| `validate` | `lint` exit 1 | not reached | not reached |');
+    expect(body).toContain('| `validate-1` | `lint` exit 0 | pass | pass |');
+    expect(body).toContain(
+      "### Evals gate report (`validate-1`: main's evals, main measured in the same run, main from the cache)",
+    );
+    expect(body).toContain('## Gate: PASS');
+    expect(body).toContain('| [redacted] | +0.01 |');
+    expect(body).toContain('Sealed holdout: pass (aggregate figures only');
+  });
+
+  it('says so when the gate failed or is not configured', () => {
+    const failed = gateReportComment({
+      runId: 'run-2',
+      rounds: [round('validate', 0, { pass: false, markdown: '## Gate: FAIL\n- mrr dropped' })],
+      gateConfigured: true,
+      holdoutConfigured: false,
+    });
+    expect(failed).toContain('(run `run-2`): fail');
+    expect(failed).toContain('| `validate` | `lint` exit 0 | fail | not configured |');
+    expect(failed).toContain('- mrr dropped');
+    const none = gateReportComment({
+      runId: 'run-3',
+      rounds: [round('validate', 0, null)],
+      gateConfigured: false,
+      holdoutConfigured: false,
+    });
+    expect(none).toContain('(run `run-3`): no evals gate configured');
+    expect(none).toContain('mission.md on the base branch has no `gate`');
+    expect(
+      validationRounds([
+        { name: 'implement', result: {} },
+        { name: 'validate', result: round('validate', 1, null).outcome },
+        { name: 'review', result: {} },
+        { name: 'validate-1', result: round('validate-1', 0, null).outcome },
+      ] as unknown as StepRecord[]).map((r) => r.name),
+    ).toEqual(['validate', 'validate-1']);
+  });
+
+  it('is posted once per run: a merge step that runs again finds its comment', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'factory-gate-report-'));
+    try {
+      const forge = new LocalForge({ dir, logger: pino({ level: 'silent' }), author: 'dark-factory' });
+      const pr = await forge.createPullRequest({
+        title: 'factory: fix',
+        head: 'factory/1-fix',
+        base: 'main',
+      });
+      const body = gateReportComment({
+        runId: 'run-4',
+        rounds: [],
+        gateConfigured: false,
+        holdoutConfigured: false,
+      });
+      const first = await postGateReport({ forge, pr: pr.number, runId: 'run-4', body });
+      const again = await postGateReport({ forge, pr: pr.number, runId: 'run-4', body });
+      expect(first.posted).toBe(true);
+      expect(again).toEqual({ commentId: first.commentId, posted: false });
+      // Another run (a retry on the same PR) writes its own report.
+      const other = await postGateReport({
+        forge,
+        pr: pr.number,
+        runId: 'run-5',
+        body: gateReportComment({
+          runId: 'run-5',
+          rounds: [],
+          gateConfigured: false,
+          holdoutConfigured: false,
+        }),
+      });
+      expect(other.posted).toBe(true);
+      expect((await forge.listComments(pr.number)).map((c) => c.body.split('\n')[0])).toEqual([
+        gateReportMarker('run-4'),
+        gateReportMarker('run-5'),
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

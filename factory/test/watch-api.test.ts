@@ -329,6 +329,7 @@ async function seed(): Promise<void> {
       via: 'local-git',
       alreadyMerged: false,
       forgeChecks: null,
+      gateReport: { commentId: 3, posted: true },
     } satisfies MergeResult,
     'merged',
   );

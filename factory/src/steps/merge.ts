@@ -13,6 +13,7 @@ import { baseMoved, squashMergeLocal, updateBranch } from '../workspace/merge.ts
 import { fetchBase, pushBranch } from '../workspace/remote.ts';
 import type { Worktree } from '../workspace/types.ts';
 import { awaitChecks } from './checks.ts';
+import { gateReportComment, postGateReport, validationRounds } from './gate-report.ts';
 import { decideMerge, type MergeCheck } from './merge-decision.ts';
 import { checkPolicyOnDiff } from './policy-check.ts';
 
@@ -27,6 +28,8 @@ export interface MergeResult {
   alreadyMerged: boolean;
   /** The forge's checks on the PR's head, as last read before merging (null: not reached). */
   forgeChecks: { sha: string; required: string[]; polls: number; waitedMs: number } | null;
+  /** The gate's report commented on the PR (one comment per run; null: no PR was opened). */
+  gateReport: { commentId: number; posted: boolean } | null;
 }
 
 const TRAILER = 'Factory-Run';
@@ -60,6 +63,7 @@ export async function executeMerge(options: {
     via: null,
     alreadyMerged: false,
     forgeChecks: null,
+    gateReport: null,
   };
 
   const existing = await alreadyMerged(deps, run);
@@ -147,6 +151,22 @@ export async function executeMerge(options: {
   result.pr = pr.number;
   result.prUrl = pr.url;
   await deps.store.setPullRequest(run.id, pr.number);
+
+  // The gate's report goes on the PR as it opens, pass or not, for whoever reads it (and CI) to see.
+  const rounds = validationRounds(steps.all());
+  if (result.revalidated) rounds.push({ name: 'revalidation', outcome: result.revalidated });
+  result.gateReport = await postGateReport({
+    forge: deps.forge,
+    pr: pr.number,
+    runId: run.id,
+    body: gateReportComment({
+      runId: run.id,
+      rounds,
+      gateConfigured: Boolean(policy.gate),
+      holdoutConfigured: Boolean(options.holdoutDir),
+      secrets,
+    }),
+  });
 
   // The forge's gate: what the base branch requires (and, on GitHub, the policy's checks) must
   // have passed on the PR's head, and protection must allow the merge. Recorded with the decision.

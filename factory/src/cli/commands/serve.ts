@@ -200,7 +200,7 @@ function attachServices(o: AttachOptions): StartServerOptions['attach'] {
     if (!store) {
       throw new FactoryError(
         'usage',
-        `${what} needs the run store, which another process holds: stop it (serve --worker is that process's job on the embedded store), or use DATABASE_URL`,
+        `${what} needs the run store, which another process holds: stop that process (serve --worker does its work in this one), or use DATABASE_URL`,
       );
     }
     const repo = o.repo;
