@@ -76,7 +76,23 @@ export async function scaleUpTo(
     chunks += originals;
     onProgress({ copies: copy, chunks });
   }
-  if (keyDef) {
+  await finishScaleUp(db, keyDef);
+  return chunks;
+}
+
+/**
+ * Completes a scale-up: the postings key (dropped while copying) built once, the corpus version
+ * bumped (caches reload), VACUUM ANALYZE. `keyDef` is the key's definition; by default the app's.
+ */
+export async function finishScaleUp(
+  db: Db,
+  keyDef: string | undefined = 'PRIMARY KEY (term, chunk_id) INCLUDE (tf, doc_len)',
+): Promise<void> {
+  const hasKey = await count(
+    db,
+    "SELECT count(*) AS n FROM pg_constraint WHERE conname = 'chunk_terms_pkey' AND conrelid = 'chunk_terms'::regclass",
+  );
+  if (keyDef && hasKey === 0) {
     await db.transaction(async (tx) => {
       await tx.query("SET LOCAL maintenance_work_mem = '1GB'");
       await tx.query(`ALTER TABLE chunk_terms ADD CONSTRAINT chunk_terms_pkey ${keyDef}`);
@@ -88,5 +104,4 @@ export async function scaleUpTo(
   await db.query('VACUUM ANALYZE chunks');
   await db.query('VACUUM ANALYZE chunk_terms');
   await db.query('VACUUM ANALYZE bm25_terms');
-  return chunks;
 }

@@ -154,7 +154,7 @@ async function latencyOf(n: number, fn: (i: number) => Promise<unknown>): Promis
   return summarize(run.samplesMs);
 }
 
-async function measureSize(
+export async function measureSize(
   db: Db,
   plan: ScalePlan,
   embedder: LsaEmbedder,
