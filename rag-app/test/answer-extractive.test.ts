@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { REFUSAL_ANSWER } from '../src/answer/decide.ts';
-import { definiendum, ExtractiveAnswerer, kindScore } from '../src/answer/extractive.ts';
+import { judgeEvidence, REFUSAL_ANSWER } from '../src/answer/decide.ts';
+import {
+  definiendum,
+  ExtractiveAnswerer,
+  kindScore,
+  mergeNear,
+  passagesOf,
+  scoreUnits,
+} from '../src/answer/extractive.ts';
 import { isSponsorCue, sponsorMask } from '../src/answer/filler.ts';
 import { analyseQuestion } from '../src/answer/question.ts';
 import { DANGLING_WORDS, hitSentences, layOut, quoted, unitSpans } from '../src/answer/sentences.ts';
@@ -229,5 +236,37 @@ describe('the lead', () => {
     expect(out.citations[0]!.start).toBeGreaterThanOrEqual(1368);
     const stream = streamOf(hits[0]!);
     for (const c of out.citations) expect(stream).toContain(c.text);
+  });
+});
+
+describe('bullets of one moment', () => {
+  it('are merged into one window when at most the gap allows lies between them, others kept apart', () => {
+    const hits = [
+      makeHit('wt000000001', 'Git Worktrees for Parallel Agents', [
+        [300, 'a worktree is a second copy of the codebase on its own branch.'],
+        [310, 'each agent gets its own worktree so they never step on each other.'],
+        [320, 'that is short.'],
+        [330, 'then every worktree runs its own dev server on a port of its own.'],
+        [
+          340,
+          'and honestly this next part took me a long time to figure out because the database, the environment files, the ports and the dependencies all have to be set up again for every single copy that you make.',
+        ],
+        [360, 'finally each agent opens a pull request from its worktree branch.'],
+      ]),
+    ];
+    const passages = passagesOf(hits);
+    scoreUnits(passages, judgeEvidence('How do git worktrees run agents in parallel?', hits, null));
+    const p = passages[0]!;
+    const at = (second: number) => p.units.findIndex((u) => u.start === second);
+    const w = (a: number, b = a) => ({ passage: p, a, b, score: 1 });
+    const windows = [w(at(330)), w(at(300), at(310)), w(at(360))];
+    // 300 and 330 have one short unit between them: one moment. 360 has a long unit before it.
+    const merged = mergeNear(windows, 5);
+    expect(merged.map((m) => [p.units[m.a]!.start, p.units[m.b]!.start])).toEqual([
+      [300, 330],
+      [360, 360],
+    ]);
+    expect(mergeNear(windows, -1)).toHaveLength(3);
+    expect(mergeNear(windows, 60)).toHaveLength(1);
   });
 });

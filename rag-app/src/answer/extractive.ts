@@ -54,11 +54,16 @@ export interface ExtractiveSettings {
   supportWeight: number;
   /** The lead reads on through the units after its best one up to this many words. */
   leadWords: number;
+  /**
+   * Bullets of one passage at most this many words apart are quoted as one moment under one
+   * citation, the words between included (they count on top of maxWords).
+   */
+  mergeGapWords: number;
 }
 
 export const DEFAULT_EXTRACTIVE: ExtractiveSettings = {
   maxItems: 5,
-  maxWords: 220,
+  maxWords: 200,
   maxItemWords: 45,
   rankPrior: 0.3,
   contextWeight: 0.3,
@@ -76,6 +81,7 @@ export const DEFAULT_EXTRACTIVE: ExtractiveSettings = {
   earlySeconds: 600,
   supportWeight: 2,
   leadWords: 80,
+  mergeGapWords: 25,
 };
 
 /** A run of contiguous transcript from one video, made of the segments of one or more hits. */
@@ -462,6 +468,32 @@ export function selectWindows(
   return { lead, rest: chosen.slice(1) };
 }
 
+/**
+ * Bullets said one right after another (or with a few words between them) are one moment: quoted
+ * as one stretch of transcript, the words between included verbatim, under one citation.
+ */
+export function mergeNear(windows: readonly Window[], maxGapWords: number): Window[] {
+  if (maxGapWords < 0) return [...windows];
+  // Passage by passage (the order passages were ranked in), then in the order said.
+  const passages = [...new Set(windows.map((w) => w.passage))];
+  const sorted = [...windows].sort(
+    (x, y) => passages.indexOf(x.passage) - passages.indexOf(y.passage) || x.a - y.a,
+  );
+  const out: Window[] = [];
+  for (const w of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.passage === w.passage && w.a > last.b) {
+      const gap = w.a === last.b + 1 ? 0 : windowWords(w.passage, last.b + 1, w.a - 1);
+      if (gap <= maxGapWords) {
+        out[out.length - 1] = { ...last, b: w.b, score: Math.max(last.score, w.score) };
+        continue;
+      }
+    }
+    out.push(w);
+  }
+  return out;
+}
+
 function itemOf(w: Window): Item {
   const first = w.passage.units[w.a]!;
   const last = w.passage.units[w.b]!;
@@ -505,8 +537,12 @@ export class ExtractiveAnswerer implements Answerer {
     const units = scoreUnits(passages, verdict, this.settings);
     const support = new Map(verdict.support.videos.map((v) => [v.videoId, v.score]));
     const main = mainPassage(passages, support, this.settings);
-    const readOn = verdict.analysis.kinds[0] !== 'steps';
+    const steps = verdict.analysis.kinds[0] === 'steps';
+    const readOn = !steps;
     const chosen = selectWindows(windowsOf(units, this.settings), this.settings, main, { readOn });
-    return chosen ? { lead: itemOf(chosen.lead), rest: chosen.rest.map(itemOf) } : null;
+    if (!chosen) return null;
+    if (steps) return { lead: itemOf(chosen.lead), rest: chosen.rest.map(itemOf) };
+    const rest = mergeNear(chosen.rest, this.settings.mergeGapWords);
+    return { lead: itemOf(chosen.lead), rest: rest.map(itemOf) };
   }
 }
