@@ -410,7 +410,8 @@ beforeAll(async () => {
     logger: silent,
     pollMs: 20,
   });
-}, 60_000);
+  // A PGlite store's start-up is 1–2 s idle and tens of seconds on a loaded machine.
+}, 180_000);
 
 afterAll(async () => {
   await db?.close();
