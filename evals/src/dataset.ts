@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { describeZodIssues } from '@dark-factory/kit';
 import { z } from 'zod';
 import { DatasetError, type DatasetIssue } from './errors.ts';
 
@@ -77,10 +78,6 @@ export function expectedRefusal(c: Pick<EvalCase, 'kind' | 'mustRefuse'>): boole
   return undefined;
 }
 
-function zodReason(err: z.ZodError): string {
-  return err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-}
-
 /** Parses JSON Lines text; every bad line becomes an issue (blank lines are allowed). */
 export function parseJsonl<T>(
   text: string,
@@ -101,7 +98,7 @@ export function parseJsonl<T>(
     }
     const parsed = schema.safeParse(json);
     if (parsed.success) rows.push({ value: parsed.data, line });
-    else issues.push({ file, line, reason: zodReason(parsed.error) });
+    else issues.push({ file, line, reason: describeZodIssues(parsed.error) });
   });
   return { rows, issues };
 }

@@ -1,15 +1,19 @@
+import { DarkFactoryError } from '@dark-factory/kit';
+
+/** Every code an EvalsError carries; the CLI prints it (`evals: <code>: …`). */
+export type EvalsErrorCode =
+  | 'dataset_invalid'
+  | 'summary_invalid'
+  | 'gate_config'
+  | 'power'
+  | 'ratchet'
+  | 'holdout'
+  | 'sample'
+  | 'judge_unparseable'
+  | 'http_error';
+
 /** Typed errors of the evals package. `message` is one readable line. */
-export class EvalsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly context: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'EvalsError';
-  }
-}
+export class EvalsError extends DarkFactoryError<EvalsErrorCode> {}
 
 export interface DatasetIssue {
   file: string;
@@ -30,13 +34,11 @@ export class DatasetError extends EvalsError {
     super('dataset_invalid', first ? `invalid dataset: ${formatIssue(first)}${more}` : 'invalid dataset', {
       issues,
     });
-    this.name = 'DatasetError';
   }
 }
 
 export class SummaryError extends EvalsError {
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('summary_invalid', message, context);
-    this.name = 'SummaryError';
   }
 }

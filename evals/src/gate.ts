@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { describeZodIssues } from '@dark-factory/kit';
 import { z } from 'zod';
 import { type Comparison, compareSummaries, pairSummaries } from './compare.ts';
 import { EvalsError } from './errors.ts';
@@ -83,8 +84,10 @@ export async function readGateConfig(file: string, shown = file): Promise<GateCo
   }
   const parsed = gateConfigSchema.safeParse(json);
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new EvalsError('gate_config', `invalid gate config ${shown}: ${i?.path.join('.')}: ${i?.message}`);
+    throw new EvalsError(
+      'gate_config',
+      `invalid gate config ${shown}: ${describeZodIssues(parsed.error, { max: 1 })}`,
+    );
   }
   return parsed.data;
 }

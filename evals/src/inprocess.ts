@@ -1,38 +1,11 @@
-import type { Config, RetrievalSettings } from '@dark-factory/rag-app';
 import { fromRag, type RagClient } from './client.ts';
-import { EvalsError } from './errors.ts';
 import type { OpenVariant } from './variants.ts';
 
-type RagFacade = Parameters<typeof fromRag>[0] & { db: unknown };
-/** What this package needs of rag-app's `openRag` (structural, so it cannot drift). */
-type OpenRag = (
-  config: Config,
-  deps?: { db?: unknown; retrieval?: Partial<RetrievalSettings> },
-) => Promise<RagFacade>;
+// rag-app is imported only when a run asks for it in process: a `--url` run never loads it.
 
-async function loadOpenRag(): Promise<{
-  openRag: OpenRag;
-  loadConfig: (env: NodeJS.ProcessEnv, cwd: string) => Config;
-}> {
-  const mod = (await import('@dark-factory/rag-app')) as Record<string, unknown> & {
-    loadConfig: (env: NodeJS.ProcessEnv, cwd: string) => Config;
-  };
-  const openRag = mod.openRag as OpenRag | undefined;
-  if (typeof openRag !== 'function') {
-    throw new EvalsError(
-      'no_inprocess',
-      '@dark-factory/rag-app does not export openRag yet: use --url <running rag-app>',
-    );
-  }
-  return { openRag, loadConfig: mod.loadConfig };
-}
-
-/**
- * rag-app in this process, on the store its config points at. `openRag` is looked up at run time so
- * that this package type-checks against the `Rag` interface alone.
- */
+/** rag-app in this process, on the store its config points at. */
 export async function openInProcessClient(env: NodeJS.ProcessEnv, cwd: string): Promise<RagClient> {
-  const { openRag, loadConfig } = await loadOpenRag();
+  const { openRag, loadConfig } = await import('@dark-factory/rag-app');
   return fromRag(await openRag(loadConfig(env, cwd)));
 }
 
@@ -44,7 +17,7 @@ export async function openInProcessVariants(
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): Promise<{ client: RagClient; open: OpenVariant }> {
-  const { openRag, loadConfig } = await loadOpenRag();
+  const { openRag, loadConfig } = await import('@dark-factory/rag-app');
   const config = loadConfig(env, cwd);
   const rag = await openRag(config);
   const open: OpenVariant = async (retrieval) => {

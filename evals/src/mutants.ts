@@ -1,9 +1,9 @@
+import { seededRandom } from '@dark-factory/kit';
 import type { AskResult, SearchHit } from '@dark-factory/rag-app';
 import type { CallOptions, RagClient } from './client.ts';
 import { callFor, type LoadedCase } from './dataset.ts';
 import { evaluateGate, type GateConfig, type GateResult } from './gate.ts';
 import { runCases } from './runner.ts';
-import { seededRandom } from './stats/bootstrap.ts';
 import { summarize } from './summarize.ts';
 import type { Summary } from './summary.ts';
 

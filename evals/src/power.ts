@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { describeZodIssues } from '@dark-factory/kit';
 import { z } from 'zod';
 import { pairSummaries } from './compare.ts';
 import { EvalsError } from './errors.ts';
@@ -179,8 +180,10 @@ export async function readPowerRecord(file: string, shown = file): Promise<Power
   }
   const parsed = powerRecordSchema.safeParse(json);
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new EvalsError('power', `invalid power record ${shown}: ${i?.path.join('.')}: ${i?.message}`);
+    throw new EvalsError(
+      'power',
+      `invalid power record ${shown}: ${describeZodIssues(parsed.error, { max: 1 })}`,
+    );
   }
   return parsed.data;
 }

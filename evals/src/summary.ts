@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { describeZodIssues } from '@dark-factory/kit';
 import { z } from 'zod';
 import { CASE_KINDS, goldSchema } from './dataset.ts';
 import { SummaryError } from './errors.ts';
@@ -86,8 +87,9 @@ export async function readSummary(file: string, shown = file): Promise<Summary> 
   }
   const parsed = summarySchema.safeParse(json);
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new SummaryError(`${shown} is not an evals summary: ${i?.path.join('.')}: ${i?.message}`);
+    throw new SummaryError(
+      `${shown} is not an evals summary: ${describeZodIssues(parsed.error, { max: 1 })}`,
+    );
   }
   return parsed.data;
 }

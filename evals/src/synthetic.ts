@@ -1,5 +1,6 @@
+import { seededRandom, shuffled } from '@dark-factory/kit';
 import type { RateMetric } from './metrics/aggregate.ts';
-import { type BootstrapOptions, seededRandom } from './stats/bootstrap.ts';
+import type { BootstrapOptions } from './stats/bootstrap.ts';
 import { summarize } from './summarize.ts';
 import type { CaseResult, Summary } from './summary.ts';
 
@@ -16,15 +17,6 @@ export interface ChurnSpec {
   /** Share of those cases whose value changes (both directions together). */
   churn: number;
   seed: number;
-}
-
-function shuffled<T>(xs: T[], rng: () => number): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 /** The run's results with `spec` applied to one binary metric (other metrics untouched). */

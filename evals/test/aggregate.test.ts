@@ -1,5 +1,6 @@
+import { percentile } from '@dark-factory/kit';
 import { describe, expect, it } from 'vitest';
-import { aggregate, latencyHistogram, percentile } from '../src/metrics/aggregate.ts';
+import { aggregate, latencyHistogram } from '../src/metrics/aggregate.ts';
 import type { CaseResult } from '../src/summary.ts';
 
 function ask(id: string, expectRefusal: boolean, refused: boolean, latencyMs: number): CaseResult {

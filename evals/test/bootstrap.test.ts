@@ -1,11 +1,6 @@
+import { seededRandom } from '@dark-factory/kit';
 import { describe, expect, it } from 'vitest';
-import {
-  bootstrapMetric,
-  type Parts,
-  pairedBootstrapDiff,
-  ratio,
-  seededRandom,
-} from '../src/stats/bootstrap.ts';
+import { bootstrapMetric, type Parts, pairedBootstrapDiff, ratio } from '../src/stats/bootstrap.ts';
 
 const parts = (values: (number | null)[]): Parts => ({
   num: Float64Array.from(values.map((v) => v ?? 0)),

@@ -1,32 +1,20 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { launchChromium, runBrowserTests } from '@dark-factory/kit/testing';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateGate, gateConfigSchema } from '../src/gate.ts';
 import { renderHtml } from '../src/report/html.ts';
 import { summarize } from '../src/summarize.ts';
 import { flip, syntheticRun } from './helpers/synthetic.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 let browser: Browser;
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'evals-html-'));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -34,7 +22,7 @@ afterAll(async () => {
 });
 
 // CI installs Debian's chromium (scripts/setup.sh --ci): there a missing browser fails the run.
-describe.runIf(existsSync(CHROMIUM) || Boolean(process.env.CI))('HTML report in Chromium', () => {
+describe.runIf(runBrowserTests)('HTML report in Chromium', () => {
   it('opens from disk with no server and draws its charts', async () => {
     const base = syntheticRun(200, 0.8);
     const lost = new Set(

@@ -1,3 +1,4 @@
+import { DarkFactoryError } from '@dark-factory/kit';
 import { z } from 'zod';
 
 export const ForgeErrorCodeSchema = z.enum([
@@ -16,17 +17,7 @@ export type ForgeErrorCode = z.infer<typeof ForgeErrorCodeSchema>;
  * (`invalid` = fix the input, `unavailable`/`rate_limited` = retry later, `corrupt` = a stored
  * file is damaged and needs a human); `context` names what was involved.
  */
-export class ForgeError extends Error {
-  constructor(
-    readonly code: ForgeErrorCode,
-    message: string,
-    readonly context: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ForgeError';
-  }
-}
+export class ForgeError extends DarkFactoryError<ForgeErrorCode> {}
 
 export function isForgeError(err: unknown, code?: ForgeErrorCode): err is ForgeError {
   return err instanceof ForgeError && (code === undefined || err.code === code);

@@ -1,3 +1,4 @@
+import { percentile } from '@dark-factory/kit';
 import type { Parts } from '../stats/bootstrap.ts';
 import type { CaseResult, Histogram, Metrics } from '../summary.ts';
 import { clauseParts } from './clause.ts';
@@ -71,15 +72,6 @@ export function partsOf(name: RateMetric, results: CaseResult[]): Parts {
     den[i] = d;
   });
   return { num, den };
-}
-
-/** Linear-interpolated percentile (q in [0, 1]) of a non-empty list. */
-export function percentile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;

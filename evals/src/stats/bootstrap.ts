@@ -1,14 +1,4 @@
-/** Deterministic PRNG (mulberry32): same seed, same resamples, same gate verdict. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { percentileOfSorted, seededRandom } from '@dark-factory/kit';
 
 /**
  * A metric's per-case contribution as numerator/denominator: a mean metric is (value, 1) where it
@@ -62,21 +52,19 @@ export function ratio(
   return den > 0 ? num / den : undefined;
 }
 
-function quantile(sorted: number[], q: number): number {
-  if (!sorted.length) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
 function interval(estimate: number, draws: number[], confidence: number): Interval {
   if (!draws.length) return { estimate, lo: estimate, hi: estimate, se: 0, n: 0 };
   draws.sort((a, b) => a - b);
   const mean = draws.reduce((s, d) => s + d, 0) / draws.length;
   const se = Math.sqrt(draws.reduce((s, d) => s + (d - mean) ** 2, 0) / Math.max(1, draws.length - 1));
   const tail = (1 - confidence) / 2;
-  return { estimate, lo: quantile(draws, tail), hi: quantile(draws, 1 - tail), se, n: draws.length };
+  return {
+    estimate,
+    lo: percentileOfSorted(draws, tail),
+    hi: percentileOfSorted(draws, 1 - tail),
+    se,
+    n: draws.length,
+  };
 }
 
 let cached: { key: string; idx: Uint32Array } | undefined;
@@ -85,6 +73,7 @@ let cached: { key: string; idx: Uint32Array } | undefined;
 function resampleIndices(n: number, opts: BootstrapOptions): Uint32Array {
   const key = `${n}:${opts.seed}:${opts.resamples}`;
   if (cached?.key === key) return cached.idx;
+  // Seeded: same seed, same resamples, same gate verdict.
   const rand = seededRandom(opts.seed);
   const idx = new Uint32Array(n * opts.resamples);
   for (let k = 0; k < idx.length; k++) idx[k] = Math.floor(rand() * n);

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../src/stats/bootstrap.ts';
+import { seededRandom } from '@dark-factory/kit';
 import type { CaseResult } from '../../src/summary.ts';
 
 /** A search case whose retrieval hit (or missed) the gold moment at rank 1. */
