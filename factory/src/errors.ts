@@ -1,3 +1,5 @@
+import { DarkFactoryError } from '@dark-factory/kit';
+
 /**
  * The factory's own failures. `code` is stable and safe to branch on; `context` names what was
  * involved (never a secret).
@@ -16,17 +18,7 @@ export type FactoryErrorCode =
   | 'gate_error'
   | 'usage';
 
-export class FactoryError extends Error {
-  constructor(
-    readonly code: FactoryErrorCode,
-    message: string,
-    readonly context: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'FactoryError';
-  }
-}
+export class FactoryError extends DarkFactoryError<FactoryErrorCode> {}
 
 export function isFactoryError(err: unknown, code?: FactoryErrorCode): err is FactoryError {
   return err instanceof FactoryError && (code === undefined || err.code === code);

@@ -9,12 +9,11 @@ export interface DescribeIssuesOptions {
   countRest?: boolean;
   /** Names unknown keys as `unknown <noun>: a, b` (`field`, `parameter`) instead of zod's message. */
   unknownKeys?: string;
+  /** A message that already names its field (`question is too long …`) is shown without the prefix. */
+  selfNamed?: boolean;
 }
 
-/**
- * One readable line naming each bad field, `segments.3.offset: expected number`, issues joined by
- * `; `. A message that already names its field (`question is too long …`) is not prefixed again.
- */
+/** One readable line naming each bad field, `segments.3.offset: expected number`, issues joined by `; `. */
 export function describeZodIssues(
   error: z.ZodError | readonly z.core.$ZodIssue[],
   options: DescribeIssuesOptions = {},
@@ -34,5 +33,7 @@ function describeIssue(issue: z.core.$ZodIssue, options: DescribeIssuesOptions):
   }
   const where = issue.path.length > 0 ? issue.path.map(String).join('.') : options.root;
   if (where === undefined) return issue.message;
-  return issue.message.startsWith(`${where} `) ? issue.message : `${where}: ${issue.message}`;
+  return options.selfNamed && issue.message.startsWith(`${where} `)
+    ? issue.message
+    : `${where}: ${issue.message}`;
 }

@@ -44,10 +44,10 @@ describe('describeZodIssues', () => {
     expect(describeZodIssues(error.issues)).toBe(describeZodIssues(error));
   });
 
-  it('does not repeat a field its own message already names', () => {
-    expect(describeZodIssues(fail({ question: 'far too long', k: 1 }))).toBe(
-      'question is too long (at most 5 characters)',
-    );
+  it('does not repeat a field its own message already names, when asked', () => {
+    const error = fail({ question: 'far too long', k: 1 });
+    expect(describeZodIssues(error, { selfNamed: true })).toBe('question is too long (at most 5 characters)');
+    expect(describeZodIssues(error)).toBe('question: question is too long (at most 5 characters)');
   });
 
   it('names the value itself with `root`, or shows the bare message without it', () => {

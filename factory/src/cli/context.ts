@@ -141,7 +141,7 @@ export function createContext(
         return file === '-' ? await readStream(io.stdin) : await readFile(target, 'utf8');
       } catch (err) {
         const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-        throw new CliError('io', `cannot read ${target}: ${reason}`, { cause: err });
+        throw new CliError('io', `cannot read ${target}: ${reason}`, { file: target }, { cause: err });
       }
     },
   };

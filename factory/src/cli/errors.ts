@@ -1,20 +1,12 @@
 import { isForgeError } from '@dark-factory/forge';
+import { DarkFactoryError, errorMessage, oneLine } from '@dark-factory/kit';
 import { CommanderError } from 'commander';
 import { isFactoryError } from '../errors.ts';
 
 export type CliErrorCode = 'usage' | 'io';
 
 /** A failure of the command line itself (bad flags, an unreadable --body-file), as opposed to the forge. */
-export class CliError extends Error {
-  constructor(
-    readonly code: CliErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CliError';
-  }
-}
+export class CliError extends DarkFactoryError<CliErrorCode> {}
 
 /** The single stderr line for a failure: `factory: <code>: <message>`. */
 export function errorLine(err: unknown): string {
@@ -25,16 +17,7 @@ export function errorLine(err: unknown): string {
     const message = err.message.replace(/^error:\s*/, '');
     return `factory: usage: ${oneLine(message)} (add --help for usage)`;
   }
-  return `factory: error: ${oneLine(err instanceof Error ? err.message : String(err))}`;
-}
-
-/** zod's pretty errors span lines; a CLI error is one line. */
-function oneLine(text: string): string {
-  return text
-    .split('\n')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .join(' ');
+  return `factory: error: ${oneLine(errorMessage(err))}`;
 }
 
 /** Ends the command with this exit code after its output was printed (no error line). */

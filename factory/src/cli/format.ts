@@ -1,4 +1,5 @@
 import type { Comment, Issue, PullRequest } from '@dark-factory/forge';
+import { utcMinute } from '@dark-factory/kit';
 import type { ForgeInfo } from './context.ts';
 
 // Pure text layout for the human output; the commands decide what to show, these decide how.
@@ -34,7 +35,7 @@ export function table(rows: readonly (readonly string[])[], header?: readonly st
 export function shortTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return `${d.toISOString().slice(0, 16).replace('T', ' ')}Z`;
+  return `${utcMinute(d)}Z`;
 }
 
 export function issuesTable(issues: readonly Issue[]): string {

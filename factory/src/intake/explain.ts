@@ -1,3 +1,4 @@
+import { utcMinute } from '@dark-factory/kit';
 import { evidence } from '../engine/finish.ts';
 import { formatMs } from '../engine/step-runner.ts';
 import type { Policy } from '../policy/schema.ts';
@@ -77,5 +78,5 @@ function why(run: RunRecord, steps: StepRecord[], stop: StopRequest | undefined)
 }
 
 function isoMinute(d: Date): string {
-  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `${utcMinute(d)} UTC`;
 }

@@ -1,3 +1,4 @@
+import { describeZodIssues } from '@dark-factory/kit';
 import type { z } from 'zod';
 import type { Policy } from '../policy/schema.ts';
 import { decideCommand } from './command.ts';
@@ -46,16 +47,15 @@ interface ToolSpec<S extends z.ZodType> {
   handle: (input: z.infer<S>) => Promise<ToolOutcome | { outcome: ToolOutcome; command: CommandResult }>;
 }
 
-/** One line per zod issue, `field: message`, for the model. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ');
-}
-
 function tool<S extends z.ZodType>(name: string, spec: ToolSpec<S>): Handler {
   return async (input) => {
     const parsed = spec.schema.safeParse(input ?? {});
     if (!parsed.success) {
-      return { outcome: failed(`error: invalid input for ${name}: ${describeZodError(parsed.error)}`) };
+      return {
+        outcome: failed(
+          `error: invalid input for ${name}: ${describeZodIssues(parsed.error, { root: 'input' })}`,
+        ),
+      };
     }
     const result = await spec.handle(parsed.data);
     return 'outcome' in result ? result : { outcome: result };

@@ -1,3 +1,4 @@
+import { describeZodIssues } from '@dark-factory/kit';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
@@ -14,13 +15,7 @@ import { mergesBody } from './pages/merges.ts';
 import { runBody, timelineBody } from './pages/run.ts';
 import { queryString, runsBody, runsTable } from './pages/runs.ts';
 import { scoreboardBody } from './pages/scoreboard.ts';
-import {
-  describeQueryIssues,
-  NoQuerySchema,
-  RunParamSchema,
-  RunsQuerySchema,
-  SpendQuerySchema,
-} from './queries.ts';
+import { NoQuerySchema, QUERY_ISSUES, RunParamSchema, RunsQuerySchema, SpendQuerySchema } from './queries.ts';
 import { createRedactor } from './redaction.ts';
 import type { RunRow, RunTimeline } from './timeline.ts';
 
@@ -74,7 +69,7 @@ function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
     if (value !== '') raw[key] = value;
   }
   const res = schema.safeParse(raw);
-  if (!res.success) throw new HTTPException(400, { message: describeQueryIssues(res.error) });
+  if (!res.success) throw new HTTPException(400, { message: describeZodIssues(res.error, QUERY_ISSUES) });
   return res.data;
 }
 

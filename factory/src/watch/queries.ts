@@ -1,3 +1,4 @@
+import type { DescribeIssuesOptions } from '@dark-factory/kit';
 import { z } from 'zod';
 import { RunIdSchema } from '../runs/types.ts';
 
@@ -37,16 +38,5 @@ export const SpendQuerySchema = z.strictObject({
 
 export const RunParamSchema = z.object({ id: RunIdSchema });
 
-/** One readable line per problem, naming the parameter: "status: Invalid option: expected one of …". */
-export function describeQueryIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown parameter${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
-      }
-      const where = issue.path.length > 0 ? issue.path.join('.') : 'query';
-      return `${where}: ${issue.message}`;
-    })
-    .join('; ');
-}
+/** How a bad query is named: "status: Invalid option: expected one of …", three problems at most. */
+export const QUERY_ISSUES: DescribeIssuesOptions = { root: 'query', max: 3, unknownKeys: 'parameter' };

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom, shuffled } from '@dark-factory/kit';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,27 +75,6 @@ async function readJsonl<T>(file: string, schema: z.ZodType<T>): Promise<T[]> {
       if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.issues[0]?.message}`);
       return parsed.data;
     });
-}
-
-/** mulberry32: a small seeded generator, so the same seed gives the same fixture everywhere. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(items: T[], rng: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 const goldVideos = (c: Case, facts: Map<string, Case['gold']>): Set<string> =>
@@ -185,7 +165,8 @@ export async function makeGateFixture(options: GateFixtureOptions): Promise<Gate
     const gold = goldVideos(c, facts);
     return c.kind === 'refusal' ? gold.size === 0 : gold.size > 0 && [...gold].every((v) => slice.has(v));
   };
-  const rng = seeded(seed);
+  // Seeded, so the same seed gives the same fixture everywhere.
+  const rng = seededRandom(seed);
   const dev = new Map<string, Case[]>();
   const held = new Map<string, Case[]>();
   const devByKind: Record<string, number> = {};
@@ -201,7 +182,7 @@ export async function makeGateFixture(options: GateFixtureOptions): Promise<Gate
     const pools = new Map(
       kinds.map((kind) => [
         kind,
-        shuffle(
+        shuffled(
           set.cases.filter((c) => c.kind === kind && eligible(c)),
           rng,
         ),

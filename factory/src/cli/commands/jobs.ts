@@ -1,10 +1,9 @@
+import { utcMinute } from '@dark-factory/kit';
 import type { Command } from 'commander';
 import type { DeadJob, PendingJob } from '../../queue/types.ts';
 import type { CliContext } from '../context.ts';
 import { itemNumber, json, jsonOption } from './args.ts';
 import { openQueueFromEnv } from './worker.ts';
-
-const minute = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
 
 function cut(text: string, width: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
@@ -34,8 +33,8 @@ export function pendingText(jobs: PendingJob[]): string {
       j.state,
       String(j.attempt),
       j.job.reason,
-      minute(j.createdAt),
-      j.state === 'retry' ? cut(`retry after ${minute(j.startAfter)}: ${j.lastError ?? ''}`, 70) : '',
+      utcMinute(j.createdAt),
+      j.state === 'retry' ? cut(`retry after ${utcMinute(j.startAfter)}: ${j.lastError ?? ''}`, 70) : '',
     ]),
   ]);
 }
@@ -49,7 +48,7 @@ export function deadText(jobs: DeadJob[]): string {
       j.jobId.slice(0, 8),
       `#${j.job.issue}`,
       String(j.attempts),
-      minute(j.failedAt),
+      utcMinute(j.failedAt),
       cut(j.reason, 90),
     ]),
   ]);

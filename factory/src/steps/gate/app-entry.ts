@@ -20,6 +20,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { describeZodIssues } from '@dark-factory/kit';
 import { z } from 'zod';
 import {
   EntryFailure,
@@ -72,8 +73,7 @@ function parseArguments(argv: string[]): Args {
     readyTimeoutMs: values['ready-timeout-ms'],
   });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new EntryFailure(`${issue?.path.join('.') || 'arguments'}: ${issue?.message}`, 2);
+    throw new EntryFailure(describeZodIssues(parsed.error, { root: 'arguments', max: 1 }), 2);
   }
   return parsed.data;
 }

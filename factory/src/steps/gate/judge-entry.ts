@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeZodIssues } from '@dark-factory/kit';
 import { z } from 'zod';
 import { EntryFailure, exitText, forward, isMainModule, runEntry, runTs, seconds } from './entry-support.ts';
 import { type EvalsSummary, EvalsSummarySchema, GATE_ENTRY_VERSION, type JudgeOutput } from './schemas.ts';
@@ -51,8 +52,7 @@ function parseArguments(argv: string[]): Args {
     concurrency: values.concurrency,
   });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new EntryFailure(`${issue?.path.join('.') || 'arguments'}: ${issue?.message}`, 2);
+    throw new EntryFailure(describeZodIssues(parsed.error, { root: 'arguments', max: 1 }), 2);
   }
   return parsed.data;
 }
