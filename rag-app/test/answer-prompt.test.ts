@@ -1,10 +1,10 @@
+import { formatTimestamp } from '@dark-factory/kit';
 import { describe, expect, it } from 'vitest';
 import { citationForHit } from '../src/answer/cite.ts';
 import {
   buildPrompt,
   buildUserMessage,
   formatPassages,
-  formatTimestamp,
   NOT_COVERED_TOKEN,
   SYSTEM_PROMPT,
 } from '../src/answer/prompt.ts';

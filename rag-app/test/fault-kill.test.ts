@@ -7,6 +7,7 @@
  */
 import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { seededRandom } from '@dark-factory/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -16,7 +17,6 @@ import {
   expectedVideos,
   FAULT_SEED,
   postgresSchema,
-  seeded,
   soak,
   spawnRag,
 } from './support/faults.ts';
@@ -31,7 +31,7 @@ const ROUNDS = soak ? 8 : 1;
 const runs = (kind: 'ingest' | 'serve', store: string) =>
   soak || !process.env.DATABASE_URL || (kind === 'serve') === (store === 'pglite');
 const TIMEOUT = soak ? 1_800_000 : 180_000;
-const random = seeded(FAULT_SEED);
+const random = seededRandom(FAULT_SEED);
 const tally = { faults: 0, acknowledged: 0, lost: 0, broken: 0 };
 
 interface Target {

@@ -2,9 +2,9 @@
  * The answer-or-refuse decision for `ask`, and the refusal it gives. open.ts only composes: it
  * gathers the evidence, asks `judgeEvidence`, and either answers or returns `refusalOutput`.
  */
+import { formatTimestamp } from '@dark-factory/kit';
 import { deepLink, type SearchHit } from '../types.ts';
 import type { AnswerOutput } from './answerer.ts';
-import { formatTimestamp } from './prompt.ts';
 import { analyseQuestion, type QuestionAnalysis, type SubjectTerm } from './question.ts';
 import {
   assessSupport,

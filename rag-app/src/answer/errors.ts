@@ -21,12 +21,6 @@ export class LlmError extends RagError {
     options?: { cause?: unknown },
   ) {
     super(`llm_${kind}`, message, context, options);
-    this.name = 'LlmError';
-  }
-
-  /** Worth retrying later without changing anything. */
-  get transient(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'overloaded' || this.kind === 'unavailable';
   }
 }
 

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { RagError } from '../errors.ts';
+import { RagError, RemoteError } from '../errors.ts';
 import { LOCAL_PREFIX, LOCAL_TOKEN_HEADER, type LocalError } from '../server/routes/local.ts';
 import type { OwnerApi } from '../store/owner.ts';
 import type {
@@ -27,7 +27,7 @@ export class ServerUnreachableError extends RagError {
 }
 
 function fromLocalError(e: LocalError): Error {
-  return e.code ? new RagError(e.code, e.message) : new Error(e.message);
+  return e.code ? new RemoteError(e.code, e.message) : new Error(e.message);
 }
 
 /**

@@ -1,15 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { describeZodIssues } from '@dark-factory/kit';
 import { z } from 'zod';
 import { errorMessage, InputError } from '../errors.ts';
 import { logger } from '../log.ts';
 import type { Segment, SourceItem, Transcript } from '../types.ts';
 import { watchUrl } from '../types.ts';
 import { parseFrontMatter } from './front-matter.ts';
+import { INGEST_ISSUES } from './json.ts';
 import { finaliseSegments, parseClock, type TimedText } from './segments.ts';
 import { countWords, splitLines } from './text.ts';
 import { VIDEO_ID_RE } from './video-ref.ts';
-import { formatZodError } from './zod-error.ts';
 
 /**
  * Speaking rate used to give times to a transcript that has none. Measured on the corpus itself:
@@ -77,7 +78,7 @@ export function parseCorpusMarkdown(text: string, ref: string, fallback: CorpusM
   const parsed = metaSchema.safeParse({ ...fallback, ...own });
   if (!parsed.success) {
     throw new InputError(
-      `${fm ? 'front matter' : 'no front matter (metadata from the manifest only)'}: ${formatZodError(parsed.error)}`,
+      `${fm ? 'front matter' : 'no front matter (metadata from the manifest only)'}: ${describeZodIssues(parsed.error, INGEST_ISSUES)}`,
       {
         ref,
       },

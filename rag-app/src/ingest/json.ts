@@ -1,10 +1,13 @@
+import { type DescribeIssuesOptions, describeZodIssues } from '@dark-factory/kit';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import type { Segment } from '../types.ts';
 import { finaliseSegments, type TimedText } from './segments.ts';
 import { cleanCueText, stripBom } from './text.ts';
 import { VIDEO_ID_RE } from './video-ref.ts';
-import { formatZodError } from './zod-error.ts';
+
+/** How ingest names what is wrong with a file: `segments.3.offset: expected number`, three at most. */
+export const INGEST_ISSUES: DescribeIssuesOptions = { root: 'value', max: 3, countRest: true };
 
 /** A caption line as youtube-transcript returns it (and as JSON dumps of it look). */
 export interface TimedItem {
@@ -130,7 +133,7 @@ export function parseTranscriptJson(text: string): ParsedJsonTranscript {
   }
   if (Array.isArray(data)) {
     const items = z.array(itemSchema).safeParse(data);
-    if (!items.success) throw new InputError(formatZodError(items.error));
+    if (!items.success) throw new InputError(describeZodIssues(items.error, INGEST_ISSUES));
     return { videoId: null, title: null, published: null, segments: timedItemsToSegments(items.data) };
   }
   if (data === null || typeof data !== 'object') {
@@ -139,7 +142,7 @@ export function parseTranscriptJson(text: string): ParsedJsonTranscript {
     );
   }
   const parsed = objectSchema.safeParse(data);
-  if (!parsed.success) throw new InputError(formatZodError(parsed.error));
+  if (!parsed.success) throw new InputError(describeZodIssues(parsed.error, INGEST_ISSUES));
   const o = parsed.data;
   return {
     videoId: o.videoId ?? null,

@@ -9,8 +9,8 @@
  *   ...; server.requests[0].body.messages; await server.close();
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveHttp } from '@dark-factory/kit/testing';
 
 export interface MessageReply {
   kind?: 'message';
@@ -266,21 +266,8 @@ export async function startAnthropicServer(
     }
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, 500, 'api_error', `anthropic test server: ${String(err)}`);
-      else res.end();
-    });
+  const server = await serveHttp(handle, {
+    onError: (err, res) => sendError(res, 500, 'api_error', `anthropic test server: ${String(err)}`),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
+  return { url: server.url, requests, close: server.close };
 }

@@ -8,8 +8,8 @@
  *   new OpenAiEmbedder({ baseUrl: server.url, apiKey: 'k', model: 'm' });
  *   ...; server.requests[0].body.input; await server.close();
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveHttp } from '@dark-factory/kit/testing';
 
 export interface EmbeddingsRequestBody {
   model: string;
@@ -189,22 +189,9 @@ export async function startEmbeddingsServer(
     });
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, 500, `embeddings test server: ${String(err)}`, 'server_error');
-      else res.end();
-    });
+  const server = await serveHttp(handle, {
+    path: '/v1',
+    onError: (err, res) => sendError(res, 500, `embeddings test server: ${String(err)}`, 'server_error'),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    embeddedBatches: () => embedded,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
+  return { url: server.url, requests, embeddedBatches: () => embedded, close: server.close };
 }

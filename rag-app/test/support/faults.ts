@@ -1,6 +1,6 @@
 /**
  * For the fault suites: the real CLI and server as child processes (killed with SIGKILL at chosen
- * points), a seeded random source so a failing run can be replayed (FAULT_SEED), a store per run on
+ * points), the seed that replays a failing run (FAULT_SEED, for kit's seededRandom), a store per run on
  * PGlite or PostgreSQL, and the check that every video is wholly present or wholly absent.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -15,18 +15,6 @@ import type { Transcript } from '../../src/types.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const soak = process.env.RAG_SOAK === '1';
-
-/** mulberry32: small, seeded, good enough to pick kill points. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const FAULT_SEED = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
 

@@ -6,6 +6,8 @@
  * for `seconds`. Phases run one after another; prints one JSON line per phase: requests, counts by
  * status, per-user 200s, errors, p50/p95 ms.
  */
+import { percentileOfSorted } from '@dark-factory/kit';
+
 interface Options {
   url: string;
   mode: 'burst' | 'timed';
@@ -17,11 +19,6 @@ interface Options {
 }
 
 const phases = JSON.parse(process.argv[2] ?? '[]') as Options[];
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function user(options: Options, index: number) {
   let cookie = '';
@@ -76,8 +73,8 @@ for (const options of phases) {
       byStatus,
       okPerUser: results.map((r) => r.statuses.filter((s) => s === 200).length),
       errors: results.reduce((n, r) => n + r.errors, 0),
-      p50Ms: Math.round(percentile(latencies, 50)),
-      p95Ms: Math.round(percentile(latencies, 95)),
+      p50Ms: latencies.length ? Math.round(percentileOfSorted(latencies, 0.5)) : 0,
+      p95Ms: latencies.length ? Math.round(percentileOfSorted(latencies, 0.95)) : 0,
     })}\n`,
   );
 }

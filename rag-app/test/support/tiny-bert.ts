@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { seededRandom } from '@dark-factory/kit';
 
 /**
  * A tiny but real BERT-shaped model directory (config.json, tokenizer.json, tokenizer_config.json,
@@ -56,16 +57,10 @@ export const TINY_VOCAB: readonly string[] = [
   ...Array.from({ length: 10 }, (_, i) => String(i)),
 ];
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [-1, 1). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const random = seededRandom(seed);
+  return () => random() * 2 - 1;
 }
 
 /** Row per vocabulary id: topic words = topic direction + small noise, other tokens = short noise. */

@@ -1,7 +1,8 @@
+import { formatTimestamp } from '@dark-factory/kit';
 import { loadConfig } from '../../config.ts';
 import type { AskResult } from '../../types.ts';
 import { type CliContext, writeLine } from '../context.ts';
-import { formatTime, printJson } from '../format.ts';
+import { printJson } from '../format.ts';
 import { remoteAsk } from '../remote.ts';
 import { withStore } from '../store.ts';
 
@@ -33,7 +34,7 @@ export async function ask(ctx: CliContext, question: string, opts: AskCommandOpt
   if (!streaming) ctx.stdout.write(result.answer);
   ctx.stdout.write('\n');
   result.citations.forEach((c, i) => {
-    writeLine(ctx.stdout, `  [${i + 1}] ${c.title} @ ${formatTime(c.start)}  ${c.url}`);
+    writeLine(ctx.stdout, `  [${i + 1}] ${c.title} @ ${formatTimestamp(c.start)}  ${c.url}`);
   });
   return 0;
 }

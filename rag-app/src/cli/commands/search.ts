@@ -1,7 +1,8 @@
+import { formatTimestamp } from '@dark-factory/kit';
 import { loadConfig } from '../../config.ts';
 import type { SearchHit } from '../../types.ts';
 import { type CliContext, writeLine } from '../context.ts';
-import { formatTime, printJson } from '../format.ts';
+import { printJson } from '../format.ts';
 import { remoteSearch } from '../remote.ts';
 import { withStore } from '../store.ts';
 
@@ -48,7 +49,7 @@ export async function search(ctx: CliContext, query: string, opts: SearchCommand
   hits.forEach((h, i) => {
     writeLine(
       ctx.stdout,
-      `${i + 1}. ${h.title} @ ${formatTime(h.citeStart)} (${h.score.toFixed(4)})  ${h.url}\n   ${h.text.slice(0, 160)}…`,
+      `${i + 1}. ${h.title} @ ${formatTimestamp(h.citeStart)} (${h.score.toFixed(4)})  ${h.url}\n   ${h.text.slice(0, 160)}…`,
     );
   });
   return 0;
