@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { judgeEvidence, REFUSAL_ANSWER } from '../src/answer/decide.ts';
 import {
+  DEFAULT_EXTRACTIVE,
   definiendum,
   ExtractiveAnswerer,
   kindScore,
   mergeNear,
   passagesOf,
   scoreUnits,
+  selectWindows,
 } from '../src/answer/extractive.ts';
 import { isSponsorCue, sponsorMask } from '../src/answer/filler.ts';
 import { analyseQuestion } from '../src/answer/question.ts';
@@ -268,5 +270,30 @@ describe('bullets of one moment', () => {
     ]);
     expect(mergeNear(windows, -1)).toHaveLength(3);
     expect(mergeNear(windows, 60)).toHaveLength(1);
+  });
+});
+
+describe('bullets cluster', () => {
+  it('a window said next to a chosen one outranks a slightly stronger one said alone', () => {
+    const hits = [
+      makeHit('cl000000001', 'Context Engineering', [
+        [100, 'context engineering is the whole system of rules, documents and tools around the agent.'],
+        [112, 'prompt engineering is only the wording of one request you send.'],
+      ]),
+      makeHit('cl000000001', 'Context Engineering', [
+        [600, 'later on I come back to engineering the context for bigger projects.'],
+      ]),
+    ];
+    const passages = passagesOf(hits);
+    scoreUnits(passages, judgeEvidence('What is context engineering?', hits, null));
+    const [early, late] = passages as [(typeof passages)[0], (typeof passages)[0]];
+    const lead = { passage: early, a: 0, b: 0, score: 1 };
+    const beside = { passage: early, a: 1, b: 1, score: 0.5 };
+    const alone = { passage: late, a: 0, b: 0, score: 0.6 };
+    const settings = { ...DEFAULT_EXTRACTIVE, maxItems: 1, followWeight: 0, relativeFloor: 0 };
+    const pick = (clusterWeight: number) =>
+      selectWindows([lead, alone, beside], { ...settings, clusterWeight }, early, { readOn: false })!.rest;
+    expect(pick(0)).toEqual([alone]);
+    expect(pick(0.3)).toEqual([beside]);
   });
 });

@@ -55,6 +55,12 @@ export interface ExtractiveSettings {
   /** The lead reads on through the units after its best one up to this many words. */
   leadWords: number;
   /**
+   * A window said within this many seconds of a chosen one gains this share of the lead's score:
+   * the moment that treats the subject holds several on-topic windows, a passing mention one.
+   */
+  clusterSeconds: number;
+  clusterWeight: number;
+  /**
    * Bullets of one passage at most this many words apart are quoted as one moment under one
    * citation, the words between included (they count on top of maxWords).
    */
@@ -81,6 +87,8 @@ export const DEFAULT_EXTRACTIVE: ExtractiveSettings = {
   earlySeconds: 600,
   supportWeight: 2,
   leadWords: 80,
+  clusterSeconds: 20,
+  clusterWeight: 0.3,
   mergeGapWords: 25,
 };
 
@@ -451,11 +459,30 @@ export function selectWindows(
     w.passage.units[w.b]!.end >= lead.passage.units[lead.a]!.start - settings.followSeconds / 2 &&
     w.passage.units[w.a]!.start <= leadEnd + settings.followSeconds;
   const value = (w: Window) => w.score + (follows(w) ? settings.followWeight * lead.score : 0);
-  const ordered = [...candidates].sort((x, y) => value(y) - value(x));
-  for (const w of ordered) {
-    if (w === best || overlaps(lead, w)) continue;
-    if (chosen.length > settings.maxItems) break;
-    if (value(w) < settings.relativeFloor * lead.score) break;
+  const startOf = (w: Window) => w.passage.units[w.a]!.start;
+  const endOf = (w: Window) => w.passage.units[w.b]!.end;
+  const clustered = (w: Window) =>
+    chosen.some(
+      (c) =>
+        c.passage.videoId === w.passage.videoId &&
+        startOf(w) <= endOf(c) + settings.clusterSeconds &&
+        startOf(c) <= endOf(w) + settings.clusterSeconds,
+    );
+  // Greedy: each pick is the best remaining window, counting its closeness to those chosen so far.
+  const left = candidates.filter(
+    (w) => w !== best && !overlaps(lead, w) && value(w) >= settings.relativeFloor * lead.score,
+  );
+  while (left.length > 0 && chosen.length <= settings.maxItems) {
+    let pick = 0;
+    let pickValue = Number.NEGATIVE_INFINITY;
+    left.forEach((w, i) => {
+      const v = value(w) + (clustered(w) ? settings.clusterWeight * lead.score : 0);
+      if (v > pickValue + 1e-9) {
+        pick = i;
+        pickValue = v;
+      }
+    });
+    const w = left.splice(pick, 1)[0]!;
     if (chosen.some((c) => overlaps(c, w))) continue;
     const terms = windowTerms(w);
     if (chosen.some((c) => jaccard(termsOf.get(c)!, terms) > settings.maxSimilarity)) continue;
