@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { type Config, loadConfig } from '../src/config.ts';
 import type { Rag } from '../src/rag.ts';
-import { runServer } from '../src/server/main.ts';
+import { runServer } from '../src/http/serve.ts';
 import { type Latency, rate, runLoad, summarize } from './measure.ts';
 
 /** Retrieval settings taken from the caller's env; ANTHROPIC_* is not, so `ask` stays offline. */

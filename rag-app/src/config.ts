@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { parseTrustedProxies } from './server/client-ip.ts';
+import { parseTrustedProxies } from './http/middleware/client-ip.ts';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])

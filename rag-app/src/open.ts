@@ -1,11 +1,6 @@
 import type { Answerer } from './answer/answerer.ts';
-import {
-  createAnswerer,
-  type EvidenceSources,
-  gatherEvidence,
-  judgeEvidence,
-  refusalOutput,
-} from './answer/index.ts';
+import { createAsk } from './answer/ask.ts';
+import { createAnswerer } from './answer/index.ts';
 import type { Config } from './config.ts';
 import type { Embedder } from './embed/embedder.ts';
 import { createEmbedder } from './embed/index.ts';
@@ -19,8 +14,9 @@ import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from './retri
 import { countChunks } from './store/chunks.ts';
 import { type Db, openDb } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
+import { countVideos } from './store/stats.ts';
 import * as videos from './store/videos.ts';
-import { type AskOptions, type AskResult, deepLink, type SearchHit, type SearchOptions } from './types.ts';
+import type { SearchOptions } from './types.ts';
 
 export interface RagDeps {
   db?: Db;
@@ -54,23 +50,18 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
     updatedAt: videos.isoTime(row.updated_at),
   });
 
-  // Titles change only with the corpus, whose every change rebuilds the BM25 index.
-  let titles: { index: object; list: Promise<{ videoId: string; title: string }[]> } | null = null;
-  const videoTitles = (index: object) => {
-    if (titles?.index !== index) {
-      const list = videos
-        .listVideos(db, { limit: 100_000, offset: 0 })
-        .then((page) => page.rows.map((r) => ({ videoId: r.video_id, title: r.title })));
-      titles = { index, list };
-    }
-    return titles.list;
-  };
-  const evidenceSources = (question: string, index: object): EvidenceSources => ({
-    searchVideo: (videoId, k) => search(question, { videoId, k }),
-    titles: () => videoTitles(index),
-    opening: async (videoId) => {
+  const ask = createAsk({
+    search,
+    answerer,
+    bm25Index: () => bm25IndexFor(db),
+    videoTitles: async () =>
+      (await videos.listVideos(db, { limit: 100_000, offset: 0 })).rows.map((r) => ({
+        videoId: r.video_id,
+        title: r.title,
+      })),
+    video: async (videoId) => {
       const row = await videos.getVideo(db, videoId);
-      return row ? openingHit(videos.toVideoMeta(row), row.segments ?? []) : null;
+      return row ? { meta: videos.toVideoMeta(row), segments: row.segments ?? [] } : null;
     },
   });
 
@@ -78,36 +69,7 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
     db,
     config,
     search,
-    async ask(question: string, options: AskOptions = {}): Promise<AskResult> {
-      const t0 = performance.now();
-      const hits = await search(question, { ...options, k: options.k ?? 8 });
-      const index = await bm25IndexFor(db);
-      // A caller's filters (one video, a date range) bound the search; the answer reads no further.
-      const evidence = hasFilters(options)
-        ? hits
-        : await gatherEvidence(question, hits, evidenceSources(question, index), index);
-      const verdict = judgeEvidence(question, evidence, index);
-      const t1 = performance.now();
-      const retrieveMs = Math.round(t1 - t0);
-      if (!verdict.support.answer) {
-        const out = refusalOutput(verdict);
-        options.onToken?.(out.answer);
-        return { ...out, timings: { retrieveMs, answerMs: 0 } };
-      }
-      const out = await answerer.answer(question, evidence, {
-        verdict,
-        ...(options.onToken ? { onToken: options.onToken } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      const t2 = performance.now();
-      return {
-        answer: out.answer,
-        refused: out.refused,
-        citations: out.citations,
-        timings: { retrieveMs, answerMs: Math.round(t2 - t1) },
-        ...(out.usage ? { usage: out.usage } : {}),
-      };
-    },
+    ask,
     ingest: (items, options = {}) =>
       ingestItems(
         { db, embedder, ...(deps.chunkOptions ? { chunkOptions: deps.chunkOptions } : {}) },
@@ -143,41 +105,9 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
       return row ? { ...toRecord(row), segments: row.segments ?? [] } : null;
     },
     async stats() {
-      const n = await db.query<{ n: string }>('SELECT count(*) AS n FROM videos');
-      return { videos: Number(n.rows[0]?.n ?? 0), chunks: await countChunks(db) };
+      return { videos: await countVideos(db), chunks: await countChunks(db) };
     },
     close: () => db.close(),
-  };
-}
-
-function hasFilters(options: SearchOptions): boolean {
-  return Boolean(options.videoId || options.publishedAfter || options.publishedBefore);
-}
-
-/** How much of a video's start counts as its opening (about one chunk). */
-const OPENING_SECONDS = 75;
-
-/** A video's first moments as a passage, cited at its first second. */
-function openingHit(
-  meta: { videoId: string; title: string; published: string | null },
-  segments: readonly { start: number; end: number; text: string }[],
-): SearchHit | null {
-  const first = segments[0];
-  if (!first) return null;
-  const opening = segments.filter((s) => s.start < first.start + OPENING_SECONDS);
-  const last = opening[opening.length - 1]!;
-  return {
-    videoId: meta.videoId,
-    title: meta.title,
-    published: meta.published,
-    start: first.start,
-    end: last.end,
-    citeStart: first.start,
-    url: deepLink(meta.videoId, first.start),
-    text: opening.map((s) => s.text).join(' '),
-    segments: opening.map((s) => ({ start: s.start, end: s.end, text: s.text })),
-    score: 0,
-    scores: { vectorRank: null, lexicalRank: null, vector: null, lexical: null },
   };
 }
 

@@ -13,7 +13,7 @@ import { NOT_COVERED_TOKEN } from '../src/answer/prompt.ts';
 import type { Config } from '../src/config.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { type RunningServer, runServer } from '../src/server/main.ts';
+import { type RunningServer, runServer } from '../src/http/serve.ts';
 import { type AnthropicServer, requestText, startAnthropicServer } from './support/anthropic-server.ts';
 import {
   corpusBackedSources,

@@ -15,7 +15,7 @@ import { ClaudeAnswerer } from '../src/answer/claude.ts';
 import type { Config } from '../src/config.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { runServer } from '../src/server/main.ts';
+import { runServer } from '../src/http/serve.ts';
 import { openPglite } from '../src/store/db.ts';
 import { type AnthropicReply, startAnthropicServer } from './support/anthropic-server.ts';
 import { postgresSchema } from './support/faults.ts';

@@ -19,8 +19,8 @@ import { parseVideoList, parseVideoRef } from '../src/ingest/video-ref.ts';
 import { parseVtt } from '../src/ingest/vtt.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { grantAdmin } from '../src/server/admins.ts';
-import type { AppEnv } from '../src/server/context.ts';
+import { grantAdmin } from '../src/accounts/admins.ts';
+import type { AppEnv } from '../src/http/context.ts';
 import type { Segment } from '../src/types.ts';
 import { soak } from './support/faults.ts';
 import {

@@ -5,11 +5,11 @@
  */
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminSetup } from '../src/accounts/admin-setup.ts';
 import { registerAdminCommands } from '../src/cli/admin.ts';
 import type { Config } from '../src/config.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { createAdminSetup } from '../src/server/admin-setup.ts';
 import { ApiClient, makeApp, manualClock, tempDir, testConfig, viaApp } from './support/server-harness.ts';
 import { storeTargets } from './support/stores.ts';
 

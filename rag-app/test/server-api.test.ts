@@ -3,12 +3,12 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantAdmin } from '../src/accounts/admins.ts';
 import type { Config } from '../src/config.ts';
 import { StoreError } from '../src/errors.ts';
 import type { Rag } from '../src/rag.ts';
-import { grantAdmin } from '../src/server/admins.ts';
-import { acquireLease } from '../src/server/lease.ts';
-import { INGEST_LEASE } from '../src/server/sync.ts';
+import { acquireLease } from '../src/sync/lease.ts';
+import { INGEST_LEASE } from '../src/sync/syncer.ts';
 import type { AskResult, SearchHit } from '../src/types.ts';
 import {
   ApiClient,

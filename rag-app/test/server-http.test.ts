@@ -9,12 +9,12 @@ import { LocalForge } from '@dark-factory/forge';
 import { type GitHubServer, startGitHubServer } from '@dark-factory/forge/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
+import { runServer } from '../src/http/serve.ts';
 import { logger } from '../src/log.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { runServer } from '../src/server/main.ts';
-import { createSyncer } from '../src/server/sync.ts';
 import { openPglite } from '../src/store/db.ts';
+import { createSyncer } from '../src/sync/syncer.ts';
 import type { AskResult } from '../src/types.ts';
 import { type AnthropicServer, startAnthropicServer } from './support/anthropic-server.ts';
 import {
@@ -365,7 +365,7 @@ describe('first run and scheduled sync', () => {
         holder,
         sources: corpusBackedSources(),
       });
-    const { acquireLease } = await import('../src/server/lease.ts');
+    const { acquireLease } = await import('../src/sync/lease.ts');
     expect(await acquireLease(fresh.db, 'ingest', 'crashed-process', 5 * 60_000, time.clock())).toBe(true);
     const survivor = mk('survivor');
     await expect(survivor.run('admin-add', { refs: ['m8VC2SV2igM'], dirs: [] })).rejects.toMatchObject({

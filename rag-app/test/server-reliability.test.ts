@@ -10,17 +10,17 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantAdmin } from '../src/accounts/admins.ts';
 import type { Config } from '../src/config.ts';
+import { runServer } from '../src/http/serve.ts';
 import { corpusSource } from '../src/ingest/sources.ts';
 import { fetchYoutubeTranscript } from '../src/ingest/youtube.ts';
 import { logger } from '../src/log.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { grantAdmin } from '../src/server/admins.ts';
-import { acquireLease, holderIsGone, readLease } from '../src/server/lease.ts';
-import { runServer } from '../src/server/main.ts';
-import { defaultSources } from '../src/server/sources.ts';
-import { createSyncer, INGEST_LEASE } from '../src/server/sync.ts';
+import { acquireLease, holderIsGone, readLease } from '../src/sync/lease.ts';
+import { defaultSources } from '../src/sync/sources.ts';
+import { createSyncer, INGEST_LEASE } from '../src/sync/syncer.ts';
 import {
   ApiClient,
   CORPUS_DIR,
@@ -187,8 +187,7 @@ describe.each(storeTargets())('on $name', (target) => {
       });
       const first = await syncer.start('admin-add', { refs: ['m8VC2SV2igM'], dirs: [] });
       await expect(syncer.start('admin-resync', { refs: ['m8VC2SV2igM'], dirs: [] })).rejects.toMatchObject({
-        status: 409,
-        code: 'sync_busy',
+        code: 'sync_busy', // a SyncError; http/errors.ts answers it with 409 (server-api tests that)
       });
       expect((await syncer.status()).runs[0]).toMatchObject({ id: first.runId, status: 'running' });
 

@@ -6,11 +6,11 @@
  * budget on model-written answers (exact under concurrency) after which the offline answerer answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginWaitSeconds } from '../src/accounts/login-backoff.ts';
+import { deleteIdleGuests } from '../src/accounts/retention.ts';
 import type { Config } from '../src/config.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { loginWaitSeconds } from '../src/server/login-backoff.ts';
-import { deleteIdleGuests } from '../src/server/retention.ts';
 import { type AnthropicServer, startAnthropicServer } from './support/anthropic-server.ts';
 import {
   ApiClient,

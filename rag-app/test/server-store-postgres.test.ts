@@ -4,11 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../src/server/http-errors.ts';
-import { acquireLease, readLease, releaseLease } from '../src/server/lease.ts';
-import { hitIpRate, takeDailyMessage } from '../src/server/limits.ts';
+import { LimitError } from '../src/limits/errors.ts';
+import { hitIpRate, takeDailyMessage } from '../src/limits/usage.ts';
 import { type Db, openPostgres } from '../src/store/db.ts';
 import { loadMigrations, migrate } from '../src/store/migrate.ts';
+import { acquireLease, readLease, releaseLease } from '../src/sync/lease.ts';
 
 const url = process.env.DATABASE_URL;
 const schema = `svc_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -59,8 +59,8 @@ describe.skipIf(!url)('service state on PostgreSQL, two processes', () => {
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(ok).toHaveLength(5);
     expect(refused).toHaveLength(19);
-    for (const r of refused) expect(r.reason).toBeInstanceOf(ApiError);
-    expect(refused.every((r) => (r.reason as ApiError).code === 'daily_cap_reached')).toBe(true);
+    for (const r of refused) expect(r.reason).toBeInstanceOf(LimitError);
+    expect(refused.every((r) => (r.reason as LimitError).code === 'daily_cap_reached')).toBe(true);
   });
 
   it('counts per-IP hits exactly across processes', async () => {

@@ -14,8 +14,8 @@ import { loadConfig } from '../src/config.ts';
 import { fileSource } from '../src/ingest/sources.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { localUrl } from '../src/server/main.ts';
-import { isSameMachine } from '../src/server/routes/local.ts';
+import { localUrl } from '../src/http/serve.ts';
+import { isSameMachine } from '../src/http/routes/local/routes.ts';
 import { openDb, openPglite } from '../src/store/db.ts';
 import {
   inUseMessage,

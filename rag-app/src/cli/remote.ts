@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { RagError, RemoteError } from '../errors.ts';
-import { LOCAL_PREFIX, LOCAL_TOKEN_HEADER, type LocalError } from '../server/routes/local.ts';
+import { LOCAL_PREFIX, LOCAL_TOKEN_HEADER, type LocalError } from '../http/routes/local/routes.ts';
 import type { OwnerApi } from '../store/owner.ts';
 import type {
   AskOptions,
@@ -13,7 +13,7 @@ import type {
 } from '../types.ts';
 
 /**
- * The CLI's side of the local API (server/routes/local.ts): used when a running server holds the
+ * The CLI's side of the local API (http/routes/local/routes.ts): used when a running server holds the
  * embedded store. Each call gives back what the same call on an open Rag would, and throws what it
  * would throw (a RagError keeps its code), so the commands print the same either way.
  */

@@ -9,13 +9,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalForge } from '@dark-factory/forge';
 import type { Hono } from 'hono';
+import type { AdminSetup } from '../../src/accounts/admin-setup.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
+import { createApp } from '../../src/http/app.ts';
+import type { AppEnv, Clock, SourceFactory } from '../../src/http/context.ts';
 import { corpusSource, parseVideoRef } from '../../src/ingest/sources.ts';
 import { openRag } from '../../src/open.ts';
 import type { Rag } from '../../src/rag.ts';
-import type { AdminSetup } from '../../src/server/admin-setup.ts';
-import { createApp } from '../../src/server/app.ts';
-import type { AppEnv, Clock, SourceFactory } from '../../src/server/context.ts';
 import { openPglite } from '../../src/store/db.ts';
 import type { SourceItem } from '../../src/types.ts';
 

@@ -8,7 +8,7 @@ import { corpusSize } from './ingest.ts';
 
 /**
  * `rag serve`: serves until SIGINT/SIGTERM, when the server stops gracefully and the process exits 0
- * (server/main.ts). Resolves once the server listens.
+ * (http/serve.ts). Resolves once the server listens.
  */
 export async function serve(ctx: CliContext, opts: { corpus?: string }): Promise<number> {
   const config = loadConfig(ctx.env, ctx.cwd);
@@ -26,7 +26,7 @@ export async function serve(ctx: CliContext, opts: { corpus?: string }): Promise
       writeLine(ctx.stderr, `corpus: ${countsLine(s)} (${s.seconds}s)`);
     });
   }
-  const server = await import('../../server/main.ts');
+  const server = await import('../../http/serve.ts');
   await server.serve(config);
   return 0;
 }

@@ -4,7 +4,7 @@
  * server code reaches the bundle. The responses the server builds by hand are declared here.
  */
 import type { z } from 'zod';
-import type * as schemas from '../../server/schemas.ts';
+import type * as schemas from '../../http/schemas.ts';
 import type { AskResult, IngestSummary, Segment, SourceKind } from '../../types.ts';
 
 export type { AskResult, Citation, IngestSummary } from '../../types.ts';

@@ -1,0 +1,103 @@
+import type { Bm25Index } from '../retrieve/bm25-index.ts';
+import { type AskOptions, type AskResult, deepLink, type SearchHit, type SearchOptions } from '../types.ts';
+import type { Answerer } from './answerer.ts';
+import { judgeEvidence, refusalOutput } from './decide.ts';
+import { type EvidenceSources, gatherEvidence } from './evidence.ts';
+
+/** What answering a question reads from; open.ts wires these to the store and the retriever. */
+export interface AskDeps {
+  search(query: string, options: SearchOptions): Promise<SearchHit[]>;
+  /** The corpus-wide BM25 statistics (a new object whenever the corpus changes). */
+  bm25Index(): Promise<Bm25Index>;
+  /** Every video's id and title. */
+  videoTitles(): Promise<{ videoId: string; title: string }[]>;
+  /** One video's metadata and segments; null when it is not in the store. */
+  video(videoId: string): Promise<{
+    meta: { videoId: string; title: string; published: string | null };
+    segments: readonly { start: number; end: number; text: string }[];
+  } | null>;
+  answerer: Answerer;
+}
+
+/**
+ * `rag.ask`: searches (k = 8), reads further into the videos the search points at, judges whether
+ * the evidence supports an answer, and either refuses or has the answerer write one.
+ */
+export function createAsk(deps: AskDeps): (question: string, options?: AskOptions) => Promise<AskResult> {
+  // Titles change only with the corpus, whose every change rebuilds the BM25 index.
+  let titles: { index: object; list: Promise<{ videoId: string; title: string }[]> } | null = null;
+  const videoTitles = (index: object) => {
+    if (titles?.index !== index) titles = { index, list: deps.videoTitles() };
+    return titles.list;
+  };
+  const evidenceSources = (question: string, index: object): EvidenceSources => ({
+    searchVideo: (videoId, k) => deps.search(question, { videoId, k }),
+    titles: () => videoTitles(index),
+    opening: async (videoId) => {
+      const video = await deps.video(videoId);
+      return video ? openingHit(video.meta, video.segments) : null;
+    },
+  });
+
+  return async (question, options = {}) => {
+    const t0 = performance.now();
+    const hits = await deps.search(question, { ...options, k: options.k ?? 8 });
+    const index = await deps.bm25Index();
+    // A caller's filters (one video, a date range) bound the search; the answer reads no further.
+    const evidence = hasFilters(options)
+      ? hits
+      : await gatherEvidence(question, hits, evidenceSources(question, index), index);
+    const verdict = judgeEvidence(question, evidence, index);
+    const t1 = performance.now();
+    const retrieveMs = Math.round(t1 - t0);
+    if (!verdict.support.answer) {
+      const out = refusalOutput(verdict);
+      options.onToken?.(out.answer);
+      return { ...out, timings: { retrieveMs, answerMs: 0 } };
+    }
+    const out = await deps.answerer.answer(question, evidence, {
+      verdict,
+      ...(options.onToken ? { onToken: options.onToken } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const t2 = performance.now();
+    return {
+      answer: out.answer,
+      refused: out.refused,
+      citations: out.citations,
+      timings: { retrieveMs, answerMs: Math.round(t2 - t1) },
+      ...(out.usage ? { usage: out.usage } : {}),
+    };
+  };
+}
+
+function hasFilters(options: SearchOptions): boolean {
+  return Boolean(options.videoId || options.publishedAfter || options.publishedBefore);
+}
+
+/** How much of a video's start counts as its opening (about one chunk). */
+const OPENING_SECONDS = 75;
+
+/** A video's first moments as a passage, cited at its first second. */
+export function openingHit(
+  meta: { videoId: string; title: string; published: string | null },
+  segments: readonly { start: number; end: number; text: string }[],
+): SearchHit | null {
+  const first = segments[0];
+  if (!first) return null;
+  const opening = segments.filter((s) => s.start < first.start + OPENING_SECONDS);
+  const last = opening[opening.length - 1]!;
+  return {
+    videoId: meta.videoId,
+    title: meta.title,
+    published: meta.published,
+    start: first.start,
+    end: last.end,
+    citeStart: first.start,
+    url: deepLink(meta.videoId, first.start),
+    text: opening.map((s) => s.text).join(' '),
+    segments: opening.map((s) => ({ start: s.start, end: s.end, text: s.text })),
+    score: 0,
+    scores: { vectorRank: null, lexicalRank: null, vector: null, lexical: null },
+  };
+}
