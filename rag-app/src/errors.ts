@@ -1,5 +1,9 @@
 import { DarkFactoryError } from '@dark-factory/kit';
+import type { AccountErrorCode } from './accounts/errors.ts';
 import type { LlmErrorKind } from './answer/errors.ts';
+import type { ConversationErrorCode } from './conversations/errors.ts';
+import type { LimitErrorCode } from './limits/errors.ts';
+import type { SyncErrorCode } from './sync/errors.ts';
 
 export { errorMessage } from '@dark-factory/kit';
 
@@ -23,7 +27,12 @@ export type RagErrorCode =
   | 'fetch_timeout'
   | 'youtube_fetch_failed'
   | 'youtube_no_videos'
-  | `llm_${LlmErrorKind}`;
+  | `llm_${LlmErrorKind}`
+  // What the service's domain modules refuse (accounts/, conversations/, limits/, sync/).
+  | AccountErrorCode
+  | ConversationErrorCode
+  | LimitErrorCode
+  | SyncErrorCode;
 
 /** Typed errors with context. `code` is stable and safe to show; `message` is one readable line. */
 export class RagError extends DarkFactoryError<RagErrorCode> {}

@@ -11,9 +11,9 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_COVERED_TOKEN } from '../src/answer/prompt.ts';
 import type { Config } from '../src/config.ts';
+import { type RunningServer, runServer } from '../src/http/serve.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { type RunningServer, runServer } from '../src/http/serve.ts';
 import { type AnthropicServer, requestText, startAnthropicServer } from './support/anthropic-server.ts';
 import {
   corpusBackedSources,

@@ -2,6 +2,7 @@
  * The grounded prompt: numbered passages from the hits and rules that keep the model to them.
  * Pure text building, no I/O.
  */
+import { formatTimestamp } from '@dark-factory/kit';
 import type { SearchHit } from '../types.ts';
 
 /** The model replies with exactly this when the passages do not answer the question. */
@@ -17,15 +18,6 @@ Rules:
 - Be direct and concise: a short paragraph or a few bullet points, no preamble, no closing summary.
 - If the passages do not contain the answer to the question, reply with exactly ${NOT_COVERED_TOKEN} and nothing else. Do the same when they only mention the topic in passing without answering the question.
 - A word is not the subject: if the question names something (a language, a product, a model version, a person) that the passages never actually discuss, reply with exactly ${NOT_COVERED_TOKEN}, even when the passages use the same word in another sense or in a list.`;
-
-/** `m:ss`, or `h:mm:ss` past the hour. */
-export function formatTimestamp(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
 
 /** One block per hit, numbered from 1 in rank order. */
 export function formatPassages(hits: readonly SearchHit[]): string {
