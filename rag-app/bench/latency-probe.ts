@@ -7,15 +7,10 @@
  * The server must allow the caller to ask (ALLOW_ANONYMOUS=1) and have cap and rate limits high enough.
  */
 import { readFileSync } from 'node:fs';
+import { percentileOfSorted } from '@dark-factory/kit';
 import { z } from 'zod';
 
 const line = z.object({ query: z.string() });
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
 
 export interface LatencyFigures {
   n: number;
@@ -28,8 +23,8 @@ export function figures(samples: number[]): LatencyFigures {
   const sorted = [...samples].sort((a, b) => a - b);
   return {
     n: sorted.length,
-    p50: Math.round(percentile(sorted, 50)),
-    p95: Math.round(percentile(sorted, 95)),
+    p50: Math.round(percentileOfSorted(sorted, 0.5)),
+    p95: Math.round(percentileOfSorted(sorted, 0.95)),
     max: Math.round(sorted.at(-1) ?? Number.NaN),
   };
 }

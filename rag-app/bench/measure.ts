@@ -1,4 +1,5 @@
 /** Pure statistics and process-memory probes for the benchmark. */
+import { percentileOfSorted } from '@dark-factory/kit';
 
 export interface Latency {
   n: number;
@@ -7,13 +8,6 @@ export interface Latency {
   p95: number;
   p99: number;
   max: number;
-}
-
-/** Nearest-rank percentile of an ascending array (NaN when empty). */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -25,9 +19,9 @@ export function summarize(samplesMs: readonly number[]): Latency {
   return {
     n: sorted.length,
     mean: round1(sorted.length ? sum / sorted.length : Number.NaN),
-    p50: round1(percentile(sorted, 50)),
-    p95: round1(percentile(sorted, 95)),
-    p99: round1(percentile(sorted, 99)),
+    p50: round1(percentileOfSorted(sorted, 0.5)),
+    p95: round1(percentileOfSorted(sorted, 0.95)),
+    p99: round1(percentileOfSorted(sorted, 0.99)),
     max: round1(sorted.at(-1) ?? Number.NaN),
   };
 }

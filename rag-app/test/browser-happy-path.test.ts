@@ -3,11 +3,12 @@
  * real server (runServer) on the real openRag over a slice of the real corpus. Screenshots of each
  * step go to rag-app/test-artifacts/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalForge } from '@dark-factory/forge';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { launchChromium, runBrowserTests } from '@dark-factory/kit/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_COVERED_TOKEN } from '../src/answer/prompt.ts';
 import type { Config } from '../src/config.ts';
@@ -25,7 +26,6 @@ import {
   UNKNOWN_QUESTION,
 } from './support/server-harness.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-artifacts/screenshots');
 const CAP = 3;
 /**
@@ -106,7 +106,7 @@ async function ask(p: Page, question: string): Promise<void> {
 }
 
 // CI installs Debian's chromium (scripts/setup.sh --ci): there a missing browser fails the run.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium', () => {
+describe.skipIf(!runBrowserTests)('web chat in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     tmp = tempDir('rag-browser');
@@ -138,17 +138,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web chat in Chromium'
       print: () => undefined,
     });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     alice = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await alice.newPage();
     // The machine is offline: keep the YouTube iframe from trying the network; its src is what we check.

@@ -50,8 +50,8 @@ describe('formatting', () => {
     expect(publicUrl('::1', 80)).toBe('http://[::1]:80');
   });
 
-  it('computes latency percentiles by rank', () => {
-    expect(figures([5, 1, 4, 2, 3, 10, 9, 8, 7, 6])).toEqual({ n: 10, p50: 5, p95: 10, max: 10 });
+  it('computes latency percentiles by linear interpolation, as every figure in the project', () => {
+    expect(figures([5, 1, 4, 2, 3, 10, 9, 8, 7, 6])).toEqual({ n: 10, p50: 6, p95: 10, max: 10 });
   });
 });
 

@@ -1,4 +1,5 @@
-import { gaussian, mulberry32, orthonormalizeColumns, symmetricEigen } from './linalg.ts';
+import { seededRandom } from '@dark-factory/kit';
+import { gaussian, orthonormalizeColumns, symmetricEigen } from './linalg.ts';
 
 /** A sparse document: term indexes with their weights. */
 export interface SparseDoc {
@@ -72,7 +73,8 @@ export function fitLsa(docs: readonly Map<string, number>[], options: LsaFitOpti
   const l = Math.min(dim + 12, v, n);
   const rows = docs.map((d) => weigh(d, vocab, idf));
 
-  const rand = mulberry32(options.seed);
+  // Seeded so a refit on the same corpus gives the same space.
+  const rand = seededRandom(options.seed);
   // Y = A Ω, with Ω a v×l Gaussian matrix.
   const omega = new Float64Array(v * l);
   for (let i = 0; i < omega.length; i++) omega[i] = gaussian(rand);

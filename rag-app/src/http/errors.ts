@@ -1,3 +1,4 @@
+import { DarkFactoryError } from '@dark-factory/kit';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -10,15 +11,14 @@ import { SyncError, type SyncErrorCode } from '../sync/errors.ts';
 import type { AppEnv } from './context.ts';
 
 /** An error meant for the client: a stable `code`, a readable `message`, the HTTP status. */
-export class ApiError extends Error {
+export class ApiError extends DarkFactoryError {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    code: string,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
-    this.name = 'ApiError';
+    super(code, message, { status });
   }
 }
 

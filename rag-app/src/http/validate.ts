@@ -1,19 +1,12 @@
+import { describeZodIssues } from '@dark-factory/kit';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError } from './errors.ts';
 
 /** One readable line per zod failure, naming the field: "question: too long (at most 2000 characters)". */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => {
-      if (issue.code === 'unrecognized_keys')
-        return `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
-      const where = issue.path.length > 0 ? issue.path.join('.') : 'body';
-      // Our own messages already name their field ("question is too long …").
-      return issue.message.startsWith(`${where} `) ? issue.message : `${where}: ${issue.message}`;
-    })
-    .join('; ');
+  // Our own messages already name their field ("question is too long …").
+  return describeZodIssues(error, { root: 'body', max: 3, unknownKeys: 'field', selfNamed: true });
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {

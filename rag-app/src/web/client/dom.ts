@@ -1,3 +1,4 @@
+import { formatTimestamp } from '@dark-factory/kit';
 // Tiny DOM helpers. Text always goes in as text nodes, never as HTML.
 
 import type { Citation } from './types.ts';
@@ -62,14 +63,8 @@ export function byId(id: string): HTMLElement {
   return el;
 }
 
-/** 75 → "1:15", 3675 → "1:01:15". */
-export function timestamp(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const hours = Math.floor(s / 3600);
-  const minutes = Math.floor((s % 3600) / 60);
-  const secs = String(s % 60).padStart(2, '0');
-  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${secs}` : `${minutes}:${secs}`;
-}
+/** 75 → "1:15", 3675 → "1:01:15": the player's own notation, shared with the server's text. */
+export const timestamp = formatTimestamp;
 
 /** The second a citation points at: its link's `t`, which is where the quoted sentence starts. */
 export function citedSecond(citation: Pick<Citation, 'url' | 'start'>): number {
