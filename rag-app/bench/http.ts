@@ -1,8 +1,8 @@
 /** The HTTP part of the benchmark: the real server on a free loopback port, hit with plain fetch. */
 import path from 'node:path';
 import { type Config, loadConfig } from '../src/config.ts';
-import type { Rag } from '../src/rag.ts';
 import { runServer } from '../src/http/serve.ts';
+import type { Rag } from '../src/rag.ts';
 import { type Latency, rate, runLoad, summarize } from './measure.ts';
 
 /** Retrieval settings taken from the caller's env; ANTHROPIC_* is not, so `ask` stays offline. */

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
-import type { Rag } from '../src/rag.ts';
 import { type RunningServer, runServer } from '../src/http/serve.ts';
+import type { Rag } from '../src/rag.ts';
 import { ROOT, soak } from './support/faults.ts';
 import {
   corpusBackedSources,

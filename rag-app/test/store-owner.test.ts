@@ -11,11 +11,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteAsk } from '../src/cli/remote.ts';
 import { loadConfig } from '../src/config.ts';
+import { isSameMachine } from '../src/http/routes/local/routes.ts';
+import { localUrl } from '../src/http/serve.ts';
 import { fileSource } from '../src/ingest/sources.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { localUrl } from '../src/http/serve.ts';
-import { isSameMachine } from '../src/http/routes/local/routes.ts';
 import { openDb, openPglite } from '../src/store/db.ts';
 import {
   inUseMessage,

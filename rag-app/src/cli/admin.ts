@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { RagError } from '../errors.ts';
 import { type GrantOutcome, grantAdmin, listAdmins, revokeAdmin } from '../accounts/admins.ts';
 import { email as emailSchema } from '../accounts/email.ts';
+import { RagError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 
