@@ -16,6 +16,7 @@ import { createContext } from '../src/cli/context.ts';
 import { main } from '../src/cli/main.ts';
 import { type DemoResult, removeDemo, runDemo } from '../src/demo/run-demo.ts';
 import { type RunningServer, startFactoryServer } from '../src/server/start.ts';
+import { gateReportMarker } from '../src/steps/gate-report.ts';
 import { formatUsd } from '../src/watch/format.ts';
 import type { RunTimeline } from '../src/watch/timeline.ts';
 import { git } from '../src/workspace/git.ts';
@@ -91,6 +92,17 @@ describe('scenario (a): an issue to a squash merge', () => {
     expect(pr?.number).toBe(report.pr);
     expect(pr?.body).toContain('Fixes #1');
     expect(pr?.body).toContain('Evals gate');
+    // The gate's report is commented on the PR once, with main's evals measured in the same run.
+    const gateComments = (await forge.listComments(pr!.number)).filter((c) =>
+      c.body.includes(gateReportMarker(report.runId)),
+    );
+    expect(gateComments).toHaveLength(1);
+    if (shared) {
+      expect(gateComments[0]?.body).toContain(`(run \`${report.runId}\`): pass`);
+      expect(gateComments[0]?.body).toContain('### Evals gate report');
+    } else {
+      expect(gateComments[0]?.body).toContain('no evals gate configured');
+    }
 
     // The run and its ledger are stored: status --run reads them back.
     const env = {
