@@ -1,8 +1,8 @@
 import type { Embedder } from '../embed/embedder.ts';
-import { chunksWithVideo } from '../store/chunks.ts';
+import { type ChunkWithVideo, chunksWithVideo } from '../store/chunks.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { isoDate } from '../store/videos.ts';
-import { deepLink, type SearchHit, type SearchOptions, type Segment } from '../types.ts';
+import { deepLink, type SearchHit, type SearchOptions } from '../types.ts';
 import { lexicalRankerFor } from './bm25-index.ts';
 import { filterClause } from './filters.ts';
 import { tsRankSearch } from './lexical.ts';
@@ -74,16 +74,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   newVideosAfter: 5,
 };
 
-interface ChunkRow {
-  id: string | number;
-  video_id: string;
-  title: string;
-  published: string | Date | null;
-  start_sec: number;
-  end_sec: number;
-  text: string;
-  segments: Segment[];
-}
+type ChunkRow = ChunkWithVideo;
 
 export async function hybridSearch(
   db: Db,
