@@ -3,24 +3,11 @@ import * as store from '../store/conversations.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import type { AskResult } from '../types.ts';
 import { ConversationError } from './errors.ts';
+import type { Conversation, Message } from './types.ts';
 
 export const DEFAULT_TITLE = 'New conversation';
 
-export interface Conversation {
-  id: string;
-  title: string;
-  createdAt: string;
-  updatedAt: string;
-  messageCount: number;
-}
-
-export interface Message {
-  id: number;
-  role: 'user' | 'assistant';
-  content: string;
-  result: AskResult | null;
-  createdAt: string;
-}
+export type { Conversation, Message } from './types.ts';
 
 export interface MessageHit {
   conversationId: string;

@@ -1,12 +1,15 @@
 /**
  * What the page sends and receives. Request bodies are the server's own zod schemas (their input
  * types) and the answer shapes come from the public `types.ts`: both imported as types only, so no
- * server code reaches the bundle. The responses the server builds by hand are declared here.
+ * server code reaches the bundle. Conversations share the domain's types-only module; the other
+ * responses the server builds by hand are declared here.
  */
 import type { z } from 'zod';
+import type { Conversation, Message } from '../../conversations/types.ts';
 import type * as schemas from '../../http/schemas.ts';
 import type { AskResult, IngestSummary, Segment, SourceKind } from '../../types.ts';
 
+export type { Conversation, Message } from '../../conversations/types.ts';
 export type { AskResult, Citation, IngestSummary } from '../../types.ts';
 
 export type AskBody = z.input<typeof schemas.askBody>;
@@ -52,22 +55,6 @@ export interface SignedIn {
 /** POST /api/auth/logout-all */
 export interface SignedOutEverywhere {
   sessionsEnded: number;
-}
-
-export interface Conversation {
-  id: string;
-  title: string;
-  createdAt: string;
-  updatedAt: string;
-  messageCount: number;
-}
-
-export interface Message {
-  id: number;
-  role: 'user' | 'assistant';
-  content: string;
-  result: AskResult | null;
-  createdAt: string;
 }
 
 export interface ConversationWithMessages extends Conversation {
