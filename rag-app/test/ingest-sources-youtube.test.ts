@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type LocalServer, readBody, serveHttp } from '@dark-factory/kit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listPlaylistVideoIds } from '../src/ingest/playlist.ts';
 import { youtubeSource } from '../src/ingest/youtube.ts';
@@ -105,18 +104,12 @@ interface Seen {
   body: string;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-let server: Server;
+let server: LocalServer;
 let base: string;
 const seen: Seen[] = [];
 
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
+  server = await serveHttp(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const body = await readBody(req);
     seen.push({ method: req.method ?? '', path: url.pathname + url.search, body });
@@ -163,13 +156,10 @@ beforeAll(async () => {
     if (url.pathname === '/@empty/videos') return send(200, 'text/html', '<html>no videos here</html>');
     return send(404, 'text/plain', 'not found');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-});
+afterAll(() => server?.close());
 
 beforeEach(() => {
   seen.length = 0;
