@@ -14,6 +14,7 @@ import { decideJob, isTransient } from '../src/queue/handler.ts';
 import { type OpenedJobQueue, openJobQueue } from '../src/queue/open.ts';
 import { type QueueSettings, queueSettingsFromEnv } from '../src/queue/settings.ts';
 import { type IssueJob, type JobHandler, TransientJobError } from '../src/queue/types.ts';
+import { seedQueue } from './support/pglite-template.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL?.trim() || undefined;
 if (process.env.CI && !DATABASE_URL) {
@@ -197,6 +198,8 @@ describe('queue on PGlite (the embedded default)', () => {
   let q: OpenedJobQueue;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'factory-queue-'));
+    // A copy of a queue database pg-boss made (its schema created from nothing is the PostgreSQL half's).
+    await seedQueue(dir);
     q = await openJobQueue({ dir, settings, logger: silent });
     expect(q.kind).toBe('pglite');
   });
