@@ -5,11 +5,10 @@ import type { Config } from './config.ts';
 import type { Embedder } from './embed/embedder.ts';
 import { createEmbedder } from './embed/index.ts';
 import { clearVectors } from './embed/space.ts';
-import { InputError } from './errors.ts';
 import type { ChunkOptions } from './ingest/chunk.ts';
 import { ingestItems } from './ingest/pipeline.ts';
 import type { Rag, VideoRecord } from './rag.ts';
-import { bm25IndexFor } from './retrieve/bm25-index.ts';
+import { lexicalRankerFor } from './retrieve/bm25-index.ts';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from './retrieve/search.ts';
 import { countChunks } from './store/chunks.ts';
 import { type Db, openDb } from './store/db.ts';
@@ -26,9 +25,6 @@ export interface RagDeps {
   chunkOptions?: ChunkOptions;
 }
 
-export const MAX_QUERY_CHARS = 2000;
-const MAX_K = 50;
-
 /** Opens the store (migrating it), picks the embedder and answerer from config, and returns the app. */
 export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> {
   const db = deps.db ?? (await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.pgliteDir }));
@@ -37,10 +33,8 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
   const answerer = deps.answerer ?? createAnswerer(config);
   const retrieval = { ...DEFAULT_RETRIEVAL, vectorWeight: config.VECTOR_WEIGHT, ...deps.retrieval };
 
-  const search = async (query: string, options: SearchOptions = {}) => {
-    checkQuery(query, options);
-    return hybridSearch(db, embedder, query, options, retrieval);
-  };
+  const search = (query: string, options: SearchOptions = {}) =>
+    hybridSearch(db, embedder, query, options, retrieval);
 
   const toRecord = (row: videos.VideoRow): VideoRecord => ({
     ...videos.toVideoMeta(row),
@@ -53,7 +47,7 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
   const ask = createAsk({
     search,
     answerer,
-    bm25Index: () => bm25IndexFor(db),
+    corpusStats: () => lexicalRankerFor(db, retrieval.maxInMemoryChunks),
     videoTitles: async () =>
       (await videos.listVideos(db, { limit: 100_000, offset: 0 })).rows.map((r) => ({
         videoId: r.video_id,
@@ -109,14 +103,4 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
     },
     close: () => db.close(),
   };
-}
-
-function checkQuery(query: string, options: SearchOptions): void {
-  if (typeof query !== 'string' || query.trim().length === 0) throw new InputError('the question is empty');
-  if (query.length > MAX_QUERY_CHARS) {
-    throw new InputError(`the question is too long (${query.length} characters, at most ${MAX_QUERY_CHARS})`);
-  }
-  if (options.k !== undefined && (!Number.isInteger(options.k) || options.k < 1 || options.k > MAX_K)) {
-    throw new InputError(`k must be an integer from 1 to ${MAX_K}, got ${options.k}`);
-  }
 }

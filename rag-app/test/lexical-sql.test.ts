@@ -9,13 +9,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pickQueries, readQueries } from '../bench/queries.ts';
 import { rankingAgreement } from '../bench/scale/suite.ts';
+import { analyseQuestion } from '../src/answer/question.ts';
 import { loadConfig } from '../src/config.ts';
 import { corpusSource } from '../src/ingest/sources.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
 import { Bm25Index, lexicalRankerFor } from '../src/retrieve/bm25-index.ts';
 import { BM25, type LexicalHit, queryWeights, SqlBm25 } from '../src/retrieve/lexical.ts';
-import type { Db } from '../src/store/db.ts';
+import { termStatsFor } from '../src/retrieve/term-stats.ts';
+import type { Db, Queryable } from '../src/store/db.ts';
 import { loadMigrations, migrate } from '../src/store/migrate.ts';
 import type { SearchOptions, SourceItem } from '../src/types.ts';
 import { CORPUS_DIR, mustHaveShared, SHARED_DIR, storeTargets } from './support/stores.ts';
@@ -23,6 +25,28 @@ import { CORPUS_DIR, mustHaveShared, SHARED_DIR, storeTargets } from './support/
 const config = loadConfig({ DATA_DIR: '/tmp/unused-by-lexical-sql-tests' });
 const KEY_MOMENTS = path.join(SHARED_DIR, 'evals/key-moments.dev.jsonl');
 const haveShared = existsSync(CORPUS_DIR) && existsSync(KEY_MOMENTS);
+const ANSWERABILITY = path.join(SHARED_DIR, 'evals/answerability.dev.jsonl');
+const OWN_REFUSALS = path.resolve(import.meta.dirname, '../../evals/datasets/refusal.dev.jsonl');
+
+/** The store, with every SQL statement run through it recorded. */
+function recording(db: Db): { db: Db; statements: string[] } {
+  const statements: string[] = [];
+  const log = (q: Queryable): Queryable => ({
+    query: (sql, params) => {
+      statements.push(sql);
+      return q.query(sql, params);
+    },
+  });
+  const wrapped: Db = {
+    kind: db.kind,
+    query: log(db).query,
+    transaction: (fn) => db.transaction((tx) => fn(log(tx))),
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+  };
+  return { db: wrapped, statements };
+}
+
 /** Videos of the real corpus ingested: enough for shared and rare terms, cheap to ingest. */
 const VIDEOS = 6;
 
@@ -175,6 +199,53 @@ for (const target of storeTargets()) {
       const size = (await Bm25Index.load(db)).size;
       expect((await lexicalRankerFor(db, size)).kind).toBe('memory');
       expect((await lexicalRankerFor(db, size - 1)).kind).toBe('sql');
+    });
+
+    it('answers and refuses the same above the threshold, with statistics from SQL and no index load', async () => {
+      const size = (await Bm25Index.load(db)).size;
+      // The same store under a threshold one below its size: every lexical read goes to SQL. The
+      // wrapper is a new object, so nothing cached for `db` (the in-memory index) is reused.
+      const { db: inSql, statements } = recording(db);
+      const sqlRag = await openRag(config, {
+        db: inSql,
+        embedder: null,
+        retrieval: { maxInMemoryChunks: size - 1 },
+      });
+      expect((await lexicalRankerFor(db, size)).kind).toBe('memory');
+      expect((await lexicalRankerFor(inSql, size - 1)).kind).toBe('sql');
+      const titles = items.flatMap((i) => (i.ok ? [`What is ${i.transcript.title}?`] : []));
+      const questions = [
+        // Spread over each file: enough of both decisions, cheap enough to ask twice.
+        ...pickQueries(await readQueries(ANSWERABILITY), 16),
+        ...pickQueries(await readQueries(OWN_REFUSALS), 8),
+        ...titles,
+        'What does Cole think about superbase and olama?',
+        'How does fastapi compare with Claude Code?',
+      ];
+      const decisions = { memory: [] as boolean[], sql: [] as boolean[] };
+      for (const q of questions) {
+        const stats = {
+          memory: await termStatsFor(await lexicalRankerFor(db), analyseQuestion(q).subject),
+          sql: await termStatsFor(await lexicalRankerFor(inSql, size - 1), analyseQuestion(q).subject),
+        };
+        expect(stats.sql.size).toBe(stats.memory.size);
+        expect([...stats.sql.terms()]).toEqual([...stats.memory.terms()]);
+        for (const t of stats.memory.terms()) expect(stats.sql.df(t)).toBe(stats.memory.df(t));
+        const { timings: _m, ...memory } = await rag.ask(q);
+        const { timings: _s, ...sql } = await sqlRag.ask(q);
+        expect(sql, q).toEqual(memory);
+        decisions.memory.push(memory.refused);
+        decisions.sql.push(sql.refused);
+      }
+      expect(decisions.sql).toEqual(decisions.memory);
+      // Both decisions occur, so the comparison is not of one kind only.
+      expect(decisions.memory.filter(Boolean).length).toBeGreaterThanOrEqual(5);
+      expect(decisions.memory.filter((r) => !r).length).toBeGreaterThanOrEqual(5);
+      // Nothing read every posting or every chunk's length (the in-memory index's load).
+      expect(statements.filter((sql) => /FROM chunk_terms\s*$|token_count FROM chunks/.test(sql))).toEqual(
+        [],
+      );
+      expect(statements.some((sql) => sql.includes('FROM bm25_terms'))).toBe(true);
     });
   });
 

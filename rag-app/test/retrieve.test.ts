@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { filterClause } from '../src/retrieve/filters.ts';
 import { localize } from '../src/retrieve/localize.ts';
+import { checkQuery, MAX_QUERY_CHARS } from '../src/retrieve/query.ts';
 import { reciprocalRankFusion } from '../src/retrieve/rrf.ts';
+import { leadIn } from '../src/retrieve/search.ts';
+import { shapesFor, type TermStatsSource, termStatsFor } from '../src/retrieve/term-stats.ts';
 import { terms } from '../src/text/tokenize.ts';
 
 describe('reciprocalRankFusion', () => {
@@ -73,6 +76,82 @@ describe('terms', () => {
       'n8n',
       'pydant',
       'ai',
+    ]);
+  });
+});
+
+describe("leadIn (a hit shows the moment's start)", () => {
+  const before = [
+    { start: 40, end: 55, text: 'a' },
+    { start: 55, end: 70, text: 'b' },
+    { start: 70, end: 85, text: 'c' },
+    { start: 85, end: 100, text: 'd' },
+  ];
+  it('takes the segments starting within the seconds before the window, none it already holds', () => {
+    expect(leadIn(before, 85, 30).map((x) => x.text)).toEqual(['b', 'c']);
+    expect(leadIn(before, 100, 30).map((x) => x.text)).toEqual(['c', 'd']);
+    expect(leadIn(before, 85, 0)).toEqual([]);
+    expect(leadIn([], 85, 30)).toEqual([]);
+  });
+});
+
+describe('checkQuery', () => {
+  it('rejects an empty or too long question and a k out of range, with the reason', () => {
+    expect(() => checkQuery('  ', {})).toThrow('the question is empty');
+    expect(() => checkQuery('x'.repeat(MAX_QUERY_CHARS + 1), {})).toThrow(/too long \(2001 characters/);
+    expect(() => checkQuery('webhooks', { k: 0 })).toThrow('k must be an integer from 1 to 50, got 0');
+    expect(() => checkQuery('webhooks', { k: 2.5 })).toThrow(/got 2.5/);
+    expect(() => checkQuery('webhooks', { k: 50 })).not.toThrow();
+  });
+});
+
+describe("termStatsFor (one question's corpus statistics)", () => {
+  const vocabulary = new Map([
+    ['supabas', 40],
+    ['superbas', 90],
+    ['postgr', 2],
+    ['postgress', 99],
+    ['fast', 30],
+    ['api', 50],
+    ['n8n', 200],
+    ['webhook', 25],
+  ]);
+  const asked: string[][] = [];
+  const source: TermStatsSource = {
+    size: 1000,
+    dfs: async (ts) => {
+      asked.push([...ts]);
+      return new Map(ts.flatMap((t) => (vocabulary.has(t) ? [[t, vocabulary.get(t)!] as const] : [])));
+    },
+    shaped: async (shapes) =>
+      new Map(
+        [...vocabulary].filter(([t]) =>
+          shapes.some((s) => t[0] === s.first && t.length >= s.minLength && t.length <= s.maxLength),
+        ),
+      ),
+  };
+
+  it('holds the terms, their spelling neighbours and the parts a compound splits into', async () => {
+    const stats = await termStatsFor(source, [
+      { term: 'postgr', surface: 'Postgres' },
+      { term: 'fastapi', surface: 'FastAPI' },
+    ]);
+    expect(stats.size).toBe(1000);
+    expect(stats.df('postgr')).toBe(2);
+    // "postgress" is within one edit of the word as asked: the commoner-spelling check compares it.
+    expect(stats.df('postgress')).toBe(99);
+    expect(stats.df('fastapi')).toBe(0);
+    // Respelling splits "fastapi": its parts were fetched although no shape covers "api".
+    expect(stats.df('api')).toBe(50);
+    expect([...stats.terms()]).toEqual([...stats.terms()].sort());
+    expect(asked.flat()).toContain('api');
+    // A term outside what was fetched is a caller's mistake, not an absent term.
+    expect(() => stats.df('webhook')).toThrow(/not fetched/);
+  });
+
+  it('covers the lengths spelling checks reach, from the term and from the word as asked', () => {
+    expect(shapesFor([{ term: 'postgr', surface: 'Postgres' }])).toEqual([
+      { first: 'p', minLength: 4, maxLength: 9 },
     ]);
   });
 });

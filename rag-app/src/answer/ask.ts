@@ -1,14 +1,18 @@
-import type { Bm25Index } from '../retrieve/bm25-index.ts';
+import { type TermStatsSource, termStatsFor } from '../retrieve/term-stats.ts';
 import { type AskOptions, type AskResult, deepLink, type SearchHit, type SearchOptions } from '../types.ts';
 import type { Answerer } from './answerer.ts';
 import { judgeEvidence, refusalOutput } from './decide.ts';
 import { type EvidenceSources, gatherEvidence } from './evidence.ts';
+import { analyseQuestion } from './question.ts';
 
 /** What answering a question reads from; open.ts wires these to the store and the retriever. */
 export interface AskDeps {
   search(query: string, options: SearchOptions): Promise<SearchHit[]>;
-  /** The corpus-wide BM25 statistics (a new object whenever the corpus changes). */
-  bm25Index(): Promise<Bm25Index>;
+  /**
+   * The corpus's term statistics (a new object whenever the corpus changes): the in-memory BM25
+   * index or the store's SQL, by corpus size; `ask` fetches only what one question needs.
+   */
+  corpusStats(): Promise<TermStatsSource>;
   /** Every video's id and title. */
   videoTitles(): Promise<{ videoId: string; title: string }[]>;
   /** One video's metadata and segments; null when it is not in the store. */
@@ -24,15 +28,15 @@ export interface AskDeps {
  * the evidence supports an answer, and either refuses or has the answerer write one.
  */
 export function createAsk(deps: AskDeps): (question: string, options?: AskOptions) => Promise<AskResult> {
-  // Titles change only with the corpus, whose every change rebuilds the BM25 index.
-  let titles: { index: object; list: Promise<{ videoId: string; title: string }[]> } | null = null;
-  const videoTitles = (index: object) => {
-    if (titles?.index !== index) titles = { index, list: deps.videoTitles() };
+  // Titles change only with the corpus, whose every change gives a new statistics source.
+  let titles: { corpus: object; list: Promise<{ videoId: string; title: string }[]> } | null = null;
+  const videoTitles = (corpus: object) => {
+    if (titles?.corpus !== corpus) titles = { corpus, list: deps.videoTitles() };
     return titles.list;
   };
-  const evidenceSources = (question: string, index: object): EvidenceSources => ({
+  const evidenceSources = (question: string, corpus: object): EvidenceSources => ({
     searchVideo: (videoId, k) => deps.search(question, { videoId, k }),
-    titles: () => videoTitles(index),
+    titles: () => videoTitles(corpus),
     opening: async (videoId) => {
       const video = await deps.video(videoId);
       return video ? openingHit(video.meta, video.segments) : null;
@@ -42,12 +46,13 @@ export function createAsk(deps: AskDeps): (question: string, options?: AskOption
   return async (question, options = {}) => {
     const t0 = performance.now();
     const hits = await deps.search(question, { ...options, k: options.k ?? 8 });
-    const index = await deps.bm25Index();
+    const corpus = await deps.corpusStats();
+    const stats = await termStatsFor(corpus, analyseQuestion(question).subject);
     // A caller's filters (one video, a date range) bound the search; the answer reads no further.
     const evidence = hasFilters(options)
       ? hits
-      : await gatherEvidence(question, hits, evidenceSources(question, index), index);
-    const verdict = judgeEvidence(question, evidence, index);
+      : await gatherEvidence(question, hits, evidenceSources(question, corpus), stats);
+    const verdict = judgeEvidence(question, evidence, stats);
     const t1 = performance.now();
     const retrieveMs = Math.round(t1 - t0);
     if (!verdict.support.answer) {

@@ -11,6 +11,7 @@ import {
   queryWeights,
   SqlBm25,
 } from './lexical.ts';
+import type { TermShape } from './term-stats.ts';
 
 interface Posting {
   docs: number[];
@@ -80,6 +81,17 @@ export class Bm25Index {
     return this.postings.keys();
   }
 
+  /** Vocabulary terms (with df) of any of the shapes, as store/lexical.ts's termsInShapes. */
+  shaped(shapes: readonly TermShape[]): Map<string, number> {
+    const out = new Map<string, number>();
+    if (shapes.length === 0) return out;
+    for (const [term, p] of this.postings) {
+      if (shapes.some((s) => term[0] === s.first && term.length >= s.minLength && term.length <= s.maxLength))
+        out.set(term, p.docs.length);
+    }
+    return out;
+  }
+
   search(query: string, limit: number, options: SearchOptions = {}, params: Bm25Params = BM25): LexicalHit[] {
     const scores = new Map<number, number>();
     for (const [term, qtf] of queryWeights(query, params.respell ? this : null)) {
@@ -138,6 +150,12 @@ function memoryRanker(index: Bm25Index): LexicalRanker {
     size: index.size,
     search: async (query, limit, options, params) => index.search(query, limit, options, params),
     idfs: async () => (term) => index.idf(term),
+    dfs: async (terms) => {
+      const out = new Map<string, number>();
+      for (const t of terms) if (index.df(t) > 0) out.set(t, index.df(t));
+      return out;
+    },
+    shaped: async (shapes) => index.shaped(shapes),
   };
 }
 
@@ -148,7 +166,8 @@ const rankers = new WeakMap<
 
 /**
  * The lexical ranker for the store's current corpus: the in-memory index up to `maxInMemoryChunks`
- * chunks, BM25 in SQL above (both rank identically).
+ * chunks, BM25 in SQL above (both rank identically). `ask` reads its term statistics from the same
+ * ranker, so above the threshold nothing loads the corpus's postings into the process.
  */
 export async function lexicalRankerFor(
   db: Db,

@@ -1,8 +1,17 @@
 import type { Db, Queryable } from '../store/db.ts';
-import { type Bm25Corpus, bm25Corpus, bm25Rank, termDfs, termsShaped, tsRank } from '../store/lexical.ts';
+import {
+  type Bm25Corpus,
+  bm25Corpus,
+  bm25Rank,
+  termDfs,
+  termsInShapes,
+  termsShaped,
+  tsRank,
+} from '../store/lexical.ts';
 import { termFrequencies, terms } from '../text/tokenize.ts';
 import type { SearchOptions } from '../types.ts';
 import { respell, type Vocabulary } from './oov.ts';
+import type { TermShape, TermStatsSource } from './term-stats.ts';
 
 export interface LexicalHit {
   id: number;
@@ -43,8 +52,11 @@ export function queryWeights(query: string, vocab: Vocabulary | null): Map<strin
   return weights;
 }
 
-/** A BM25 ranking of the store's chunks: in memory (bm25-index.ts) or in SQL (below). */
-export interface LexicalRanker {
+/**
+ * A BM25 ranking of the store's chunks: in memory (bm25-index.ts) or in SQL (below). It is also
+ * the corpus's term statistics (term-stats.ts), from the same place, for the refusal and the answer.
+ */
+export interface LexicalRanker extends TermStatsSource {
   readonly kind: 'memory' | 'sql';
   /** Chunks in the corpus it ranks. */
   readonly size: number;
@@ -135,6 +147,14 @@ export class SqlBm25 implements LexicalRanker {
   async idfs(query: string): Promise<(term: string) => number> {
     const dfs = await this.vocabularyFor(query, true);
     return (term) => bm25Idf(this.corpus.chunks, dfs.get(term) ?? 0);
+  }
+
+  dfs(terms: readonly string[]): Promise<Map<string, number>> {
+    return termDfs(this.q, terms);
+  }
+
+  shaped(shapes: readonly TermShape[]): Promise<Map<string, number>> {
+    return termsInShapes(this.q, shapes);
   }
 }
 

@@ -1,12 +1,14 @@
 import type { Embedder } from '../embed/embedder.ts';
 import { type ChunkWithVideo, chunksWithVideo } from '../store/chunks.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import { precedingSegments } from '../store/passages.ts';
 import { isoDate } from '../store/videos.ts';
-import { deepLink, type SearchHit, type SearchOptions } from '../types.ts';
-import { lexicalRankerFor } from './bm25-index.ts';
+import { deepLink, type SearchHit, type SearchOptions, type Segment } from '../types.ts';
+import { IN_MEMORY_MAX_CHUNKS, lexicalRankerFor } from './bm25-index.ts';
 import { filterClause } from './filters.ts';
 import { tsRankSearch } from './lexical.ts';
 import { localize } from './localize.ts';
+import { checkQuery } from './query.ts';
 import { reciprocalRankFusion } from './rrf.ts';
 import { vectorSearch } from './vector.ts';
 
@@ -22,6 +24,13 @@ export interface RetrievalSettings {
   maxOverlap: number;
   /** After this many results, only chunks of videos not yet listed (more videos for broad questions). */
   newVideosAfter: number;
+  /**
+   * Seconds before a window that its hit shows as lead-in (the previous window's segments there):
+   * the span and text grow, the link stays where the window matched. 0 or unset: the window alone.
+   */
+  leadInSeconds?: number;
+  /** Up to this many chunks BM25 ranks in memory, above it in SQL (bm25-index.ts). */
+  maxInMemoryChunks?: number;
   /**
    * Opt-in variants, unset in the app: the evals' slight mutants and neutral controls set them to
    * measure how small a change the gate can see (evals/src/variants.ts).
@@ -72,6 +81,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   maxPerVideo: 3,
   maxOverlap: 0.4,
   newVideosAfter: 5,
+  maxInMemoryChunks: IN_MEMORY_MAX_CHUNKS,
 };
 
 type ChunkRow = ChunkWithVideo;
@@ -83,9 +93,10 @@ export async function hybridSearch(
   options: SearchOptions = {},
   settings: RetrievalSettings = DEFAULT_RETRIEVAL,
 ): Promise<SearchHit[]> {
+  checkQuery(query, options);
   const k = options.k ?? 10;
   filterClause(options, 0); // validates the filter values before any work
-  const bm25 = await lexicalRankerFor(db);
+  const bm25 = await lexicalRankerFor(db, settings.maxInMemoryChunks);
   const lexicalRaw =
     settings.lexicalWeight <= 0
       ? []
@@ -107,33 +118,42 @@ export async function hybridSearch(
   const lexRank = new Map(lexical.map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const vecRank = new Map(vector.map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const perVideo = new Map<string, number>();
-  const hits: SearchHit[] = [];
+  const chosen: { row: ChunkRow; score: number }[] = [];
   const skipped: number[] = [];
   const accept = (id: number, score: number, strict: boolean): boolean => {
     const row = rows.get(id);
     if (!row) return false;
     const used = perVideo.get(row.video_id) ?? 0;
     if (used >= settings.maxPerVideo) return false;
-    if (hits.some((h) => h.videoId === row.video_id && overlapShare(h, row) > settings.maxOverlap))
+    if (
+      chosen.some(
+        (c) =>
+          c.row.video_id === row.video_id &&
+          overlapShare({ start: c.row.start_sec, end: c.row.end_sec }, row) > settings.maxOverlap,
+      )
+    )
       return false;
-    if (strict && hits.length >= settings.newVideosAfter && used > 0) return false;
+    if (strict && chosen.length >= settings.newVideosAfter && used > 0) return false;
     perVideo.set(row.video_id, used + 1);
-    hits.push(toHit(row, score));
+    chosen.push({ row, score });
     return true;
   };
-  const toHit = (row: ChunkRow, score: number): SearchHit => {
+  const toHit = (row: ChunkRow, score: number, before: readonly Segment[]): SearchHit => {
     const id = Number(row.id);
+    // The link is placed inside the window that matched; the lead-in is context before it.
     const cite = localize(query, row.segments, idf, settings.variant?.lookahead);
+    const lead = leadIn(before, row.start_sec, settings.leadInSeconds ?? 0);
+    const segments = lead.length > 0 ? [...lead, ...row.segments] : row.segments;
     return {
       videoId: row.video_id,
       title: row.title,
       published: isoDate(row.published),
-      start: Math.floor(row.start_sec),
+      start: Math.floor(lead[0]?.start ?? row.start_sec),
       end: Math.ceil(row.end_sec),
       citeStart: cite.start,
       url: deepLink(row.video_id, cite.start),
-      text: row.text,
-      segments: row.segments,
+      text: lead.length > 0 ? segments.map((x) => x.text).join(' ') : row.text,
+      segments,
       score,
       scores: {
         lexicalRank: lexRank.get(id)?.rank ?? null,
@@ -145,16 +165,34 @@ export async function hybridSearch(
   };
   const scoreOf = new Map(fused.map((f) => [f.id, f.score]));
   for (const { id, score } of fused) {
-    if (hits.length >= k) break;
+    if (chosen.length >= k) break;
     if (!accept(id, score, true)) skipped.push(id);
   }
   // Not enough distinct videos among the candidates: fill up in rank order.
   for (const id of skipped) {
-    if (hits.length >= k) break;
+    if (chosen.length >= k) break;
     accept(id, scoreOf.get(id)!, false);
   }
+  const before = settings.leadInSeconds
+    ? await precedingSegments(
+        db,
+        chosen.map((c) => Number(c.row.id)),
+      )
+    : new Map<number, Segment[]>();
+  const hits = chosen.map((c) => toHit(c.row, c.score, before.get(Number(c.row.id)) ?? []));
   hits.sort((a, b) => b.score - a.score);
   return hits;
+}
+
+/**
+ * The segments of the `seconds` before a window that the window does not hold. A described moment
+ * starts before the words that match it (it is introduced, then discussed): on the key-moment dev
+ * set the gold second lies before the top hit's link far more often than after it, and a hit missed
+ * by its own window is missed almost always because the moment began earlier (README "Tuning").
+ */
+export function leadIn(before: readonly Segment[], windowStart: number, seconds: number): Segment[] {
+  if (seconds <= 0) return [];
+  return before.filter((x) => x.start >= windowStart - seconds && x.start < windowStart);
 }
 
 async function vectorSide(

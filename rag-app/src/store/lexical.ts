@@ -53,6 +53,25 @@ export async function termsShaped(
   return new Map(res.rows.map((r) => [r.term, Number(r.df)]));
 }
 
+/** Vocabulary terms (with df) of any of the shapes: first letter and a length range each. */
+export async function termsInShapes(
+  q: Queryable,
+  shapes: readonly { first: string; minLength: number; maxLength: number }[],
+): Promise<Map<string, number>> {
+  if (shapes.length === 0) return new Map();
+  // One lookup per shape on bm25_terms_shape_idx (first letter, length).
+  const res = await q.query<{ term: string; df: number }>(
+    `SELECT DISTINCT t.term, t.df
+     FROM unnest($1::text[], $2::int[], $3::int[]) AS s(first, lo, hi)
+       CROSS JOIN LATERAL (
+         SELECT term, df FROM bm25_terms
+         WHERE left(term, 1) = s.first AND length(term) BETWEEN s.lo AND s.hi AND df > 0
+       ) t`,
+    [shapes.map((s) => s.first), shapes.map((s) => s.minLength), shapes.map((s) => s.maxLength)],
+  );
+  return new Map(res.rows.map((r) => [r.term, Number(r.df)]));
+}
+
 export interface Bm25SqlQuery {
   /** Query terms in the order the in-memory index adds them, each with qtf × idf. */
   terms: readonly { term: string; weight: number }[];
