@@ -52,6 +52,9 @@ COPY --chown=node:node evals/package.json evals/
 COPY --chown=node:node factory/package.json factory/
 COPY --chown=node:node forge/package.json forge/
 COPY --chown=node:node kit/package.json kit/
+# rag-app/optional/* (the EMBEDDER=transformers library, LangChain for the benchmark and the
+# /langchain entry point's tests) are projects of their own that this install leaves out: the image
+# needs neither, and rag-app's `link:` devDependencies into optional/langchain stay dangling links.
 # --prod=false: tsx and typescript are dev dependencies, and the app runs from source through tsx.
 RUN --mount=type=cache,target=/home/node/.local/share/pnpm/store,uid=1000,gid=1000 \
   pnpm install --frozen-lockfile --prod=false

@@ -3,11 +3,16 @@
 #   bash scripts/setup.sh          pnpm 12.4.2 + workspace dependencies (frozen lockfile)
 #   bash scripts/setup.sh --ci     also the test servers' needs: pgvector in the PostgreSQL of
 #                                  DATABASE_URL (default the local `test` db), Debian's Chromium
-#                                  and bubblewrap (the factory's command sandbox), and --transformers
+#                                  and bubblewrap (the factory's command sandbox), --transformers
+#                                  and --langchain
 #   bash scripts/setup.sh --transformers
 #                                  also the opt-in EMBEDDER=transformers's library (~400 MB with
 #                                  onnxruntime), a project of its own: rag-app/optional/transformers
-# --with-server-deps is a synonym of --ci.
+#   bash scripts/setup.sh --langchain
+#                                  also LangChain.js (~130 MB) for `pnpm bench`'s baseline and the
+#                                  tests and typecheck of @dark-factory/rag-app/langchain, a project
+#                                  of its own: rag-app/optional/langchain
+# --with-server-deps is a synonym of --ci. Options combine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 LOG_TAG=setup
@@ -17,15 +22,17 @@ LOG_TAG=setup
 PNPM_VERSION=12.4.2
 server_deps=0
 transformers=0
+langchain=0
 for arg in "$@"; do
   case "$arg" in
-    --ci | --with-server-deps) server_deps=1 transformers=1 ;;
+    --ci | --with-server-deps) server_deps=1 transformers=1 langchain=1 ;;
     --transformers) transformers=1 ;;
+    --langchain) langchain=1 ;;
     -h | --help)
-      sed -n '2,10p' "$0"
+      sed -n '2,15p' "$0"
       exit 0
       ;;
-    *) die "unknown option '$arg' (expected --ci, --transformers or --with-server-deps)" ;;
+    *) die "unknown option '$arg' (expected --ci, --transformers, --langchain or --with-server-deps)" ;;
   esac
 done
 
@@ -64,6 +71,14 @@ install_transformers() {
   local t0=$SECONDS
   pnpm --dir rag-app/optional/transformers install --frozen-lockfile --reporter=silent
   log "EMBEDDER=transformers library installed in rag-app/optional/transformers ($((SECONDS - t0))s)"
+}
+
+# The same for LangChain; rag-app's devDependencies link its packages, so rag-app resolves them once
+# this is installed.
+install_langchain() {
+  local t0=$SECONDS
+  pnpm --dir rag-app/optional/langchain install --frozen-lockfile --reporter=silent
+  log "LangChain installed in rag-app/optional/langchain ($((SECONDS - t0))s)"
 }
 
 # The database the tests use: pgvector must be available there and created in it.
@@ -121,6 +136,7 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 ensure_pnpm
 install_workspace
 [ "$transformers" = 0 ] || install_transformers
+[ "$langchain" = 0 ] || install_langchain
 if [ "$server_deps" = 1 ]; then
   ensure_pgvector
   bash scripts/install-chromium.sh

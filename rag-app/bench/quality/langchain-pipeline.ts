@@ -2,29 +2,21 @@
  * The baseline a JavaScript developer would build with LangChain.js: each transcript as one
  * document (one line per timed segment), `RecursiveCharacterTextSplitter` at 1,000 / 200
  * characters, `BM25Retriever` from @langchain/community, and the deep link at the chunk's first
- * second (the splitter's `loc.lines` says which segments a chunk holds).
+ * second (the splitter's `loc.lines` says which segments a chunk holds). Loaded only through
+ * langchain-baseline.ts (LangChain is an optional install: rag-app/optional/langchain).
  */
 import { BM25Retriever } from '@langchain/community/retrievers/bm25';
 import { Document } from '@langchain/core/documents';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import type { Transcript } from '../../src/types.ts';
+import { type BaselineChunk, type LangchainBaseline, SPLITTER, toSpan } from './langchain-baseline.ts';
 import type { RankedSpan } from './metrics.ts';
-
-export const SPLITTER = { chunkSize: 1000, chunkOverlap: 200 } as const;
-
-export interface BaselineChunk {
-  videoId: string;
-  start: number;
-  end: number;
-  text: string;
-}
 
 interface LineLocation {
   loc?: { lines?: { from?: number; to?: number } };
 }
 
-/** The splitter's chunks of every transcript, each with the span of the segments (lines) it holds. */
-export async function splitTranscripts(transcripts: readonly Transcript[]): Promise<BaselineChunk[]> {
+async function splitTranscripts(transcripts: readonly Transcript[]): Promise<BaselineChunk[]> {
   const splitter = new RecursiveCharacterTextSplitter(SPLITTER);
   const out: BaselineChunk[] = [];
   for (const t of transcripts) {
@@ -42,15 +34,7 @@ export async function splitTranscripts(transcripts: readonly Transcript[]): Prom
   return out;
 }
 
-export const toSpan = (c: BaselineChunk): RankedSpan => ({
-  videoId: c.videoId,
-  start: c.start,
-  end: c.end,
-  linkSecond: Math.floor(c.start),
-});
-
-/** LangChain's BM25Retriever over the chunks, returning the top `k` as ranked spans. */
-export function langchainBm25(chunks: readonly BaselineChunk[], k: number) {
+function langchainBm25(chunks: readonly BaselineChunk[], k: number) {
   const retriever = BM25Retriever.fromDocuments(
     chunks.map((c, i) => new Document({ pageContent: c.text, metadata: { chunk: i } })),
     { k },
@@ -60,3 +44,5 @@ export function langchainBm25(chunks: readonly BaselineChunk[], k: number) {
     return docs.map((d) => toSpan(chunks[(d.metadata as { chunk: number }).chunk]!));
   };
 }
+
+export const baseline: LangchainBaseline = { splitTranscripts, langchainBm25 };

@@ -6,6 +6,7 @@ import { corpusSource } from '../../src/ingest/sources.ts';
 import { openRag } from '../../src/open.ts';
 import { openPglite } from '../../src/store/db.ts';
 import { readCases } from './cases.ts';
+import { ensureLangchain, loadLangchainBaseline } from './langchain-baseline.ts';
 import { benchQuality, type QualityFigures, readTranscripts } from './suite.ts';
 
 export async function runQuality(
@@ -14,6 +15,8 @@ export async function runQuality(
   config: Config,
   say: (phase: string) => void,
 ): Promise<QualityFigures> {
+  ensureLangchain(say);
+  const baseline = await loadLangchainBaseline();
   const datasets = [];
   for (const file of datasetFiles) {
     datasets.push({ name: path.basename(file, '.jsonl'), cases: await readCases(file) });
@@ -23,7 +26,14 @@ export async function runQuality(
   try {
     say(`quality: ingesting ${corpusDir} for ours (in-memory PGlite, BM25 only)`);
     const summary = await rag.ingest(corpusSource(corpusDir));
-    return await benchQuality({ transcripts, datasets, rag, ourChunks: summary.chunks, onPhase: say });
+    return await benchQuality({
+      transcripts,
+      datasets,
+      rag,
+      ourChunks: summary.chunks,
+      baseline,
+      onPhase: say,
+    });
   } finally {
     await rag.close();
   }

@@ -7,7 +7,7 @@ import type { Rag } from '../../src/rag.ts';
 import type { Transcript } from '../../src/types.ts';
 import { type Latency, runLoad, summarize } from '../measure.ts';
 import type { QualityCase } from './cases.ts';
-import { type BaselineChunk, langchainBm25, splitTranscripts, toSpan } from './langchain-pipeline.ts';
+import { type BaselineChunk, type LangchainBaseline, toSpan } from './langchain-baseline.ts';
 import { K, meanScores, type RankedSpan, type Scores, scoreCase } from './metrics.ts';
 import { PlainBm25 } from './plain-bm25.ts';
 
@@ -70,14 +70,16 @@ export interface QualityPlan {
   rag: Rag;
   /** Chunks in ours' store. */
   ourChunks: number;
+  /** The LangChain pipeline (loadLangchainBaseline: LangChain is an optional install). */
+  baseline: LangchainBaseline;
   onPhase?: (phase: string) => void;
 }
 
 export async function benchQuality(plan: QualityPlan): Promise<QualityFigures> {
   const say = plan.onPhase ?? (() => {});
   say('quality: splitting transcripts with RecursiveCharacterTextSplitter 1000/200');
-  const chunks: BaselineChunk[] = await splitTranscripts(plan.transcripts);
-  const langchain = langchainBm25(chunks, K);
+  const chunks: BaselineChunk[] = await plan.baseline.splitTranscripts(plan.transcripts);
+  const langchain = plan.baseline.langchainBm25(chunks, K);
   const plain = new PlainBm25(chunks.map((c) => c.text));
   const retrievers: Record<System, Retrieve> = {
     langchain,
