@@ -17,6 +17,7 @@ import { main } from '../src/cli/main.ts';
 import { type ScriptedModelServer, startScriptedModelServer } from '../src/scripted/server.ts';
 import type { RunRow } from '../src/watch/timeline.ts';
 import { git } from '../src/workspace/git.ts';
+import { seedQueue, seedStore } from './support/pglite-template.ts';
 import { scripted } from './support/scenario.ts';
 
 const silent = pino({ level: 'silent' });
@@ -77,6 +78,9 @@ describe('serve --worker --poll: one process on the embedded store', () => {
     forge = new LocalForge({ dir: path.join(root, 'forge'), logger: silent });
     await forge.createIssue({ title: 'Add a weather widget', body: 'Out of scope.', author: 'alice' });
     model = await startScriptedModelServer({ scenario: { responses: [scripted.triage(1, 'reject')] } });
+    // The store and the queue where serve finds them by default, copies of migrated ones (no initdb).
+    await seedStore(path.join(root, 'data', 'factory', 'store'));
+    await seedQueue(path.join(root, 'data', 'factory', 'queue'));
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
