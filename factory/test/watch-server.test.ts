@@ -17,6 +17,7 @@ import { type OpenedRunStore, openRunStore } from '../src/runs/open.ts';
 import { readOwner } from '../src/runs/owner.ts';
 import type { RunTimeline } from '../src/watch/timeline.ts';
 import { REPO_ROOT } from './support/gate-fixture.ts';
+import { seedStore } from './support/pglite-template.ts';
 
 const silent = pino({ level: 'silent' });
 const dirs: string[] = [];
@@ -73,6 +74,8 @@ describe('pnpm factory serve', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'watch-serve-'));
     dirs.push(dir);
     const storeDir = path.join(dir, 'store');
+    // A copy of a migrated store (no initdb): what is tested is who owns it and who reads through whom.
+    await seedStore(storeDir);
     // Another process's role (a loop): it owns the embedded store and publishes its status endpoint.
     let owner: OpenedRunStore | undefined = await openRunStore({
       dataDir: storeDir,
