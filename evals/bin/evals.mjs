@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-// `pnpm evals …` runs this bin (linked into the root's node_modules/.bin): pnpm runs a bin without
-// echoing a `$ tsx …` script line, and tsx is registered in this process (no wrapper process).
+// `pnpm evals …` runs this bin: no `$ tsx …` echo, no wrapper process (see kit/src/bin.mjs).
+import { runTypeScriptBin } from '@dark-factory/kit/bin';
 import { register } from 'tsx/esm/api';
 
-register();
-const { runProcess } = await import('../src/cli/main.ts');
-await runProcess(process.argv.slice(2));
+await runTypeScriptBin(register, new URL('../src/cli/main.ts', import.meta.url));

@@ -20,11 +20,6 @@ export function devDatasets(env: NodeJS.ProcessEnv = process.env): string[] {
   );
 }
 
-/** pnpm runs scripts inside the package; the user's own directory is INIT_CWD. */
-export function userCwd(env: NodeJS.ProcessEnv = process.env): string {
-  return env.INIT_CWD ?? process.cwd();
-}
-
 /** A path for display/JSON: relative to `base` when that is shorter and unambiguous. */
 export function displayPath(abs: string, base: string): string {
   const rel = path.relative(base, abs);

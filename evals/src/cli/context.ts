@@ -1,18 +1,12 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type TextSink, userCwd } from '@dark-factory/kit/cli';
 import pino from 'pino';
-import { z } from 'zod';
-import { displayPath, userCwd } from '../paths.ts';
+import { displayPath } from '../paths.ts';
+
+// The sinks and the user's directory are kit's, shared by the three CLIs.
+export { helpWidth, type TextSink } from '@dark-factory/kit/cli';
 
 export type Env = NodeJS.ProcessEnv;
-
-/** Something text is written to: process.stdout/stderr, or a test's capture. */
-export interface TextSink {
-  write(text: string): unknown;
-  /** A terminal: progress bars are drawn only on one. */
-  isTTY?: boolean;
-  columns?: number;
-}
 
 /** What every command needs, passed in so that nothing reaches for globals (tests run the CLI in-process). */
 export interface CliContext {
@@ -50,17 +44,4 @@ export function cliLogger(ctx: CliContext): pino.Logger {
     { level: ctx.env.LOG_LEVEL || 'info', base: { app: 'evals' } },
     { write: (line: string) => ctx.stderr.write(line) },
   );
-}
-
-/** The terminal width for help text; undefined when not a terminal (commander then uses 80). */
-export function helpWidth(sink: TextSink): number | undefined {
-  return sink.isTTY ? sink.columns : undefined;
-}
-
-const PackageSchema = z.object({ version: z.string().min(1) });
-
-/** The evals package's version, from its package.json (what `evals --version` prints). */
-export function packageVersion(): string {
-  const file = new URL('../../package.json', import.meta.url);
-  return PackageSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).version;
 }

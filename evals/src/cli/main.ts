@@ -1,11 +1,10 @@
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { isEntryModule, packageVersion, runAsProcess } from '@dark-factory/kit/cli';
 import { Command, CommanderError, Option } from 'commander';
 import { DatasetError, EvalsError, formatIssue } from '../errors.ts';
 import { DEFAULT_BASELINE, devDatasets, displayPath, REPO_ROOT } from '../paths.ts';
 import { GATE_MODES } from '../stats/power.ts';
 import { baselineCommand } from './baseline.ts';
-import { type CliContext, createContext, helpWidth, packageVersion } from './context.ts';
+import { type CliContext, createContext, helpWidth } from './context.ts';
 import { gateCommand } from './gate.ts';
 import { mutateCommand } from './mutate.ts';
 import { powerCommand } from './power.ts';
@@ -23,7 +22,11 @@ type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export function buildProgram(ctx: CliContext, code: { exit: ExitCode } = { exit: EXIT.ok }): Command {
   const program = new Command('evals')
     .description('Benchmarks, metrics and the merge gate for rag-app')
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(
+      packageVersion(new URL('../../package.json', import.meta.url)),
+      '-V, --version',
+      'print the version',
+    )
     // Help, version and commander's usage errors go through the context (captured in-process).
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
@@ -197,16 +200,6 @@ export async function main(argv: string[], ctx: CliContext = createContext()): P
  * The process entry (this file run by node, as the factory's judge does, or bin/evals.mjs): the exit
  * code is set, not forced, so stdout (a summary or verdict JSON on a pipe) is flushed before the end.
  */
-export async function runProcess(argv: string[]): Promise<void> {
-  process.exitCode = await main(argv);
-}
+export const runProcess = (argv: string[]) => runAsProcess(main, argv);
 
-const isEntry = (() => {
-  try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-})();
-
-if (isEntry) await runProcess(process.argv.slice(2));
+if (isEntryModule(import.meta.url)) await runProcess(process.argv.slice(2));

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type Forge, forgeFromEnv, GitHubForge, LocalForge, LoginSchema } from '@dark-factory/forge';
+import { type Env, helpWidth, type TextSink, userCwd, writeLine } from '@dark-factory/kit/cli';
 import pino from 'pino';
-import { z } from 'zod';
 import { CliError } from './errors.ts';
 
-export type Env = Record<string, string | undefined>;
+export type { Env, TextSink } from '@dark-factory/kit/cli';
 
 /** What every command needs, passed in so that nothing reaches for globals. */
 export interface CliContext {
@@ -24,13 +23,6 @@ export interface CliContext {
   readText(file: string): Promise<string>;
   /** The terminal width of stdout/stderr for help text; undefined when not a terminal (commander then uses 80). */
   helpWidth?(stream: 'out' | 'err'): number | undefined;
-}
-
-/** Something text is written to: process.stdout/stderr, or a test's capture. */
-export interface TextSink {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
 }
 
 /** The streams a context talks through (default: the process's own), so the CLI can run in-process. */
@@ -75,11 +67,6 @@ export function authorFromEnv(
   return parsed.success ? parsed.data : undefined;
 }
 
-/** pnpm runs scripts from the package directory; INIT_CWD is where the user typed the command. */
-export function userCwd(env: Env): string {
-  return envValue(env, 'INIT_CWD') ?? process.cwd();
-}
-
 function cliLogger(env: Env, stderr: TextSink): pino.Logger {
   // Silent unless asked: a failure is reported once, as the one `factory: <code>: <message>` line.
   // Written synchronously through the context's stderr (no file descriptor of its own to leak).
@@ -97,8 +84,6 @@ export function halfGitHubWarning(env: Env): string | undefined {
   const [set, unset] = token ? ['GITHUB_TOKEN', 'GITHUB_REPOSITORY'] : ['GITHUB_REPOSITORY', 'GITHUB_TOKEN'];
   return `${set} is set but ${unset} is not: using the local forge`;
 }
-
-const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
 
 /**
  * The context of one command: the settings it reads come from `env` alone (the forge included) and all it
@@ -124,17 +109,10 @@ export function createContext(
       }
       return forge;
     },
-    out: (text) => {
-      io.stdout.write(withNewline(text));
-    },
-    err: (text) => {
-      io.stderr.write(withNewline(text));
-    },
+    out: (text) => writeLine(io.stdout, text),
+    err: (text) => writeLine(io.stderr, text),
     env,
-    helpWidth: (stream) => {
-      const sink = stream === 'out' ? io.stdout : io.stderr;
-      return sink.isTTY ? sink.columns : undefined;
-    },
+    helpWidth: (stream) => helpWidth(stream === 'out' ? io.stdout : io.stderr),
     readText: async (file) => {
       const target = file === '-' ? 'stdin' : path.resolve(cwd, file);
       try {
@@ -164,12 +142,4 @@ export function forgeInfo(forge: Forge): ForgeInfo {
   }
   if (forge instanceof LocalForge) return { kind: 'local', dir: forge.dir };
   throw new Error(`unknown forge kind ${forge.kind}`);
-}
-
-const PackageSchema = z.object({ version: z.string().min(1) });
-
-/** The factory package's version, from its package.json (what `factory --version` prints). */
-export function packageVersion(): string {
-  const file = new URL('../../package.json', import.meta.url);
-  return PackageSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).version;
 }

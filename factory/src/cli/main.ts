@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { isEntryModule, packageVersion, runAsProcess } from '@dark-factory/kit/cli';
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.ts';
 import { registerEnqueue } from './commands/enqueue.ts';
@@ -12,7 +11,7 @@ import { registerRuns } from './commands/runs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerWorker } from './commands/worker.ts';
-import { type CliContext, createContext, packageVersion } from './context.ts';
+import { type CliContext, createContext } from './context.ts';
 import { ExitCode, errorLine } from './errors.ts';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -21,7 +20,11 @@ export function buildProgram(ctx: CliContext): Command {
       'The dark factory: takes issues from the forge (GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set, ' +
         'else the local forge in FORGE_DIR or <DATA_DIR or .data>/forge) to a squash merge, gated in code',
     )
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(
+      packageVersion(new URL('../../package.json', import.meta.url)),
+      '-V, --version',
+      'print the version',
+    )
     // Help goes through the context (so it is captured in-process); errors are printed once, by main(),
     // as `factory: <code>: <message>`. Subcommands inherit both settings.
     .configureOutput({
@@ -65,20 +68,10 @@ export async function main(argv: string[], ctx: CliContext = createContext()): P
   }
 }
 
-const isEntry = (() => {
-  try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-})();
-
 /**
  * The process entry (this file run by node, or bin/factory.mjs): the exit code is set, not forced, so
  * stdout is flushed and a server or worker started by a command runs on until it stops.
  */
-export async function runProcess(argv: string[]): Promise<void> {
-  process.exitCode = await main(argv);
-}
+export const runProcess = (argv: string[]) => runAsProcess(main, argv);
 
-if (isEntry) await runProcess(process.argv.slice(2));
+if (isEntryModule(import.meta.url)) await runProcess(process.argv.slice(2));

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { isEntryModule, packageVersion, runAsProcess } from '@dark-factory/kit/cli';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.ts';
 import { registerAdminCommands } from './admin.ts';
@@ -9,7 +8,7 @@ import { ingest } from './commands/ingest.ts';
 import { search } from './commands/search.ts';
 import { serve } from './commands/serve.ts';
 import { reindex, stats } from './commands/store-admin.ts';
-import { type CliContext, createContext, helpWidth, packageVersion, writeLine } from './context.ts';
+import { type CliContext, createContext, helpWidth, writeLine } from './context.ts';
 import { errorLine } from './errors.ts';
 import { withRag } from './store.ts';
 
@@ -33,7 +32,11 @@ export function buildProgram(ctx: CliContext, code: { exit: number } = { exit: 0
     .description(
       'Ask questions about a YouTube channel: ingest transcripts, search them, answer with timestamped citations.',
     )
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(
+      packageVersion(new URL('../../package.json', import.meta.url)),
+      '-V, --version',
+      'print the version',
+    )
     // Help and version go through the context (captured in-process); errors are printed once, by
     // main(), as `rag: <code>: <message>`. Subcommands inherit both settings.
     .configureOutput({
@@ -130,17 +133,6 @@ export async function main(argv: string[], ctx: CliContext = createContext()): P
  * The process entry (this file run by node, or bin/rag.mjs): a failure ends the process at once (a
  * model client may still hold the loop); success lets a server started by `serve` run on.
  */
-export async function runProcess(argv: string[]): Promise<void> {
-  const code = await main(argv);
-  if (code !== 0) process.exit(code);
-}
+export const runProcess = (argv: string[]) => runAsProcess(main, argv, { exitOnFailure: true });
 
-const isEntry = (() => {
-  try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-})();
-
-if (isEntry) await runProcess(process.argv.slice(2));
+if (isEntryModule(import.meta.url)) await runProcess(process.argv.slice(2));
