@@ -20,6 +20,20 @@ describe('clauseIntegrity', () => {
     expect(cutMidClause('that is all there is to it.')).toBe(false);
   });
 
+  it('lets a particle, an auxiliary or "that" end a sentence the speaker closed, never an article or a contraction', () => {
+    expect(cutMidClause("So I'll send this in.")).toBe(false);
+    expect(cutMidClause("let's get into what the heck Ralph Wiggum actually is.")).toBe(false);
+    expect(cutMidClause('what is our database going to be?')).toBe(false);
+    expect(cutMidClause("We'll get into all that.")).toBe(false);
+    // Without the closing punctuation the clause is still open.
+    expect(cutMidClause('and so I can have Cloud Code help me with')).toBe(true);
+    expect(cutMidClause('the first thing that')).toBe(true);
+    // A period does not close what cannot end a clause.
+    expect(cutMidClause("they're all available to you it's.")).toBe(true);
+    expect(cutMidClause('we hand it to the.')).toBe(true);
+    expect(cutMidClause('you want to look at it and.')).toBe(true);
+  });
+
   it('counts only answered ask cases', () => {
     expect(
       clauseParts({ call: 'ask', refused: false, answer: 'a full clause here [1] and then the [2]' }),

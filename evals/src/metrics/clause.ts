@@ -17,6 +17,19 @@ export const DANGLING = new Set(
 );
 
 /**
+ * Dangling words that can still close a sentence the speaker ended: a particle ("so I'll send this
+ * in."), an auxiliary after its subject ("what the heck it actually is.", "what is it going to
+ * be?"), the pronoun "that" ("we'll get into all that."). With the sentence's own closing
+ * punctuation after them they end the clause; without it they leave it open.
+ */
+export const CLOSE_WITH_STOP = new Set(
+  `in on at for with from by into onto is are was were be been being am has have had do does did can
+  could will would should shall may might must that`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/**
  * The sentences of an answer: split at citation markers and sentence punctuation; list bullets,
  * step numbers and section headings ("From “Title”:") are layout, not sentences.
  */
@@ -34,10 +47,14 @@ export function answerSentences(answer: string): string[] {
   return out;
 }
 
-/** Whether a sentence stops inside a clause: an ellipsis at its end, or a dangling last word. */
+/**
+ * Whether a sentence stops inside a clause: an ellipsis at its end, or a dangling last word (one of
+ * CLOSE_WITH_STOP only when no sentence punctuation follows it).
+ */
 export function cutMidClause(sentence: string): boolean {
   const s = sentence.trim();
   if (/(…|\.\.\.)["')\]]*$/.test(s)) return true;
+  const stopped = /[.!?]["')\]]*$/.test(s);
   const words = s
     .toLowerCase()
     .replace(/[\u2018\u2019]/g, "'")
@@ -45,7 +62,8 @@ export function cutMidClause(sentence: string): boolean {
     .map((w) => w.replace(/^[^\p{L}\p{N}']+|[^\p{L}\p{N}']+$/gu, ''))
     .filter(Boolean);
   const last = words[words.length - 1];
-  return last !== undefined && DANGLING.has(last);
+  if (last === undefined || !DANGLING.has(last)) return false;
+  return !(stopped && CLOSE_WITH_STOP.has(last));
 }
 
 /** (sentences ending at a clause boundary, sentences) of one case; (0, 0) when not an answer. */
