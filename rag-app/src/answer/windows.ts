@@ -17,6 +17,9 @@ export interface Window {
   score: number;
 }
 
+/** How far past its length a window may run to end where a clause does. */
+const CLAUSE_SLACK_WORDS = 15;
+
 function windowWords(p: Passage, a: number, b: number): number {
   return wordCount(p.stream.slice(p.units[a]!.from, p.units[b]!.to));
 }
@@ -34,17 +37,23 @@ export function windowsOf(
     if (u.sponsor || u.coverage <= 0) continue;
     const p = u.passage;
     let b = u.index;
-    let score = u.relevance;
     for (;;) {
       const next = p.units[b + 1];
       if (!next || next.sponsor) break;
-      if (windowWords(p, u.index, b + 1) > settings.maxItemWords) break;
       const forced = p.units[b]!.close === 'forced';
+      // A unit cut inside a clause may run a little over to reach the clause's end.
+      const limit = settings.maxItemWords + (forced ? CLAUSE_SLACK_WORDS : 0);
+      if (windowWords(p, u.index, b + 1) > limit) break;
       if (!forced && next.coverage <= 0 && windowWords(p, u.index, b) >= 12) break;
       b++;
-      // What the window adds beyond its first unit: the topic it carries on.
-      score += 0.25 * next.coverage;
     }
+    // A quote ends where a clause can: back off a unit that stops inside one (the passage ran out
+    // or the window grew too long), and leave out a unit that cannot end cleanly at all.
+    while (b >= u.index && p.units[b]!.close === 'forced') b--;
+    if (b < u.index) continue;
+    // What the window adds beyond its first unit: the topic it carries on.
+    let score = u.relevance;
+    for (let i = u.index + 1; i <= b; i++) score += 0.25 * p.units[i]!.coverage;
     out.push({ passage: p, a: u.index, b, score });
   }
   return out.sort(
