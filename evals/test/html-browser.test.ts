@@ -73,7 +73,6 @@ describe.runIf(runBrowserTests)('HTML report in Chromium', () => {
     expect(await page.locator('.verdict.fail').textContent()).toBe('Gate failed');
     expect(requests.every((u) => u.startsWith('file://'))).toBe(true);
     expect(errors).toEqual([]);
-    await page.screenshot({ path: path.join(dir, 'report.png'), fullPage: true });
     await page.close();
   });
 });
