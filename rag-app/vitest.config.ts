@@ -6,5 +6,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // A directory for this run's PGlite store templates (test/support/pglite-templates.ts).
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -3,12 +3,13 @@
  * directory corrupted it. Now the directory has one owner (owner.json); the CLI commands people run
  * beside `pnpm start` go through the server's local API; anything else gets one line naming the holder.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TextSink } from '../src/cli/context.ts';
+import { main } from '../src/cli/main.ts';
 import { remoteAsk } from '../src/cli/remote.ts';
 import { loadConfig } from '../src/config.ts';
 import { isSameMachine } from '../src/http/routes/local/routes.ts';
@@ -26,9 +27,9 @@ import {
   processStart,
   StoreInUseError,
 } from '../src/store/owner.ts';
+import { seedBlankStore } from './support/pglite-templates.ts';
 import { tempDir } from './support/server-harness.ts';
 
-const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 const fixtures = path.join(root, 'rag-app/test/fixtures/ingest');
 const env = (dataDir: string) => ({
@@ -42,18 +43,26 @@ const env = (dataDir: string) => ({
   PORT: '0',
 });
 
-/** Runs the CLI the way `pnpm rag …` does. */
+/**
+ * Runs the CLI's `main` in this process, as `pnpm rag …` would beside the server: another process
+ * than the one holding the store (the `rag serve` child), with the settings from `env` alone.
+ */
 async function rag(dataDir: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run('node', ['--import', 'tsx', 'rag-app/src/cli/main.ts', ...args], {
-      cwd: root,
-      env: env(dataDir),
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  const stdout = sink();
+  const stderr = sink();
+  const code = await main(args, { env: env(dataDir), cwd: root, stdout, stderr });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+function sink(): TextSink & { text: string } {
+  const s = {
+    text: '',
+    write(chunk: string) {
+      s.text += chunk;
+      return true;
+    },
+  };
+  return s;
 }
 
 /** `rag serve` as a child; resolves with its URL once it prints the listening line. */
@@ -105,7 +114,9 @@ describe('one owner per embedded store', () => {
   beforeAll(async () => {
     mkdirSync(corpus, { recursive: true });
     for (const f of ['sample.md', 'plain.md']) copyFileSync(path.join(fixtures, f), path.join(corpus, f));
-    // Seeded in this process: it is the owner while open, and lets go on close.
+    // A blank store copied in (its initdb is the fault tests' and the template's), then seeded in
+    // this process: it is the owner while open, and lets go on close.
+    await seedBlankStore(config.pgliteDir);
     const seed = await openRag(config, { embedder: null });
     try {
       const s = await seed.ingest(

@@ -4,7 +4,7 @@ import { LsaEmbedder } from '../src/embed/lsa-embedder.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
 import type { Db } from '../src/store/db.ts';
-import { storeTargets } from './support/stores.ts';
+import { templateStoreTargets } from './support/pglite-templates.ts';
 import { filler, ok, video } from './support/videos.ts';
 
 const config = loadConfig({ DATA_DIR: '/tmp/unused-by-store-tests' });
@@ -37,7 +37,8 @@ const videos = [
   ),
 ];
 
-for (const target of storeTargets()) {
+// Each test on a fresh store of its own (on PGlite a copy of the blank template: no initdb each).
+for (const target of templateStoreTargets()) {
   describe(`store on ${target.name}`, () => {
     let db: Db;
     let rag: Rag;
