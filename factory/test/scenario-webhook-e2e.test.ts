@@ -29,7 +29,7 @@ import { type RunningServer, startFactoryServer } from '../src/server/start.ts';
 import type { RunRow, RunTimeline } from '../src/watch/timeline.ts';
 import { git } from '../src/workspace/git.ts';
 import { deliver, issuePayload } from './support/intake-rig.ts';
-import { CHEAP_VALIDATE, helpTextFix, makeRig, type ScenarioRig } from './support/scenario.ts';
+import { CHEAP_VALIDATE, helpTextFix, makeRig, type ScenarioRig, seedQueue } from './support/scenario.ts';
 
 const SECRET = 'whsec-e2e-0123456789abcdef';
 const TOKEN = 'ghs_factorytoken0123456789abcdef';
@@ -100,6 +100,9 @@ beforeAll(async () => {
   });
   queueDir = path.join(rig.root, 'queue');
   rig.env.FACTORY_QUEUE_DIR = queueDir;
+  // The embedded queue as pg-boss leaves it on first open (a copy of the template: PGlite's initdb
+  // would cost serve 10–40 s; pg-boss creating its schema from nothing is queue-unit.test's).
+  await seedQueue(queueDir);
   await git(rig.repoDir, ['remote', 'add', 'origin', bare]);
   await git(rig.repoDir, ['push', '-q', 'origin', 'main']);
   const reporter = new GitHubForge({

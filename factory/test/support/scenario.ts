@@ -4,24 +4,22 @@
  * child process where a test kills it). Nothing is mocked: the engine, the tools, the sandbox,
  * git and the evals gate are the real ones.
  */
-import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { LocalForge } from '@dark-factory/forge';
 import pino from 'pino';
 import { main } from '../../src/cli/main.ts';
 import { cloneRepository, rewritePolicy } from '../../src/demo/clone.ts';
-import { loadMigrations, openRunStore, pgliteDir } from '../../src/runs/index.ts';
 import type { ScenarioInput, ScenarioResponse } from '../../src/scripted/scenario.ts';
 import { type ScriptedModelServer, startScriptedModelServer } from '../../src/scripted/server.ts';
 import { git } from '../../src/workspace/git.ts';
 import { REPO_ROOT } from './gate-fixture.ts';
+import { seedStore } from './pglite-template.ts';
 
 export { REPO_ROOT };
 
@@ -71,43 +69,11 @@ export function trace(line: string): void {
 }
 
 /**
- * An empty run store with every migration applied, made once and copied into each rig: PGlite's
- * initdb costs 10–35 s a store on 2 cores, `cp -R` of its 38 MB well under a second. Each rig's
- * factory then opens a real, on-disk PGlite store (the fresh-store migration path is run-store.test's).
- * Keyed by the migrations and the PGlite build, so a new migration makes a new template; built
- * aside and renamed into place, so workers racing to build it never see half a store.
+ * The rigs' run store: a copy of the migrated template (support/pglite-template.ts, shared with the
+ * other factory tests: one template per key for the whole run). Each rig's factory then opens a real,
+ * on-disk PGlite store; the fresh-store migration path is run-store.test's.
  */
-export function storeTemplate(): Promise<string> {
-  templatePromise ??= buildStoreTemplate();
-  return templatePromise;
-}
-let templatePromise: Promise<string> | undefined;
-
-async function buildStoreTemplate(): Promise<string> {
-  const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const key = createHash('sha256')
-    .update(JSON.stringify({ migrations: loadMigrations(), pglite }))
-    .digest('hex')
-    .slice(0, 16);
-  const dir = path.join(tmpdir(), `factory-store-template-${key}`);
-  if (existsSync(path.join(pgliteDir(dir), 'PG_VERSION'))) return dir;
-  const building = await mkdtemp(`${dir}-building-`);
-  const store = await openRunStore({ dataDir: building, logger: pino({ level: 'silent' }), serve: false });
-  await store.close();
-  await rename(building, dir).catch(async (err: NodeJS.ErrnoException) => {
-    // Another worker finished first: use its template.
-    if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-    await rm(building, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-/** `storeDir` (FACTORY_STORE_DIR) holding a copy of the migrated template's PGlite directory. */
-export async function seedStore(storeDir: string): Promise<void> {
-  const template = await storeTemplate();
-  await mkdir(storeDir, { recursive: true });
-  await promisify(execFile)('cp', ['-R', pgliteDir(template), pgliteDir(storeDir)]);
-}
+export { seedQueue, seedStore, storeTemplate } from './pglite-template.ts';
 
 /** tsx's loader from this repository (the clone has no node_modules, so not resolved from its cwd). */
 const TSX_LOADER = pathToFileURL(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('tsx')).href;
