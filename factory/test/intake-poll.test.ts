@@ -16,7 +16,7 @@ import { main } from '../src/cli/main.ts';
 import { COMMENTS_CURSOR, ISSUES_CURSOR, type PollerDeps, pollOnce, runPoller } from '../src/intake/poll.ts';
 import { openRunStore } from '../src/runs/open.ts';
 import type { RunStore } from '../src/runs/types.ts';
-import { openMemoryStore, RecordingQueue, silent, testPolicy } from './support/intake-rig.ts';
+import { openTestStore, RecordingQueue, silent, testPolicy } from './support/intake-rig.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 if (process.env.CI && !DATABASE_URL) {
@@ -49,7 +49,7 @@ beforeAll(async () => {
     },
     collaborators: { maintainer: 'write' },
   });
-  store = await openMemoryStore();
+  store = await openTestStore();
   tmp = await mkdtemp(path.join(tmpdir(), 'intake-poll-'));
 });
 

@@ -24,7 +24,7 @@ import {
   commentPayload,
   deliver,
   issuePayload,
-  openMemoryStore,
+  openTestStore,
   pullRequestPayload,
   RecordingQueue,
   type ServedApp,
@@ -45,7 +45,7 @@ const send = (d: Parameters<typeof deliver>[2]) => deliver(served.url, SECRET, d
 
 beforeAll(async () => {
   gh = await startGitHubServer({ token: TOKEN, owner: 'acme', repo: 'widgets', login: 'dark-factory' });
-  store = await openMemoryStore();
+  store = await openTestStore();
   queue = new RecordingQueue();
   const deps = {
     secret: SECRET,

@@ -12,8 +12,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ValidationOutcome } from '../src/engine/validation.ts';
 import { createWebhookRoutes } from '../src/intake/webhook.ts';
-import { type Db, openPglite } from '../src/runs/db.ts';
-import { migrate } from '../src/runs/migrate.ts';
+import type { Db } from '../src/runs/db.ts';
 import { createSqlRunStore } from '../src/runs/store.ts';
 import type { RunRecord, RunStore } from '../src/runs/types.ts';
 import { createFactoryApp } from '../src/server/app.ts';
@@ -30,6 +29,7 @@ import { createWatchApp } from '../src/watch/app.ts';
 import { HOLDOUT_MARK, holdoutStrings } from '../src/watch/redaction.ts';
 import type { RunRow, RunTimeline } from '../src/watch/timeline.ts';
 import { deliver, issuePayload, RecordingQueue, serveApp, testPolicy } from './support/intake-rig.ts';
+import { openSeededDb } from './support/pglite-template.ts';
 
 const silent = pino({ level: 'silent' });
 /** A secret of the factory's process (its env): the store replaces it when events are written. */
@@ -390,8 +390,7 @@ async function getHtml(url: string, status = 200): Promise<string> {
 }
 
 beforeAll(async () => {
-  db = await openPglite();
-  await migrate(db);
+  db = await openSeededDb();
   store = createSqlRunStore(db, { logger: silent, secrets: [STORE_SECRET] });
   rawStore = createSqlRunStore(db, { logger: silent });
   holdoutDir = await mkdtemp(path.join(tmpdir(), 'watch-holdout-'));

@@ -1,5 +1,5 @@
 /**
- * Shared pieces of the intake tests: the run store on PGlite in memory (the real SQL, migrated),
+ * Shared pieces of the intake tests: the run store on PGlite (the real SQL, a copy of the migrated template),
  * a JobQueue that records what producers enqueue (the interface boundary: producers only
  * enqueue), the webhook sub-app served over real HTTP with @hono/node-server, and GitHub's
  * payloads signed as GitHub signs them (@octokit/webhooks).
@@ -20,17 +20,15 @@ import type {
   PendingJob,
   WorkerHandle,
 } from '../../src/queue/types.ts';
-import { openPglite } from '../../src/runs/db.ts';
-import { migrate } from '../../src/runs/migrate.ts';
 import { createSqlRunStore } from '../../src/runs/store.ts';
 import type { RunStore } from '../../src/runs/types.ts';
+import { openSeededDb } from './pglite-template.ts';
 
 export const silent = pino({ level: 'silent' });
 
-export async function openMemoryStore(): Promise<RunStore> {
-  const db = await openPglite();
-  await migrate(db);
-  return createSqlRunStore(db, { logger: silent });
+/** A run store of the test's own; close() removes it. */
+export async function openTestStore(): Promise<RunStore> {
+  return createSqlRunStore(await openSeededDb(), { logger: silent });
 }
 
 /** Records enqueued jobs; one job per issue until `settle(issue)`, as the real queues dedupe. */
