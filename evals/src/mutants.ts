@@ -3,7 +3,7 @@ import type { AskResult, SearchHit } from '@dark-factory/rag-app';
 import type { CallOptions, RagClient } from './client.ts';
 import { callFor, type LoadedCase } from './dataset.ts';
 import { evaluateGate, type GateConfig, type GateResult } from './gate.ts';
-import { runCases } from './runner.ts';
+import { type RunLogger, runCases } from './runner.ts';
 import { summarize } from './summarize.ts';
 import type { Summary } from './summary.ts';
 
@@ -217,6 +217,7 @@ export interface MutationOptions {
   concurrency?: number;
   seed?: number;
   dataset?: string[];
+  logger?: RunLogger;
   onRun?: (name: string, index: number, total: number) => void;
   onCase?: (done: number, total: number) => void;
 }
@@ -236,6 +237,7 @@ export async function runMutationCheck(
       await runCases(cases, {
         client,
         concurrency: options.concurrency,
+        logger: options.logger,
         onCase: options.onCase ? (d, t) => options.onCase!(d, t) : undefined,
       }),
       info,

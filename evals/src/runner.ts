@@ -1,8 +1,9 @@
+import { errorMessage } from '@dark-factory/kit';
 import type { AskResult, SearchHit } from '@dark-factory/rag-app';
+import type { Logger } from 'pino';
 import type { RagClient } from './client.ts';
 import { callFor, expectedRefusal, type LoadedCase } from './dataset.ts';
 import type { Judge } from './judge.ts';
-import { logger } from './log.ts';
 import { answerScores } from './metrics/answer.ts';
 import { RETRIEVAL_K, retrievalScores } from './metrics/retrieval.ts';
 import type { CaseResult } from './summary.ts';
@@ -64,8 +65,15 @@ const EMPTY_ANSWER: AskResult = {
   timings: { retrieveMs: 0, answerMs: 0 },
 };
 
+/** Where a run says which case or judgement failed (the CLI's: pino on the context's stderr). */
+export type RunLogger = Pick<Logger, 'warn'>;
+
+const SILENT: RunLogger = { warn: () => undefined };
+
 export interface RunOptions {
   client: RagClient;
+  /** Default: silent (a failed case is still recorded in its result's `error`). */
+  logger?: RunLogger | undefined;
   concurrency?: number;
   /** Results per search (default 10). */
   k?: number;
@@ -82,7 +90,7 @@ export interface RunOptions {
 /** Runs one case; a failing call is recorded as an error and scored as a miss, never NaN. */
 async function runCase(
   c: LoadedCase,
-  opts: Required<Pick<RunOptions, 'client' | 'k' | 'now'>> & Pick<RunOptions, 'askK'>,
+  opts: Required<Pick<RunOptions, 'client' | 'k' | 'now'>> & Pick<RunOptions, 'askK'> & { logger: RunLogger },
 ): Promise<Outcome> {
   const started = opts.now();
   const call = callFor(c);
@@ -96,15 +104,21 @@ async function runCase(
     return { call, result, latencyMs: opts.now() - started };
   } catch (err) {
     const latencyMs = opts.now() - started;
-    const error = err instanceof Error ? err.message : String(err);
-    logger.warn({ id: c.id, err: error }, 'case failed');
+    const error = errorMessage(err);
+    opts.logger.warn({ id: c.id, err: error }, 'case failed');
     return call === 'search'
       ? { call, hits: [], latencyMs, error }
       : { call, result: EMPTY_ANSWER, latencyMs, error };
   }
 }
 
-async function judgeCase(judge: Judge, c: LoadedCase, outcome: Outcome, result: CaseResult): Promise<void> {
+async function judgeCase(
+  judge: Judge,
+  logger: RunLogger,
+  c: LoadedCase,
+  outcome: Outcome,
+  result: CaseResult,
+): Promise<void> {
   if (outcome.call !== 'ask' || outcome.error || outcome.result.refused) return;
   if (!outcome.result.citations.length) {
     // Nothing cited can support the answer.
@@ -120,10 +134,7 @@ async function judgeCase(judge: Judge, c: LoadedCase, outcome: Outcome, result: 
     result.scores.faithfulness = v.faithful;
     result.judge = v;
   } catch (err) {
-    logger.warn(
-      { id: c.id, err: err instanceof Error ? err.message : String(err) },
-      'judge failed; case not judged',
-    );
+    logger.warn({ id: c.id, err: errorMessage(err) }, 'judge failed; case not judged');
   }
 }
 
@@ -133,6 +144,7 @@ export async function runCases(cases: LoadedCase[], options: RunOptions): Promis
     client: options.client,
     k: options.k ?? RETRIEVAL_K,
     now: options.now ?? (() => performance.now()),
+    logger: options.logger ?? SILENT,
   };
   if (options.warmup !== false && cases.length) {
     // One untimed search first, so lazy start-up (models, connections) is not billed to the first cases.
@@ -148,7 +160,7 @@ export async function runCases(cases: LoadedCase[], options: RunOptions): Promis
       if (!c) return;
       const outcome = await runCase(c, opts);
       const result = scoreCase(c, outcome);
-      if (options.judge) await judgeCase(options.judge, c, outcome, result);
+      if (options.judge) await judgeCase(options.judge, opts.logger, c, outcome, result);
       results[i] = result;
       done += 1;
       options.onCase?.(done, cases.length, result);

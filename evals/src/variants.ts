@@ -1,7 +1,7 @@
 import type { RetrievalSettings } from '@dark-factory/rag-app';
 import type { RagClient } from './client.ts';
 import type { LoadedCase } from './dataset.ts';
-import { runCases } from './runner.ts';
+import { type RunLogger, runCases } from './runner.ts';
 import { summarize } from './summarize.ts';
 import type { Summary } from './summary.ts';
 
@@ -86,6 +86,7 @@ export interface MeasureVariantsOptions {
   variants: Variant[];
   dataset: string[];
   concurrency?: number;
+  logger?: RunLogger;
   onRun?: (name: string, index: number, total: number) => void;
   onCase?: (done: number, total: number) => void;
 }
@@ -98,7 +99,12 @@ export async function measureVariants(
   const total = options.variants.length + 1;
   const run = async (client: RagClient) =>
     summarize(
-      await runCases(cases, { client, concurrency: options.concurrency ?? 4, onCase: options.onCase }),
+      await runCases(cases, {
+        client,
+        concurrency: options.concurrency ?? 4,
+        logger: options.logger,
+        onCase: options.onCase,
+      }),
       { dataset: options.dataset, holdout: false },
     );
   options.onRun?.('unchanged', 1, total);

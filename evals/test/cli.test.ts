@@ -249,6 +249,34 @@ describe('evals CLI (in-process: main(argv, ctx))', () => {
     expect(raised.metrics.refusalAccuracy).toBe(run.metrics.refusalAccuracy);
   });
 
+  it('run: a failing case is logged on the context’s stderr (not the process’s) and scored as a miss', async () => {
+    const failing = await startServer((_req, res) => json(res, 500, { error: 'db down' }));
+    try {
+      await writeFile(path.join(dir, 'one.jsonl'), `${sliceLines[0]}\n`);
+      const r = await runMain(
+        ['run', '--dataset', 'one.jsonl', '--url', failing.url, '--json', 'out/failing.json'],
+        { cwd: dir },
+      );
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^1 cases/);
+      const logged = r.stderr
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(logged).toEqual([
+        expect.objectContaining({
+          level: 40,
+          app: 'evals',
+          msg: 'case failed',
+          id: JSON.parse(sliceLines[0]!).id,
+          err: expect.stringMatching(/\/api\/search answered 500/),
+        }),
+      ]);
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('refuses an invalid dataset with file, line and reason, and exits non-zero', async () => {
     await writeFile(
       path.join(dir, 'bad.jsonl'),

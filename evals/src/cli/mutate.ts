@@ -7,7 +7,7 @@ import { renderMutationText, renderSlightText } from '../report/text.ts';
 import { judgeSlight, type SlightReport } from '../slight.ts';
 import type { GateMode } from '../stats/power.ts';
 import { measureVariants, neutralControls, SLIGHT_MUTANTS } from '../variants.ts';
-import { type CliContext, resolveUserPath, shown } from './context.ts';
+import { type CliContext, cliLogger, resolveUserPath, shown } from './context.ts';
 import { loadUserSuite, openClient, progressBar, writeOutput } from './shared.ts';
 
 export interface MutateCommandOptions {
@@ -67,6 +67,7 @@ export async function mutateCommand(ctx: CliContext, opts: MutateCommandOptions)
       concurrency: opts.concurrency ?? 4,
       seed: opts.seed,
       dataset: suite.files,
+      logger: cliLogger(ctx),
       onRun,
       onCase: (done, total) => bar.update(done, total),
     });
@@ -82,6 +83,7 @@ export async function mutateCommand(ctx: CliContext, opts: MutateCommandOptions)
         variants: [...SLIGHT_MUTANTS, ...neutralControls(seeds)],
         dataset: suite.files,
         concurrency: opts.concurrency ?? 4,
+        logger: cliLogger(ctx),
         onRun,
         onCase: (done, total) => bar.update(done, total),
       });

@@ -11,7 +11,7 @@ import { type PowerTableRow, powerTable } from '../slight.ts';
 import type { GateMode } from '../stats/power.ts';
 import { readSummary } from '../summary.ts';
 import { measureVariants, neutralControls, SLIGHT_MUTANTS } from '../variants.ts';
-import { type CliContext, resolveUserPath, shown } from './context.ts';
+import { type CliContext, cliLogger, resolveUserPath, shown } from './context.ts';
 import { configPowerRecord } from './gate.ts';
 import { loadUserSuite, progressBar, writeOutput } from './shared.ts';
 
@@ -84,6 +84,7 @@ export async function powerCommand(ctx: CliContext, opts: PowerCommandOptions): 
         variants: [...SLIGHT_MUTANTS, ...neutralControls(seeds)],
         dataset: suite.files,
         concurrency: opts.concurrency ?? 4,
+        logger: cliLogger(ctx),
         onRun: (run, i, total) => {
           bar.stop();
           bar = progressBar(ctx, `${i}/${total} ${run}`);

@@ -6,7 +6,7 @@ import { renderRunText } from '../report/text.ts';
 import { runCases } from '../runner.ts';
 import { serializeSummary, summarize } from '../summarize.ts';
 import { readSummary, type Summary } from '../summary.ts';
-import { type CliContext, resolveUserPath, shown } from './context.ts';
+import { type CliContext, cliLogger, resolveUserPath, shown } from './context.ts';
 import { loadUserSuite, openClient, progressBar, writeOutput } from './shared.ts';
 
 export interface RunCommandOptions {
@@ -38,6 +38,7 @@ export async function runSuiteCommand(
       client: opened.client,
       concurrency: opts.concurrency ?? 4,
       judge: judgeFromEnv(ctx.env),
+      logger: cliLogger(ctx),
       onCase: (done, total) => bar.update(done, total),
     });
     bar.stop();
