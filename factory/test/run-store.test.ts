@@ -17,6 +17,7 @@ import { type OpenedRunStore, openRunReader, openRunStore } from '../src/runs/op
 import { ownerFile, readOwner } from '../src/runs/owner.ts';
 import { priceFor, priceUsage } from '../src/runs/prices.ts';
 import type { NewRun, Usage } from '../src/runs/types.ts';
+import { blankTemplate, seedFrom } from './support/pglite-template.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 if (process.env.CI && !DATABASE_URL) {
@@ -406,6 +407,8 @@ describe('run store on PGlite', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'factory-runs-'));
+    // A copy of a blank cluster (initdb made it once): every migration still runs from version 0.
+    await seedFrom(await blankTemplate(), dir);
     store = await openRunStore({ dataDir: dir, logger: silent, label: 'run-store test' });
     expect(store.kind).toBe('pglite');
     expect(store.migrated).toEqual([1, 2]);
