@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { GatePolicy } from '../../policy/schema.ts';
@@ -98,4 +99,95 @@ export async function writeCachedMain(cacheDir: string, entry: CachedMain): Prom
   const temp = `${target}.${randomUUID()}.tmp`;
   await writeFile(temp, JSON.stringify(entry));
   await rename(temp, target);
+}
+
+const lockFor = (cacheDir: string, key: string) => path.join(cacheDir, `main-${key}.lock`);
+
+/** A lock that has been unreadable this long was abandoned mid-write. */
+const UNREADABLE_LOCK_MS = 10_000;
+
+const LockSchema = z.object({ pid: z.number().int(), host: z.string(), at: z.number() });
+
+/** Whether the lock's holder may still be measuring (same host: its pid is alive; any host: not stale). */
+function holderAlive(lock: z.infer<typeof LockSchema>, staleMs: number, now: number): boolean {
+  if (now - lock.at > staleMs) return false;
+  if (lock.host !== hostname()) return true;
+  try {
+    process.kill(lock.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface MeasureOnceOptions {
+  /** A lock older than this is taken over whoever holds it (default 30 min). */
+  staleMs?: number;
+  /** How often a waiting gate looks again (default 250 ms). */
+  pollMs?: number;
+  /** Called once when another gate is already measuring main. */
+  onWait?: (holder: { pid: number; host: string }) => void;
+}
+
+/**
+ * Main's measurement for `key`, measured once however many gates ask at the same time (parallel
+ * workers, or test files, on one base): the cached entry if there is one; else the first gate takes
+ * `main-<key>.lock` (created exclusively) and runs `measure`, which writes the entry, while the others
+ * wait for that entry. A lock whose process is gone, or that is older than `staleMs`, is taken over; a
+ * holder that failed leaves no entry, so the next gate measures (and fails, or not) itself.
+ */
+export async function measureMainOnce(
+  cacheDir: string,
+  key: string,
+  measure: () => Promise<CachedMain>,
+  options: MeasureOnceOptions = {},
+): Promise<{ entry: CachedMain; cached: boolean }> {
+  const staleMs = options.staleMs ?? 30 * 60_000;
+  const pollMs = options.pollMs ?? 250;
+  const lock = lockFor(cacheDir, key);
+  await mkdir(cacheDir, { recursive: true });
+  let told = false;
+  for (;;) {
+    const cached = await readCachedMain(cacheDir, key);
+    if (cached) return { entry: cached, cached: true };
+    const handle = await open(lock, 'wx').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST') return null;
+      throw err;
+    });
+    if (handle) {
+      try {
+        await handle.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() }));
+        await handle.close();
+        // Measured by another gate between our read and our lock: use it.
+        const raced = await readCachedMain(cacheDir, key);
+        return raced ? { entry: raced, cached: true } : { entry: await measure(), cached: false };
+      } finally {
+        await unlink(lock).catch(() => undefined);
+      }
+    }
+    const holder = LockSchema.safeParse(
+      await readFile(lock, 'utf8').then(
+        (t) => JSON.parse(t) as unknown,
+        () => undefined,
+      ),
+    );
+    // A lock being written reads as nothing for a moment; one that stays unreadable was left by a
+    // holder that died before writing it. (Two waiters taking over at once both measure: the entry is
+    // written atomically, so that costs time, never a wrong figure.)
+    const abandoned = holder.success
+      ? !holderAlive(holder.data, staleMs, Date.now())
+      : await stat(lock).then(
+          (st) => Date.now() - st.mtimeMs > UNREADABLE_LOCK_MS,
+          () => false,
+        );
+    if (abandoned) {
+      await unlink(lock).catch(() => undefined);
+      continue;
+    }
+    if (holder.success && !told) {
+      told = true;
+      options.onWait?.({ pid: holder.data.pid, host: holder.data.host });
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

@@ -5,7 +5,7 @@ import { FactoryError } from '../../errors.ts';
 import { HOLDOUT_MARKER } from '../../policy/holdout.ts';
 import type { GatePolicy } from '../../policy/schema.ts';
 import { createCommandRunner } from '../../tools/sandbox.ts';
-import { type CachedMain, mainCacheKey, readCachedMain, writeCachedMain } from './cache.ts';
+import { type CachedMain, mainCacheKey, measureMainOnce, writeCachedMain } from './cache.ts';
 import { FACTORY_ROOT, type GateSandbox, type Measurement, measure, type RunnerFactory } from './measure.ts';
 import {
   type EvalsGateResult,
@@ -35,7 +35,8 @@ export {
 /**
  * The evals gate: "the judge comes from main". Main's rag-app (the judge worktree at the base
  * commit) and the candidate's are each measured by main's evals code (measure.ts: the app and the
- * judge in separate sandboxes); main's measurement is cached. Then main's `evals gate` decides with
+ * judge in separate sandboxes); main's measurement is cached, and made once by gates running at the
+ * same time on one base (cache.ts: the others wait for it). Then main's `evals gate` decides with
  * main's evals/gate.json (floors, allowed drops judged on a paired bootstrap, latency against main
  * measured on this machine). The holdout, when configured, is run against the same servers and
  * gated the same way, and only its pass/fail and aggregates are kept.
@@ -216,9 +217,15 @@ export async function runEvalsGate(options: EvalsGateOptions): Promise<EvalsGate
     return entry;
   };
 
-  const cached = await readCachedMain(options.cacheDir, key);
+  // Once per base however many gates run at once: a gate that finds main being measured waits for it.
+  const first = await measureMainOnce(options.cacheDir, key, measureMain, {
+    staleMs: 2 * timeoutMs + 60_000,
+    onWait: (holder) =>
+      progress(`gate: main (${short}) is being measured by another gate (pid ${holder.pid}): waiting for it`),
+  });
+  const cached = first.cached ? first.entry : null;
   if (cached) progress(`gate: main (${short}) from the cache (measured ${cached.measuredAt})`);
-  let main = cached ?? (await measureMain());
+  let main = first.entry;
 
   progress('gate: measuring the candidate with main’s evals');
   const firstCandidate = await measureSide('candidate');
