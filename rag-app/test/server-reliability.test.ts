@@ -6,9 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { type LocalServer, listenLocal } from '@dark-factory/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantAdmin } from '../src/accounts/admins.ts';
 import type { Config } from '../src/config.ts';
@@ -21,6 +22,7 @@ import type { Rag } from '../src/rag.ts';
 import { acquireLease, holderIsGone, readLease } from '../src/sync/lease.ts';
 import { defaultSources } from '../src/sync/sources.ts';
 import { createSyncer, INGEST_LEASE } from '../src/sync/syncer.ts';
+import { templateStoreTargets } from './support/pglite-templates.ts';
 import {
   ApiClient,
   CORPUS_DIR,
@@ -33,7 +35,6 @@ import {
   testConfig,
   viaApp,
 } from './support/server-harness.ts';
-import { storeTargets } from './support/stores.ts';
 
 type ErrorJson = { error: { code: string; message: string } };
 
@@ -48,24 +49,12 @@ function deadPid(): number {
 }
 
 /** A TCP server that accepts every connection and never says a word (YouTube "unreachable"). */
-async function blackHole(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
+function blackHole(): Promise<LocalServer> {
+  // kit's listenLocal tracks the connections, so close() ends the silent ones too.
+  return listenLocal(createServer((s) => s.on('error', () => undefined)));
 }
 
-let hole: Awaited<ReturnType<typeof blackHole>>;
+let hole: LocalServer;
 /** Every request goes to the black hole instead of YouTube. */
 const toHoleFetch: typeof fetch = (input, init) => {
   const url = new URL(input instanceof Request ? input.url : String(input));
@@ -82,7 +71,8 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-describe.each(storeTargets())('on $name', (target) => {
+// On PGlite a copy of the blank template (no initdb), migrated and filled by the real openRag.
+describe.each(templateStoreTargets())('on $name', (target) => {
   let rag: Rag;
   const time = manualClock();
 
