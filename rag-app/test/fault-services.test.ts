@@ -8,17 +8,17 @@
  *   the failed exchange is stored and it costs neither the user's cap nor the model budget.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { serveHttp } from '@dark-factory/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaudeAnswerer } from '../src/answer/claude.ts';
 import type { Config } from '../src/config.ts';
 import { runServer } from '../src/http/serve.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { openPglite } from '../src/store/db.ts';
 import { type AnthropicReply, startAnthropicServer } from './support/anthropic-server.ts';
 import { postgresSchema } from './support/faults.ts';
+import { freshPglite } from './support/pglite-templates.ts';
 import {
   ApiClient,
   CORPUS_DIR,
@@ -145,11 +145,10 @@ describe.skipIf(!process.env.DATABASE_URL && !process.env.CI)(
 
 /** A Messages API that never answers, or starts a stream and cuts it: what the scripted server cannot do. */
 async function brokenModel(mode: 'hang' | 'cut') {
-  const open = new Set<ServerResponse>();
   let requests = 0;
-  const server = createHttpServer((req, res) => {
+  // kit's close() destroys every open connection, the hung ones too.
+  const server = await serveHttp((req, res) => {
     requests++;
-    open.add(res);
     req.resume();
     if (mode === 'hang') return;
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -180,34 +179,26 @@ async function brokenModel(mode: 'hang' | 'cut') {
     // No message_stop: the connection dies midway.
     setImmediate(() => res.socket?.destroy());
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    requests: () => requests,
-    close: async () => {
-      for (const r of open) r.socket?.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
+  return { url: server.url, requests: () => requests, close: server.close };
 }
 
 describe('the model endpoint failing', () => {
   let store: Rag;
   beforeAll(async () => {
-    store = await openRag(config, { db: await openPglite() });
+    store = await openRag(config, { db: await freshPglite() });
     await store.ingest(corpusSlice(CORPUS_DIR, SLICE.slice(0, 2)));
   });
   afterAll(async () => store?.close());
 
   /** A server answered by Claude at `baseURL` with two retries and a short deadline. */
-  async function serve(baseURL: string) {
+  async function serve(baseURL: string, timeoutMs = 500) {
     const cfg = { ...config, ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: baseURL };
     const answerer = new ClaudeAnswerer({
       apiKey: 'test-key',
       baseURL,
       model: 'claude-test',
       maxRetries: 2,
-      timeoutMs: 500,
+      timeoutMs,
     });
     const rag = await openRag(cfg, { db: store.db, answerer });
     const server = await runServer(cfg, rag, { sources: corpusBackedSources(), print: () => undefined });
@@ -296,7 +287,9 @@ describe('the model endpoint failing', () => {
     'a model that %s: bounded tries, a clear error, nothing half-written',
     async (mode) => {
       const model = await brokenModel(mode);
-      const { server, c } = await serve(model.url);
+      // Each try of a model that never answers waits out the whole deadline: a short one (no reply
+      // is ever coming) keeps the three tries cheap. The cut stream keeps 500 ms to start in.
+      const { server, c } = await serve(model.url, mode === 'hang' ? 150 : 500);
       try {
         for (const stream of [false, true]) {
           const before = model.requests();
