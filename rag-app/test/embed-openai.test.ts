@@ -15,14 +15,14 @@ import { ConfigError, EmbeddingMismatchError } from '../src/errors.ts';
 import { ingestItems } from '../src/ingest/pipeline.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { type Db, openPglite } from '../src/store/db.ts';
+import type { Db } from '../src/store/db.ts';
 import {
   bagOfWordsVector,
   type EmbeddingsServer,
   type EmbeddingsServerOptions,
   startEmbeddingsServer,
 } from './support/embeddings-server.ts';
-import { storeTargets } from './support/stores.ts';
+import { freshPglite, templateStoreTargets } from './support/pglite-templates.ts';
 import { filler, ok, video } from './support/videos.ts';
 
 const KEY = 'sk-test-embeddings';
@@ -292,7 +292,7 @@ describe('OpenAiEmbedder against a local embeddings API', () => {
 describe('createEmbedder and config for EMBEDDER=openai', () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openPglite();
+    db = await freshPglite();
   });
   afterAll(async () => {
     await db.close();
@@ -362,7 +362,8 @@ async function count(db: Db, sql: string): Promise<number> {
   return Number(res.rows[0]!.n);
 }
 
-for (const target of storeTargets()) {
+// A fresh store per test (on PGlite a copy of the blank template: no initdb each).
+for (const target of templateStoreTargets()) {
   describe(`OpenAiEmbedder in the ingest pipeline on ${target.name}`, () => {
     let db: Db;
     let rag: Rag | null;
