@@ -6,6 +6,8 @@
 export interface ExtractiveSettings {
   /** Bullets (or steps) after the lead line. */
   maxItems: number;
+  /** A how-to's steps: one run of consecutive units, at most this many words. */
+  stepsWords: number;
   /** Words the whole answer may quote. */
   maxWords: number;
   /** A bullet may grow to this many words by merging the units next to it. */
@@ -54,6 +56,7 @@ export interface ExtractiveSettings {
 
 export const DEFAULT_EXTRACTIVE: ExtractiveSettings = {
   maxItems: 5,
+  stepsWords: 150,
   maxWords: 200,
   maxItemWords: 45,
   rankPrior: 0.3,

@@ -17,12 +17,20 @@ import { composeLayout, type Item } from './layout.ts';
 import { passagesOf } from './passages.ts';
 import { scoreUnits } from './scoring.ts';
 import { streamText } from './stream.ts';
-import { mainPassage, mergeNear, selectWindows, type Window, windowsOf } from './windows.ts';
+import { mainPassage, mergeNear, selectWindows, stepsRun, type Window, windowsOf } from './windows.ts';
 
 export { DEFAULT_EXTRACTIVE, type ExtractiveSettings } from './extractive-settings.ts';
 export { type Passage, passagesOf, type Unit } from './passages.ts';
 export { definiendum, kindScore, scoreUnits } from './scoring.ts';
-export { answeringVideos, mainPassage, mergeNear, selectWindows, type Window, windowsOf } from './windows.ts';
+export {
+  answeringVideos,
+  mainPassage,
+  mergeNear,
+  selectWindows,
+  stepsRun,
+  type Window,
+  windowsOf,
+} from './windows.ts';
 
 function itemOf(w: Window): Item {
   const first = w.passage.units[w.a]!;
@@ -67,11 +75,12 @@ export class ExtractiveAnswerer implements Answerer {
     const units = scoreUnits(passages, verdict, this.settings);
     const support = new Map(verdict.support.videos.map((v) => [v.videoId, v.score]));
     const main = mainPassage(passages, support, this.settings);
-    const steps = verdict.analysis.kinds[0] === 'steps';
-    const readOn = !steps;
-    const chosen = selectWindows(windowsOf(units, this.settings), this.settings, main, { readOn });
+    if (verdict.analysis.kinds[0] === 'steps') {
+      const run = stepsRun(passages, support, this.settings);
+      if (run) return { lead: itemOf(run.lead), rest: run.rest.map(itemOf) };
+    }
+    const chosen = selectWindows(windowsOf(units, this.settings), this.settings, main, { readOn: true });
     if (!chosen) return null;
-    if (steps) return { lead: itemOf(chosen.lead), rest: chosen.rest.map(itemOf) };
     const rest = mergeNear(chosen.rest, this.settings.mergeGapWords);
     return { lead: itemOf(chosen.lead), rest: rest.map(itemOf) };
   }

@@ -132,6 +132,8 @@ export function secondAt(placed: readonly Placed[], offset: number): number {
 interface Word {
   from: number;
   to: number;
+  /** As written. */
+  raw: string;
   /** Lower case, edge punctuation stripped. */
   bare: string;
   /** The word ends with sentence punctuation (not a decimal point). */
@@ -146,6 +148,7 @@ export function wordsOf(stream: string, from = 0, to = stream.length): Word[] {
     return {
       from: from + m.index,
       to: from + m.index + raw.length,
+      raw,
       bare: raw
         .toLowerCase()
         .replace(/[\u2018\u2019]/g, "'")
@@ -207,8 +210,31 @@ interface Span {
   close: CutKind;
 }
 
-/** The stream's units as offsets: sentences at punctuation, long ones cut into clauses. */
-export function unitSpans(stream: string): Span[] {
+/** Whether a stream starts and ends where its transcript does (rather than where a chunk was cut). */
+export interface StreamEdges {
+  start: boolean;
+  end: boolean;
+}
+const WHOLE: StreamEdges = { start: true, end: true };
+
+/**
+ * Whether a stretch that starts at `w` can start a sentence: a capital, or a word that opens a
+ * clause. A retrieved passage starts where its chunk did, usually inside a sentence.
+ */
+function opensClause(w: Word | undefined): boolean {
+  if (!w) return true;
+  if (/^[^\p{L}\p{N}]*\p{Lu}/u.test(w.raw)) return true;
+  return STRONG_OPENERS.has(w.bare) || WEAK_OPENERS.has(w.bare) || EDGE_FILLERS.has(w.bare);
+}
+
+/**
+ * The stream's units as offsets: sentences at punctuation, long ones cut into clauses. Where the
+ * stream starts and ends it was cut from a longer transcript: its first unit opens inside a clause
+ * unless it looks like a sentence's start, its last
+ * closes inside one unless punctuation ends it. `edges` says which ends are the transcript's own
+ * (a video's first second; a whole text, the default).
+ */
+export function unitSpans(stream: string, edges: StreamEdges = WHOLE): Span[] {
   const ws = wordsOf(stream);
   const spans: Span[] = [];
   let begin = 0;
@@ -216,9 +242,10 @@ export function unitSpans(stream: string): Span[] {
     if (!ws[i]!.stop && i + 1 < ws.length) continue;
     const run = ws.slice(begin, i + 1);
     const cuts = clauseCuts(run);
-    let open: CutKind = 'sentence';
+    let open: CutKind = begin > 0 || edges.start || opensClause(run[0]) ? 'sentence' : 'forced';
     let s = 0;
-    for (const cut of [...cuts, { at: run.length, kind: 'sentence' as CutKind }]) {
+    const end: CutKind = ws[i]!.stop || edges.end ? 'sentence' : 'forced';
+    for (const cut of [...cuts, { at: run.length, kind: end }]) {
       spans.push({ from: run[s]!.from, to: run[cut.at - 1]!.to, open, close: cut.kind });
       open = cut.kind;
       s = cut.at;
@@ -265,7 +292,9 @@ export function segmentSentences(
   from: { hitIndex: number; videoId: string; title: string },
 ): Sentence[] {
   const { stream, placed } = layOut(segments);
-  return unitSpans(stream).map((span) => {
+  // Segments come from a chunk cut out of the transcript: only a video's first second starts clean.
+  const edges = { start: (segments[0]?.start ?? 0) < 1, end: false };
+  return unitSpans(stream, edges).map((span) => {
     const start = Math.floor(secondAt(placed, span.from));
     const end = Math.max(start, Math.ceil(secondAt(placed, span.to)));
     return {

@@ -227,3 +227,53 @@ export function mergeNear(windows: readonly Window[], maxGapWords: number): Wind
   }
   return out;
 }
+
+/**
+ * The steps of a how-to: the run of consecutive units, in one passage, that holds the most of the
+ * question (its units' relevance summed, plus the video's support), said in order. A procedure is
+ * told in one go, so its steps are one stretch of transcript, not the best lines of a whole video.
+ * The run's first unit is the lead; each later unit is a step (a very short one joins the next).
+ */
+export function stepsRun(
+  passages: readonly Passage[],
+  support: ReadonlyMap<string, number>,
+  settings: ExtractiveSettings = DEFAULT_EXTRACTIVE,
+): { lead: Window; rest: Window[] } | null {
+  let best: { p: Passage; a: number; b: number; value: number } | null = null;
+  for (const p of passages) {
+    p.units.forEach((u, a) => {
+      if (u.sponsor || u.framing === 'meta' || u.coverage <= 0 || u.open === 'forced') return;
+      let value = settings.supportWeight * (support.get(p.videoId) ?? 0);
+      let b = a - 1;
+      while (b + 1 < p.units.length && b + 1 - a <= settings.maxItems) {
+        const next = p.units[b + 1]!;
+        if (next.sponsor || windowWords(p, a, b + 1) > settings.stepsWords) break;
+        b++;
+        value += Math.max(0, next.relevance);
+      }
+      // The run ends where a clause does.
+      while (b >= a && p.units[b]!.close === 'forced') {
+        value -= Math.max(0, p.units[b]!.relevance);
+        b--;
+      }
+      if (b < a + 1) return;
+      if (!best || value > best.value + 1e-9) best = { p, a, b, value };
+    });
+  }
+  if (!best) return null;
+  const { p, a, b } = best as { p: Passage; a: number; b: number };
+  const items: Window[] = [];
+  for (let i = a; i <= b; i++) {
+    const u = p.units[i]!;
+    if (u.framing === 'meta') continue;
+    const last = items[items.length - 1];
+    // A line of a few words ("then click save") is part of the step before it.
+    if (last && last.b === i - 1 && windowWords(p, last.a, last.b) < 6) {
+      last.b = i;
+      continue;
+    }
+    items.push({ passage: p, a: i, b: i, score: u.relevance });
+  }
+  const [lead, ...rest] = items;
+  return lead ? { lead, rest } : null;
+}
