@@ -77,7 +77,7 @@ describe('a how-to', () => {
     expect(out.refused).toBe(false);
     const steps = out.answer.split('\n').filter((l) => /^\d+\. /.test(l));
     expect(steps.length).toBeGreaterThanOrEqual(3);
-    steps.forEach((line, i) => expect(line.startsWith(`${i + 1}. `)).toBe(true));
+    expect(steps.map((line) => line.split('. ')[0])).toEqual(steps.map((_, i) => `${i + 1}`));
     expect(out.citations.every((c) => c.videoId === 'hook0000001' && c.start >= 200 && c.start < 260)).toBe(
       true,
     );
