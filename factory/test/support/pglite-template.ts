@@ -6,14 +6,14 @@
  *
  * Each template is keyed by what made it (the migrations, the PGlite and pg-boss builds), so a new
  * migration or a dependency upgrade makes a new one; it is built aside and renamed into place, so
- * vitest workers racing to build it never see half a directory. The paths that make a database from
+ * no test ever sees half a directory. The paths that make a database from
  * nothing stay tested where they belong: run-store.test migrates a blank cluster from version 0,
  * queue-unit.test's PostgreSQL half creates pg-boss's schema.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,19 +30,58 @@ const silent = pino({ level: 'silent' });
 const resolve = createRequire(import.meta.url).resolve;
 const copy = promisify(execFile);
 
-/** `<tmp>/factory-<name>-template-<key>`, holding `pgdata/`, built by `build(dir)` unless it exists. */
+/**
+ * `<tmp>/factory-<name>-template-<key>`, holding `pgdata/`, built by `build(dir)` unless it exists.
+ * One process builds it while the others wait (a lock directory naming the builder's pid; a lock
+ * whose builder is gone is taken over), so two vitest workers never pay for the same initdb.
+ */
 async function template(name: string, key: unknown, build: (dir: string) => Promise<void>): Promise<string> {
   const hash = createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
   const dir = path.join(tmpdir(), `factory-${name}-template-${hash}`);
-  if (existsSync(path.join(pgliteDir(dir), 'PG_VERSION'))) return dir;
-  const building = await mkdtemp(`${dir}-building-`);
-  await build(building);
-  await rename(building, dir).catch(async (err: NodeJS.ErrnoException) => {
-    // Another worker finished first: use its template.
-    if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-    await rm(building, { recursive: true, force: true });
-  });
-  return dir;
+  const lock = `${dir}.lock`;
+  for (;;) {
+    if (existsSync(path.join(pgliteDir(dir), 'PG_VERSION'))) return dir;
+    try {
+      await mkdir(lock);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (await abandoned(lock)) await rm(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    try {
+      await writeFile(path.join(lock, 'pid'), String(process.pid));
+      if (existsSync(path.join(pgliteDir(dir), 'PG_VERSION'))) return dir;
+      const building = await mkdtemp(`${dir}-building-`);
+      await build(building).catch(async (err: unknown) => {
+        await rm(building, { recursive: true, force: true });
+        throw err;
+      });
+      await rename(building, dir).catch(async (err: NodeJS.ErrnoException) => {
+        // Made meanwhile without the lock (an older harness): use that one.
+        if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+        await rm(building, { recursive: true, force: true });
+      });
+      return dir;
+    } finally {
+      await rm(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+/** A lock whose builder has exited (or that never got its pid in a minute) is abandoned. */
+async function abandoned(lock: string): Promise<boolean> {
+  const pid = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => ''));
+  if (!pid) {
+    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs).catch(() => 0);
+    return age > 60_000;
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 const pglite = resolve('@electric-sql/pglite');
