@@ -13,8 +13,8 @@ import {
 import { ConfigError, EmbeddingMismatchError } from '../src/errors.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { type Db, openPglite } from '../src/store/db.ts';
-import { storeTargets } from './support/stores.ts';
+import type { Db } from '../src/store/db.ts';
+import { freshPglite, templateStoreTargets } from './support/pglite-templates.ts';
 import {
   TINY_DIM,
   TINY_VOCAB,
@@ -151,7 +151,7 @@ describeInstalled('TransformersEmbedder model directory checks', () => {
   });
 
   it('is what createEmbedder returns for EMBEDDER=transformers, and checks the directory there', async () => {
-    const db = await openPglite();
+    const db = await freshPglite();
     try {
       const made = await createEmbedder(
         loadConfig({ EMBEDDER: 'transformers', EMBEDDER_MODEL_DIR: modelDir, DATA_DIR: root }),
@@ -259,7 +259,8 @@ async function count(db: Db, sql: string): Promise<number> {
   return Number(res.rows[0]!.n);
 }
 
-for (const target of storeTargets()) {
+// A fresh store per test (on PGlite a copy of the blank template: no initdb each).
+for (const target of templateStoreTargets()) {
   describeInstalled(`TransformersEmbedder in the ingest pipeline on ${target.name}`, () => {
     let db: Db;
     let rag: Rag | null;
