@@ -16,10 +16,10 @@ import { type RunningServer, runServer } from '../src/http/serve.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
 import { type AnthropicServer, requestText, startAnthropicServer } from './support/anthropic-server.ts';
+import { openSliceRagFromTemplate } from './support/pglite-templates.ts';
 import {
   corpusBackedSources,
   KNOWN_QUESTION,
-  openSliceRag,
   SLICE,
   tempDir,
   testConfig,
@@ -116,7 +116,23 @@ describe.skipIf(!runBrowserTests)('web chat in Chromium', () => {
       DAILY_MESSAGE_CAP: String(CAP),
       IP_RATE_PER_MINUTE: '10000',
     });
-    rag = await openSliceRag(config);
+    // Chromium starts, and opens the first page, in its own processes while the store is made.
+    const chromium = async () => {
+      browser = await launchChromium();
+      alice = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      page = await alice.newPage();
+      // The machine is offline: keep the YouTube iframe from trying the network; its src is what we check.
+      await alice.route('https://www.youtube-nocookie.com/**', (route) =>
+        route.fulfill({ status: 200, contentType: 'text/html', body: '<p>player</p>' }),
+      );
+    };
+    const store = async () => {
+      // The slice is ingested once per vitest run and copied (pglite-templates.ts).
+      rag = await openSliceRagFromTemplate(config);
+    };
+    // Both settle before either's failure is thrown, so afterAll closes whatever did start.
+    for (const r of await Promise.allSettled([store(), chromium()]))
+      if (r.status === 'rejected') throw r.reason;
     const sources = corpusBackedSources();
     server = await runServer(config, rag, { sources, print: (line) => serverLines.push(line) });
 
@@ -137,14 +153,6 @@ describe.skipIf(!runBrowserTests)('web chat in Chromium', () => {
       sources,
       print: () => undefined,
     });
-
-    browser = await launchChromium();
-    alice = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await alice.newPage();
-    // The machine is offline: keep the YouTube iframe from trying the network; its src is what we check.
-    await alice.route('https://www.youtube-nocookie.com/**', (route) =>
-      route.fulfill({ status: 200, contentType: 'text/html', body: '<p>player</p>' }),
-    );
   });
 
   afterAll(async () => {
