@@ -20,6 +20,7 @@ import {
   soak,
   spawnRag,
 } from './support/faults.ts';
+import { seedBlankStore } from './support/pglite-templates.ts';
 import { ApiClient, tempDir, viaUrl } from './support/server-harness.ts';
 import { CORPUS_DIR, mustHaveShared } from './support/stores.ts';
 
@@ -83,6 +84,8 @@ if (process.env.DATABASE_URL) {
 beforeAll(async () => {
   tmp = tempDir('rag-fault-kill');
   template = path.join(tmp.dir, 'template');
+  // The blank store PGlite's initdb would make, copied (pglite-templates.ts), then migrated here.
+  await seedBlankStore(template);
   const db = await openDb({ dataDir: template });
   await migrate(db);
   await db.close();
@@ -98,6 +101,9 @@ afterAll(() => {
   console.info(`fault-kill (seed ${FAULT_SEED}): ${JSON.stringify(tally)}`);
   tmp?.remove();
 });
+
+/** Between two looks at a child that is loading: short beside a video's load, long beside a request. */
+const pause = () => new Promise((r) => setTimeout(r, 25));
 
 /** Matches once a progress line reports at least `n` of `total` done. */
 function progressAtLeast(n: number, total: number): Pick<RegExp, 'exec'> {
@@ -200,10 +206,9 @@ describe.skipIf(!mustHaveShared && !existsSync(CORPUS_DIR)).each(targets)('kill 
           const killAt = round === 0 ? 2 : 1 + Math.floor(random() * (total - 2));
           const before = acknowledged.length;
           for (;;) {
-            if (acknowledged.length - before < 3) {
-              await new Promise((r) => setTimeout(r, 10));
-              continue;
-            }
+            // Paced: a poll with no pause would take the CPU the load under test needs (2 cores).
+            await pause();
+            if (acknowledged.length - before < 3) continue;
             const r = await fetch(`${url}/readyz`).then(
               (x) => x.json() as Promise<{ loaded?: number; ready?: boolean }>,
             );
@@ -236,6 +241,7 @@ describe.skipIf(!mustHaveShared && !existsSync(CORPUS_DIR)).each(targets)('kill 
           if (res.status === 200) break;
           const body = (await res.json()) as { error: { code: string } };
           expect(['corpus_loading', 'corpus_incomplete']).toContain(body.error.code);
+          await pause();
         }
         const status = await fetch(`${url}/readyz`).then((r) => r.json() as Promise<{ videos: number }>);
         expect(status.videos).toBe(total);
