@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Policy, type PolicyInput, PolicySchema } from '../../src/policy/schema.ts';
@@ -38,22 +39,38 @@ const FILES: Record<string, string> = {
   'rag-app/src/twice.ts': 'const x = 1;\nconst x = 1;\n',
 };
 
+/**
+ * The committed repository, made once per test process (git init, config, add, commit: five git
+ * processes) and copied into each test's own directory (a file copy, no process).
+ */
+let committed: Promise<string> | undefined;
+function committedRepo(): Promise<string> {
+  committed ??= (async () => {
+    const base = await mkdtemp(join(tmpdir(), 'factory-tools-template-'));
+    process.once('exit', () => rmSync(base, { recursive: true, force: true }));
+    const dir = join(base, 'repo');
+    for (const [path, content] of Object.entries(FILES)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'tests@example.com');
+    git('config', 'user.name', 'tests');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'initial');
+    return dir;
+  })();
+  return committed;
+}
+
 export async function makeToolRepo(): Promise<ToolRepo> {
   const base = await mkdtemp(join(tmpdir(), 'factory-tools-'));
   const dir = join(base, 'repo');
   const outside = join(base, 'outside');
   await mkdir(outside, { recursive: true });
   await writeFile(join(outside, 'secret.txt'), 'outside the worktree\n');
-  for (const [path, content] of Object.entries(FILES)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.email', 'tests@example.com');
-  git('config', 'user.name', 'tests');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'initial');
+  await cp(await committedRepo(), dir, { recursive: true });
   // Untracked and ignored files, and symlinks (escaping, into a protected file, dangling outside).
   await writeFile(join(dir, 'rag-app/src/untracked.ts'), 'export const untracked = true;\n');
   await writeFile(join(dir, 'rag-app/debug.log'), 'ignored\n');
