@@ -4,8 +4,8 @@ import { loadConfig } from '../src/config.ts';
 import { corpusSource } from '../src/ingest/sources.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { openPglite } from '../src/store/db.ts';
 import type { IngestSummary } from '../src/types.ts';
+import { freshPglite } from './support/pglite-templates.ts';
 import { CORPUS_DIR, mustHaveShared } from './support/stores.ts';
 
 // The whole shared corpus, end to end on the embedded store: parse → chunk → store → search → answer.
@@ -17,7 +17,7 @@ describe.skipIf(!existsSync(CORPUS_DIR) && !mustHaveShared)(
     let summary: IngestSummary;
 
     beforeAll(async () => {
-      rag = await openRag(loadConfig({ DATA_DIR: '/tmp/unused' }), { db: await openPglite() });
+      rag = await openRag(loadConfig({ DATA_DIR: '/tmp/unused' }), { db: await freshPglite() });
       summary = await rag.ingest(corpusSource(CORPUS_DIR));
     }, 600_000);
     afterAll(() => rag?.close());

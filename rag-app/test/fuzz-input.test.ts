@@ -23,6 +23,7 @@ import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
 import type { Segment } from '../src/types.ts';
 import { soak } from './support/faults.ts';
+import { templateStoreTargets } from './support/pglite-templates.ts';
 import {
   ApiClient,
   CORPUS_DIR,
@@ -33,7 +34,6 @@ import {
   testConfig,
   viaApp,
 } from './support/server-harness.ts';
-import { storeTargets } from './support/stores.ts';
 
 const SCALE = soak ? 20 : 1;
 const tried = { parsers: 0, requests: 0, serverErrors: 0 };
@@ -373,7 +373,7 @@ const request = fc.constantFrom(...ROUTES).chain((route) =>
   }),
 );
 
-describe.each(storeTargets())('every API route on $name', (target) => {
+describe.each(templateStoreTargets())('every API route on $name', (target) => {
   let tmp: ReturnType<typeof tempDir>;
   let config: Config;
   let rag: Rag;

@@ -12,11 +12,11 @@ import type { Config } from '../src/config.ts';
 import { type RunningServer, runServer } from '../src/http/serve.ts';
 import type { Rag } from '../src/rag.ts';
 import { ROOT, soak } from './support/faults.ts';
+import { openSliceRagOnBlank } from './support/pglite-templates.ts';
 import {
   corpusBackedSources,
   KNOWN_QUESTION,
   manualClock,
-  openSliceRag,
   SLICE,
   tempDir,
   testConfig,
@@ -67,7 +67,7 @@ async function serve(overrides: Partial<Config>) {
 beforeAll(async () => {
   tmp = tempDir('rag-load');
   config = testConfig(tmp.dir, { PORT: '0', HOST: '127.0.0.1', ALLOW_ANONYMOUS: '1' });
-  rag = await openSliceRag(config, SLICE.slice(0, 4));
+  rag = await openSliceRagOnBlank(config, SLICE.slice(0, 4));
 });
 afterAll(async () => {
   for (const s of servers) await s.close();

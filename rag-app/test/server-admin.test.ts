@@ -10,8 +10,8 @@ import { registerAdminCommands } from '../src/cli/admin.ts';
 import type { Config } from '../src/config.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
+import { templateStoreTargets } from './support/pglite-templates.ts';
 import { ApiClient, makeApp, manualClock, tempDir, testConfig, viaApp } from './support/server-harness.ts';
-import { storeTargets } from './support/stores.ts';
 
 type ErrorJson = { error: { code: string; message: string } };
 
@@ -37,7 +37,7 @@ async function rag_admin(rag: Rag, ...args: string[]): Promise<string[]> {
 
 const status = async (c: ApiClient) => (await c.json<ErrorJson>('/api/admin/status')).status;
 
-describe.each(storeTargets())('admin on $name', (target) => {
+describe.each(templateStoreTargets())('admin on $name', (target) => {
   let rag: Rag;
 
   beforeAll(async () => {

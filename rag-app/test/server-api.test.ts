@@ -10,12 +10,12 @@ import type { Rag } from '../src/rag.ts';
 import { acquireLease } from '../src/sync/lease.ts';
 import { INGEST_LEASE } from '../src/sync/syncer.ts';
 import type { AskResult, SearchHit } from '../src/types.ts';
+import { openSliceRagFromTemplate } from './support/pglite-templates.ts';
 import {
   ApiClient,
   KNOWN_QUESTION,
   makeApp,
   manualClock,
-  openSliceRag,
   parseSse,
   SLICE,
   type TestService,
@@ -47,7 +47,7 @@ function expectNoStack(body: unknown): void {
 beforeAll(async () => {
   tmp = tempDir('rag-server-api');
   config = testConfig(tmp.dir, { DAILY_MESSAGE_CAP: '6', IP_RATE_PER_MINUTE: '10000' });
-  rag = await openSliceRag(config);
+  rag = await openSliceRagFromTemplate(config);
   svc = makeApp(rag, config, { clock: time.clock });
 });
 

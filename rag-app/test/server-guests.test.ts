@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import type { Rag } from '../src/rag.ts';
+import { openSliceRagOnBlank } from './support/pglite-templates.ts';
 import {
   ApiClient,
   KNOWN_QUESTION,
   makeApp,
   manualClock,
-  openSliceRag,
   SLICE,
   tempDir,
   testConfig,
@@ -33,7 +33,7 @@ async function userCount(): Promise<number> {
 beforeAll(async () => {
   tmp = tempDir('rag-server-guests');
   config = testConfig(tmp.dir, { ALLOW_ANONYMOUS: '1', DAILY_MESSAGE_CAP: '2', IP_RATE_PER_MINUTE: '10000' });
-  rag = await openSliceRag(config, SLICE.slice(0, 3));
+  rag = await openSliceRagOnBlank(config, SLICE.slice(0, 3));
 });
 
 afterAll(async () => {

@@ -12,6 +12,7 @@ import type { Config } from '../src/config.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
 import { type AnthropicServer, startAnthropicServer } from './support/anthropic-server.ts';
+import { templateStoreTargets } from './support/pglite-templates.ts';
 import {
   ApiClient,
   CORPUS_DIR,
@@ -24,7 +25,6 @@ import {
   testConfig,
   viaApp,
 } from './support/server-harness.ts';
-import { storeTargets } from './support/stores.ts';
 
 type ErrorJson = { error: { code: string; message: string } };
 const PASSWORD = 'correct horse battery';
@@ -46,7 +46,7 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-describe.each(storeTargets())('on $name', (target) => {
+describe.each(templateStoreTargets())('on $name', (target) => {
   let rag: Rag;
   const time = manualClock();
 
