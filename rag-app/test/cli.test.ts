@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliContext, type TextSink, userCwd } from '../src/cli/context.ts';
 import { main } from '../src/cli/main.ts';
 import { ingestProgress } from '../src/cli/progress.ts';
+import { loadConfig } from '../src/config.ts';
 import type { IngestItemResult } from '../src/types.ts';
+import { seedBlankStore } from './support/pglite-templates.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const fixtures = path.join(root, 'rag-app/test/fixtures/ingest');
@@ -57,6 +59,9 @@ describe('the rag CLI (public interface, in-process)', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-cli-'));
 
   beforeAll(async () => {
+    // A blank store in the data directory, as the first ingest's initdb leaves it (that from nothing
+    // is the fault tests' and the templates'): the CLI migrates and fills it.
+    await seedBlankStore(loadConfig({ DATA_DIR: dataDir }).pgliteDir);
     const res = await rag(dataDir, 'ingest', ...talk);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^videos: 1 added, 0 updated, 0 skipped, 0 failed; \d+ chunks; [\d.]+s\n$/);

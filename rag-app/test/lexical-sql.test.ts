@@ -20,7 +20,8 @@ import { termStatsFor } from '../src/retrieve/term-stats.ts';
 import type { Db, Queryable } from '../src/store/db.ts';
 import { loadMigrations, migrate } from '../src/store/migrate.ts';
 import type { SearchOptions, SourceItem } from '../src/types.ts';
-import { CORPUS_DIR, mustHaveShared, SHARED_DIR, storeTargets } from './support/stores.ts';
+import { templateStoreTargets } from './support/pglite-templates.ts';
+import { CORPUS_DIR, mustHaveShared, SHARED_DIR } from './support/stores.ts';
 
 const config = loadConfig({ DATA_DIR: '/tmp/unused-by-lexical-sql-tests' });
 const KEY_MOMENTS = path.join(SHARED_DIR, 'evals/key-moments.dev.jsonl');
@@ -93,7 +94,8 @@ async function expectStatsExact(db: Db) {
   expect(s.wrongLengths).toBe(0);
 }
 
-for (const target of storeTargets()) {
+// On PGlite each store is a copy of the blank template (no initdb); the ingest is the test's own.
+for (const target of templateStoreTargets()) {
   describe.skipIf(!haveShared && !mustHaveShared)(`BM25 in SQL on ${target.name}`, () => {
     let db: Db;
     let rag: Rag;

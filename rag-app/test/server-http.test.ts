@@ -13,17 +13,16 @@ import { runServer } from '../src/http/serve.ts';
 import { logger } from '../src/log.ts';
 import { openRag } from '../src/open.ts';
 import type { Rag } from '../src/rag.ts';
-import { openPglite } from '../src/store/db.ts';
 import { createSyncer } from '../src/sync/syncer.ts';
 import type { AskResult } from '../src/types.ts';
 import { type AnthropicServer, startAnthropicServer } from './support/anthropic-server.ts';
+import { freshPglite, openSliceRagFromTemplate } from './support/pglite-templates.ts';
 import {
   ApiClient,
   CORPUS_DIR,
   corpusBackedSources,
   KNOWN_QUESTION,
   manualClock,
-  openSliceRag,
   parseSse,
   SLICE,
   tempDir,
@@ -56,7 +55,7 @@ async function start(
 beforeAll(async () => {
   tmp = tempDir('rag-server-http');
   config = testConfig(tmp.dir, { PORT: '0', HOST: '127.0.0.1', IP_RATE_PER_MINUTE: '10000' });
-  rag = await openSliceRag(config);
+  rag = await openSliceRagFromTemplate(config);
 });
 
 afterAll(async () => {
@@ -273,7 +272,7 @@ describe('first run and scheduled sync', () => {
     mkdirSync(corpusDir(), { recursive: true });
     for (const slug of SLICE.slice(0, 2))
       symlinkSync(path.join(CORPUS_DIR, `${slug}.md`), path.join(corpusDir(), `${slug}.md`));
-    fresh = await openRag(config, { db: await openPglite() });
+    fresh = await openRag(config, { db: await freshPglite() });
   });
   afterAll(async () => fresh?.close());
 
