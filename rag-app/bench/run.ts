@@ -32,7 +32,9 @@ const USAGE = `Usage: pnpm bench [options]
 Three sections, all by default:
   quality  the dev sets under a LangChain.js pipeline (RecursiveCharacterTextSplitter 1000/200 +
            BM25Retriever, link at the chunk's first second), a plain BM25 on the same chunks, and
-           ours (rag.search): hit@1/hit@5 ±30 s, hit@5 video, linkAt1, recall@10, with ratios
+           ours (rag.search): hit@1/hit@5 ±30 s, hit@5 video, linkAt1, recall@10, with ratios.
+           LangChain is not in the default install: the first quality run installs it
+           (pnpm --dir rag-app/optional/langchain install --frozen-lockfile)
   speed    a fresh in-memory PGlite store (and PostgreSQL with --postgres): whole-corpus ingest,
            re-ingest, rag.search, rag.ask (offline extractive answerer), POST /api/search and
            /api/ask at concurrency ${CONCURRENCIES.join(' and ')}; exits 1 when a target fails
@@ -167,6 +169,11 @@ async function main(argv: string[]): Promise<number> {
   const { describeEnvironment, environmentLine } = await import('./environment.ts');
   const { benchConfig } = await import('./http.ts');
   const say = (phase: string) => process.stderr.write(`bench: ${phase}\n`);
+  // Before the environment is described, so that it records the LangChain versions the baseline runs.
+  if (options.sections.has('quality')) {
+    const { ensureLangchain } = await import('./quality/langchain-baseline.ts');
+    ensureLangchain(say);
+  }
   const started = new Date();
   const env = await describeEnvironment(options.databaseUrl);
   const allQueries = await readQueries(options.queries);

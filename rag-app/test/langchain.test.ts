@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Document } from '@langchain/core/documents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LANGCHAIN_INSTALL, langchainInstalled } from '../bench/quality/langchain-baseline.ts';
+import {
+  LANGCHAIN_INSTALL,
+  langchainInstalled,
+  langchainMissing,
+} from '../bench/quality/langchain-baseline.ts';
 import { loadConfig } from '../src/config.ts';
 import { InputError } from '../src/errors.ts';
 import type { MomentMetadata } from '../src/langchain/index.ts';
@@ -47,6 +51,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   if (!installed && !process.env.CI) return;
+  if (!installed) throw langchainMissing(' (CI runs scripts/setup.sh --ci, which installs it)');
   lc = await importLangchain();
   dataDir = mkdtempSync(path.join(tmpdir(), 'rag-langchain-'));
   rag = await openRag(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }, dataDir), {
