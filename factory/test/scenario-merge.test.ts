@@ -4,13 +4,14 @@
  * real evals gate on a corpus slice) → review-1 → squash merge → verify, on a temporary clone.
  */
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalForge } from '@dark-factory/forge';
+import { launchChromium, runBrowserTests } from '@dark-factory/kit/testing';
 import pino from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/cli/context.ts';
 import { main } from '../src/cli/main.ts';
@@ -35,7 +36,6 @@ afterAll(async () => {
   if (result) await removeDemo(result);
 });
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots of the watch page after this run (gitignored). */
 const SHOTS = path.join(REPO_ROOT, '.data', 'artifacts', 'watch');
 
@@ -134,7 +134,7 @@ describe('scenario (a): an issue to a squash merge', () => {
 });
 
 // The watch page over the run scenario (a) just made: the same store, read by the factory's server.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('scenario (a) on the watch page (Chromium)', () => {
+describe.runIf(runBrowserTests)('scenario (a) on the watch page (Chromium)', () => {
   it('shows the run, its timeline, the merge and the scoreboard, also at phone width', async () => {
     if (!result) throw new Error('scenario (a) did not run');
     const { report } = result;
@@ -160,16 +160,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('scenario (a) on the w
     expect(timeline.run).toMatchObject({ status: 'merged', pr: report.pr, issue: 1 });
     expect(timeline.diff?.patch).toContain('+');
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     const shot = (p: Page, name: string) =>
       p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
     const noSideScroll = (p: Page) =>
