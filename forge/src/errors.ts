@@ -1,5 +1,6 @@
 import { DarkFactoryError } from '@dark-factory/kit';
 import { z } from 'zod';
+import { CommentBodySchema, ItemNumberSchema } from './types.ts';
 
 export const ForgeErrorCodeSchema = z.enum([
   'not_found',
@@ -36,4 +37,14 @@ export function parseInput<S extends z.ZodType>(
     ...context,
     issues: parsed.error.issues,
   });
+}
+
+/** An issue or pull request number as both forges take it (`invalid` otherwise). */
+export function checkNumber(number: number): number {
+  return parseInput(ItemNumberSchema, number, 'issue or pull request number', { number });
+}
+
+/** The optional comment of a close or reopen, checked before anything changes. */
+export function optionalComment(comment: string | undefined, number: number): string | undefined {
+  return comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
 }

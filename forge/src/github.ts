@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { z } from 'zod';
-import { ForgeError, type ForgeErrorCode, parseInput } from './errors.ts';
+import { checkNumber, ForgeError, type ForgeErrorCode, optionalComment, parseInput } from './errors.ts';
 import { defaultForgeLogger, type Logger } from './log.ts';
 import {
   type BranchProtection,
@@ -30,7 +30,6 @@ import {
   type IssueComment,
   IssueCommentSchema,
   IssueSchema,
-  ItemNumberSchema,
   LabelSchema,
   LabelsSchema,
   type ListIssuesQuery,
@@ -266,15 +265,7 @@ export class GitHubForge implements Forge {
   }
 
   async closeIssue(number: number, comment?: string): Promise<Issue> {
-    const n = checkNumber(number);
-    const text =
-      comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
-    if (text !== undefined) await this.comment(n, text);
-    const res = await this.call('close issue', { number: n }, () =>
-      this.octokit.rest.issues.update({ ...this.repoRef(), issue_number: n, state: 'closed' }),
-    );
-    this.logger.info({ issue: n }, 'issue closed');
-    return toIssue(res.data);
+    return this.setIssueState(number, 'closed', comment);
   }
 
   async addLabels(number: number, labels: string[]): Promise<string[]> {
@@ -287,14 +278,19 @@ export class GitHubForge implements Forge {
   }
 
   async reopenIssue(number: number, comment?: string): Promise<Issue> {
+    return this.setIssueState(number, 'open', comment);
+  }
+
+  /** Closes or reopens an issue, commenting first when asked. */
+  private async setIssueState(number: number, state: 'open' | 'closed', comment?: string): Promise<Issue> {
     const n = checkNumber(number);
-    const text =
-      comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
+    const text = optionalComment(comment, number);
     if (text !== undefined) await this.comment(n, text);
-    const res = await this.call('reopen issue', { number: n }, () =>
-      this.octokit.rest.issues.update({ ...this.repoRef(), issue_number: n, state: 'open' }),
+    const what = state === 'closed' ? 'close issue' : 'reopen issue';
+    const res = await this.call(what, { number: n }, () =>
+      this.octokit.rest.issues.update({ ...this.repoRef(), issue_number: n, state }),
     );
-    this.logger.info({ issue: n }, 'issue reopened');
+    this.logger.info({ issue: n }, state === 'closed' ? 'issue closed' : 'issue reopened');
     return toIssue(res.data);
   }
 
@@ -390,8 +386,7 @@ export class GitHubForge implements Forge {
 
   async closePullRequest(number: number, comment?: string): Promise<PullRequest> {
     const n = checkNumber(number);
-    const text =
-      comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
+    const text = optionalComment(comment, number);
     if (text !== undefined) await this.comment(n, text);
     const res = await this.call('close pull request', { number: n }, () =>
       this.octokit.rest.pulls.update({ ...this.repoRef(), pull_number: n, state: 'closed' }),
@@ -763,10 +758,6 @@ function checked<S extends z.ZodType>(schema: S, value: unknown, what: string): 
       issues: parsed.error.issues,
     },
   );
-}
-
-function checkNumber(number: number): number {
-  return parseInput(ItemNumberSchema, number, 'issue or pull request number', { number });
 }
 
 /** A check run in progress is pending; once completed, only success, neutral and skipped do not fail. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ForgeError, parseInput } from './errors.ts';
+import { checkNumber, ForgeError, optionalComment, parseInput } from './errors.ts';
 import { readJsonFile, writeJsonAtomic } from './files.ts';
 import { errnoCode, FileLock, type FileLockOptions } from './lock.ts';
 import { defaultForgeLogger, type Logger } from './log.ts';
@@ -30,7 +30,6 @@ import {
   IssueChangesQuerySchema,
   type IssueComment,
   IssueStateSchema,
-  ItemNumberSchema,
   LabelSchema,
   LabelsSchema,
   type ListIssuesQuery,
@@ -230,36 +229,14 @@ export class LocalForge implements Forge {
   }
 
   async closeIssue(number: number, comment?: string): Promise<Issue> {
-    const n = checkNumber(number);
-    const text =
-      comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
-    const stored = await this.mutate('issues', n, (issue) => {
-      const at = this.timestamp();
-      if (text !== undefined) issue.comments.push(this.newComment(issue.comments, text, at));
-      if (issue.state === 'open') {
-        issue.state = 'closed';
-        issue.closedAt = at;
-      }
-      issue.updatedAt = at;
-    });
-    this.logger.info({ issue: n }, 'issue closed');
+    const stored = await this.setState('issues', number, 'closed', comment);
+    this.logger.info({ issue: stored.number }, 'issue closed');
     return this.toIssue(stored);
   }
 
   async reopenIssue(number: number, comment?: string): Promise<Issue> {
-    const n = checkNumber(number);
-    const text =
-      comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
-    const stored = await this.mutate('issues', n, (issue) => {
-      const at = this.timestamp();
-      if (text !== undefined) issue.comments.push(this.newComment(issue.comments, text, at));
-      if (issue.state === 'closed') {
-        issue.state = 'open';
-        delete issue.closedAt;
-      }
-      issue.updatedAt = at;
-    });
-    this.logger.info({ issue: n }, 'issue reopened');
+    const stored = await this.setState('issues', number, 'open', comment);
+    this.logger.info({ issue: stored.number }, 'issue reopened');
     return this.toIssue(stored);
   }
 
@@ -365,19 +342,8 @@ export class LocalForge implements Forge {
   }
 
   async closePullRequest(number: number, comment?: string): Promise<PullRequest> {
-    const n = checkNumber(number);
-    const text =
-      comment === undefined ? undefined : parseInput(CommentBodySchema, comment, 'comment', { number });
-    const stored = await this.mutate('pulls', n, (pull) => {
-      const at = this.timestamp();
-      if (text !== undefined) pull.comments.push(this.newComment(pull.comments, text, at));
-      if (pull.state === 'open') {
-        pull.state = 'closed';
-        pull.closedAt = at;
-      }
-      pull.updatedAt = at;
-    });
-    this.logger.info({ pull: n, state: stored.state }, 'pull request closed');
+    const stored = await this.setState('pulls', number, 'closed', comment);
+    this.logger.info({ pull: stored.number, state: stored.state }, 'pull request closed');
     return this.toPull(stored);
   }
 
@@ -629,6 +595,32 @@ export class LocalForge implements Forge {
     });
   }
 
+  /**
+   * Closes or reopens an issue or pull request (a merged one stays merged), with the comment first
+   * when there is one, in one write.
+   */
+  private async setState<K extends Kind>(
+    kind: K,
+    number: number,
+    state: 'open' | 'closed',
+    comment?: string,
+  ): Promise<Stored<K>> {
+    const n = checkNumber(number);
+    const text = optionalComment(comment, number);
+    return this.mutate(kind, n, (item) => {
+      const at = this.timestamp();
+      if (text !== undefined) item.comments.push(this.newComment(item.comments, text, at));
+      if (state === 'closed' && item.state === 'open') {
+        item.state = 'closed';
+        item.closedAt = at;
+      } else if (state === 'open' && item.state === 'closed') {
+        item.state = 'open';
+        delete item.closedAt;
+      }
+      item.updatedAt = at;
+    });
+  }
+
   private async addComment(kind: Kind, number: number, body: string): Promise<Comment> {
     let comment: StoredComment | undefined;
     await this.mutate(kind, number, (item) => {
@@ -672,10 +664,6 @@ export class LocalForge implements Forge {
   private toComment(kind: Kind, number: number, comment: StoredComment): Comment {
     return { ...comment, url: `forge://local/${kind}/${number}#comment-${comment.id}` };
   }
-}
-
-function checkNumber(number: number): number {
-  return parseInput(ItemNumberSchema, number, 'issue or pull request number', { number });
 }
 
 function localCheckState(state: z.infer<typeof StoredStatusSchema>['state']): CheckState {
