@@ -210,6 +210,17 @@ export const MAIN_METRICS = [
   'refusalAccuracy',
 ] as const;
 
+/** One metric's comparison, as the gate stored it (the run page and the merges page show it). */
+export interface MetricRow {
+  metric: string;
+  main: number | null;
+  candidate: number | null;
+  delta: number | null;
+  lo: number | null;
+  hi: number | null;
+  status: string;
+}
+
 export interface MergeView {
   runId: string;
   issue: number;
@@ -221,15 +232,7 @@ export interface MergeView {
   costUsd: number | null;
   gatePassed: boolean | null;
   /** Per metric: main before, the candidate (main after), the delta and its interval. */
-  metrics: {
-    metric: string;
-    main: number | null;
-    candidate: number | null;
-    delta: number | null;
-    lo: number | null;
-    hi: number | null;
-    status: string;
-  }[];
+  metrics: MetricRow[];
   latency: { mainP95Ms: number; candidateP95Ms: number; ratio: number } | null;
 }
 

@@ -19,16 +19,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { describeZodIssues } from '@dark-factory/kit';
 import { z } from 'zod';
 import {
   EntryFailure,
   exitText,
   type Finished,
   forward,
-  isMainModule,
+  isEntryModule,
   isRunning,
+  parseEntryArguments,
   runEntry,
   runTs,
   seconds,
@@ -47,35 +46,22 @@ const ArgsSchema = z.object({
 type Args = z.infer<typeof ArgsSchema>;
 
 function parseArguments(argv: string[]): Args {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        app: { type: 'string' },
-        corpus: { type: 'string' },
-        'data-dir': { type: 'string' },
-        socket: { type: 'string' },
-        'stop-file': { type: 'string' },
-        'ready-timeout-ms': { type: 'string' },
-      },
-      strict: true,
-    }).values;
-  } catch (err) {
-    throw new EntryFailure((err as Error).message, 2);
-  }
-  const parsed = ArgsSchema.safeParse({
+  const options = {
+    app: { type: 'string' },
+    corpus: { type: 'string' },
+    'data-dir': { type: 'string' },
+    socket: { type: 'string' },
+    'stop-file': { type: 'string' },
+    'ready-timeout-ms': { type: 'string' },
+  } as const;
+  return parseEntryArguments(argv, options, ArgsSchema, (values) => ({
     app: values.app,
     corpus: values.corpus,
     dataDir: values['data-dir'],
     socket: values.socket,
     stopFile: values['stop-file'],
     readyTimeoutMs: values['ready-timeout-ms'],
-  });
-  if (!parsed.success) {
-    throw new EntryFailure(describeZodIssues(parsed.error, { root: 'arguments', max: 1 }), 2);
-  }
-  return parsed.data;
+  }));
 }
 
 const log = (line: string) => process.stderr.write(`gate app: ${line}\n`);
@@ -286,4 +272,4 @@ export async function main(argv: string[]): Promise<AppOutput> {
   }
 }
 
-if (isMainModule(import.meta.url)) runEntry('gate app', main);
+if (isEntryModule(import.meta.url)) runEntry('gate app', main);

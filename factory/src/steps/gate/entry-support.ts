@@ -5,9 +5,12 @@
  * arguments).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { realpathSync } from 'node:fs';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { describeZodIssues } from '@dark-factory/kit';
+import type { z } from 'zod';
+
+export { isEntryModule } from '@dark-factory/kit/cli';
 
 export class EntryFailure extends Error {
   constructor(
@@ -121,13 +124,27 @@ export function forward(
   });
 }
 
-/** Whether this module is the script node was started with. */
-export function isMainModule(moduleUrl: string): boolean {
+/**
+ * An entry's flags: node's strict parseArgs, then `fields` maps them onto the entry's schema. A bad
+ * flag or value is exit 2 with one line.
+ */
+export function parseEntryArguments<S extends z.ZodType>(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  schema: S,
+  fields: (values: Record<string, unknown>) => unknown,
+): z.output<S> {
+  let values: Record<string, unknown>;
   try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(moduleUrl));
-  } catch {
-    return false;
+    values = parseArgs({ args: argv, options, strict: true }).values;
+  } catch (err) {
+    throw new EntryFailure((err as Error).message, 2);
   }
+  const parsed = schema.safeParse(fields(values));
+  if (!parsed.success) {
+    throw new EntryFailure(describeZodIssues(parsed.error, { root: 'arguments', max: 1 }), 2);
+  }
+  return parsed.data;
 }
 
 /** The entry protocol: one JSON document on stdout, or one line on stderr and a non-zero exit. */

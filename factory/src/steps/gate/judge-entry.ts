@@ -12,10 +12,17 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { describeZodIssues } from '@dark-factory/kit';
 import { z } from 'zod';
-import { EntryFailure, exitText, forward, isMainModule, runEntry, runTs, seconds } from './entry-support.ts';
+import {
+  EntryFailure,
+  exitText,
+  forward,
+  isEntryModule,
+  parseEntryArguments,
+  runEntry,
+  runTs,
+  seconds,
+} from './entry-support.ts';
 import { type EvalsSummary, EvalsSummarySchema, GATE_ENTRY_VERSION, type JudgeOutput } from './schemas.ts';
 
 const ArgsSchema = z.object({
@@ -28,33 +35,20 @@ const ArgsSchema = z.object({
 type Args = z.infer<typeof ArgsSchema>;
 
 function parseArguments(argv: string[]): Args {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        judge: { type: 'string' },
-        socket: { type: 'string' },
-        dataset: { type: 'string', multiple: true },
-        'holdout-dataset': { type: 'string', multiple: true },
-        concurrency: { type: 'string' },
-      },
-      strict: true,
-    }).values;
-  } catch (err) {
-    throw new EntryFailure((err as Error).message, 2);
-  }
-  const parsed = ArgsSchema.safeParse({
+  const options = {
+    judge: { type: 'string' },
+    socket: { type: 'string' },
+    dataset: { type: 'string', multiple: true },
+    'holdout-dataset': { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
+  } as const;
+  return parseEntryArguments(argv, options, ArgsSchema, (values) => ({
     judge: values.judge,
     socket: values.socket,
     dataset: values.dataset ?? [],
     holdoutDataset: values['holdout-dataset'],
     concurrency: values.concurrency,
-  });
-  if (!parsed.success) {
-    throw new EntryFailure(describeZodIssues(parsed.error, { root: 'arguments', max: 1 }), 2);
-  }
-  return parsed.data;
+  }));
 }
 
 const log = (line: string) => process.stderr.write(`gate judge: ${line}\n`);
@@ -124,4 +118,4 @@ export async function main(argv: string[]): Promise<JudgeOutput> {
   }
 }
 
-if (isMainModule(import.meta.url)) runEntry('gate judge', main);
+if (isEntryModule(import.meta.url)) runEntry('gate judge', main);

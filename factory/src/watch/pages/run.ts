@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import type { MetricRow } from '../figures.ts';
 import { formatDelta, formatDuration, formatMetric, formatTokens, formatUsd } from '../format.ts';
 import type { CommandView, GateView, HoldoutView, StepDetail } from '../steps.ts';
 import type { RunTimeline, StepView } from '../timeline.ts';
@@ -33,17 +34,6 @@ ${gate.reasons.length > 0 ? html`<ul class="reasons">${gate.reasons.map((r) => h
 ${metricsTable(gate.metrics)}
 ${gate.latency ? html`<p>Latency p95: main ${gate.latency.mainP95Ms.toFixed(0)} ms, candidate ${gate.latency.candidateP95Ms.toFixed(0)} ms (ratio ${gate.latency.ratio.toFixed(2)}, max ${gate.latency.maxRatio}) ${stepBadge(gate.latency.status)}</p>` : ''}
 <details><summary>The gate's report (Markdown)</summary><pre class="output">${gate.markdown}</pre></details>`;
-}
-
-/** One metric's comparison, as the gate stored it. */
-export interface MetricRow {
-  metric: string;
-  main: number | null;
-  candidate: number | null;
-  delta: number | null;
-  lo: number | null;
-  hi: number | null;
-  status: string;
 }
 
 export function metricsTable(metrics: MetricRow[]): Html {
