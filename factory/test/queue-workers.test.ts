@@ -8,10 +8,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalForge } from '@dark-factory/forge';
+import { readBody, serveHttp } from '@dark-factory/kit/testing';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,12 +52,6 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * In front of the scripted model server: holds the first triage request of issue HELD forever (the
  * worker that sent it is killed while it waits), forwards everything else, and counts requests.
@@ -65,7 +59,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 async function startHoldingProxy(target: string) {
   const seen: { step: string; issue: number }[] = [];
   let held = false;
-  const server: Server = createServer(async (req, res) => {
+  const server = await serveHttp(async (req, res) => {
     const body = await readBody(req);
     const step = String(req.headers['x-factory-step']);
     const issue = Number(req.headers['x-factory-issue']);
@@ -84,20 +78,7 @@ async function startHoldingProxy(target: string) {
     });
     res.end(Buffer.from(await answer.arrayBuffer()));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    isHolding: () => held,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return { url: server.url, seen, isHolding: () => held, close: server.close };
 }
 
 describe.skipIf(!DATABASE_URL)('three worker processes on PostgreSQL', () => {

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listenLocal } from '@dark-factory/kit/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFactoryError } from '../src/errors.ts';
 import { cutMarker, trimOutput } from '../src/tools/output.ts';
@@ -116,13 +117,13 @@ describe('the bubblewrap sandbox, through the agent’s run tool', () => {
 
   it('has no network: a server on the host’s 127.0.0.1 cannot be reached from inside', async () => {
     let connections = 0;
-    const server: Server = createServer((socket) => {
-      connections++;
-      socket.on('error', () => {});
-      socket.end('hello');
-    });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const port = (server.address() as { port: number }).port;
+    const { port, close } = await listenLocal(
+      createServer((socket) => {
+        connections++;
+        socket.on('error', () => {});
+        socket.end('hello');
+      }),
+    );
     try {
       const script = [
         `const s = require("net").connect(${port}, "127.0.0.1");`,
@@ -141,7 +142,7 @@ describe('the bubblewrap sandbox, through the agent’s run tool', () => {
       const direct = await plain.run(['node', '-e', script], { timeoutMs: 60_000 });
       expect(direct.output.trim()).toBe('connected');
     } finally {
-      await new Promise((done) => server.close(done));
+      await close();
     }
   });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, serveHttp } from '@dark-factory/kit/testing';
 import { branchSha, mergeBranches } from './git-side.ts';
 
 /**
@@ -923,18 +923,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     }
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      if (!res.headersSent) send(res, { status: 500, body: { message: String(err) } });
-      else res.destroy();
-    });
+  const server = await serveHttp(handle, {
+    onError: (err, res) => send(res, { status: 500, body: { message: String(err) } }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  origin = `http://127.0.0.1:${port}`;
+  origin = server.url;
 
   return {
     url: origin,
@@ -942,22 +934,12 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     script: (response) => {
       state.scripted.push(response);
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close: server.close,
   };
 }
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string' && v.trim() !== '');
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A stable fake commit sha derived from a name. */
