@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Policy, type PolicyInput, PolicySchema } from '../../src/policy/schema.ts';
@@ -40,14 +41,17 @@ const FILES: Record<string, string> = {
 };
 
 /**
- * The committed repository, made once per test process (git init, config, add, commit: five git
- * processes) and copied into each test's own directory (a file copy, no process).
+ * The committed repository, made once (git init, config, add, commit: five git processes) at a
+ * path keyed by its files, and copied into each test's own directory (a file copy, no process).
+ * Built aside and renamed into place, so racing workers never copy half a repository.
  */
 let committed: Promise<string> | undefined;
 function committedRepo(): Promise<string> {
   committed ??= (async () => {
-    const base = await mkdtemp(join(tmpdir(), 'factory-tools-template-'));
-    process.once('exit', () => rmSync(base, { recursive: true, force: true }));
+    const key = createHash('sha256').update(JSON.stringify(FILES)).digest('hex').slice(0, 16);
+    const ready = join(tmpdir(), `factory-tools-template-${key}`);
+    if (existsSync(join(ready, 'repo', '.git', 'HEAD'))) return join(ready, 'repo');
+    const base = await mkdtemp(`${ready}-building-`);
     const dir = join(base, 'repo');
     for (const [path, content] of Object.entries(FILES)) {
       await mkdir(dirname(join(dir, path)), { recursive: true });
@@ -59,7 +63,12 @@ function committedRepo(): Promise<string> {
     git('config', 'user.name', 'tests');
     git('add', '-A');
     git('commit', '-q', '-m', 'initial');
-    return dir;
+    await rename(base, ready).catch(async (err: NodeJS.ErrnoException) => {
+      // Another worker finished first: use its copy.
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      await rm(base, { recursive: true, force: true });
+    });
+    return join(ready, 'repo');
   })();
   return committed;
 }
