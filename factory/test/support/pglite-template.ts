@@ -73,7 +73,9 @@ async function template(name: string, key: unknown, build: (dir: string) => Prom
 async function abandoned(lock: string): Promise<boolean> {
   const pid = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => ''));
   if (!pid) {
-    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs).catch(() => 0);
+    const age = await stat(lock)
+      .then((s) => Date.now() - s.mtimeMs)
+      .catch(() => 0);
     return age > 60_000;
   }
   try {
