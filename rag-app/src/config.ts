@@ -11,6 +11,8 @@ const bool = z
 export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z.string().url().optional(),
+  /** A new embedded store's cluster is a copy of one made once here (store/initdb-cache.ts); `off`: initdb each time. */
+  PGLITE_INITDB_CACHE: z.string().optional(),
   EMBEDDER: z.enum(['none', 'lsa', 'openai', 'transformers']).default('none'),
   /** EMBEDDER=transformers: a local transformers.js model (config.json, tokenizer.json, onnx/model.onnx). */
   EMBEDDER_MODEL_DIR: z.string().optional(),

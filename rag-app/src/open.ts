@@ -11,7 +11,7 @@ import type { Rag, VideoRecord } from './rag.ts';
 import { lexicalRankerFor } from './retrieve/bm25-index.ts';
 import { DEFAULT_RETRIEVAL, hybridSearch, type RetrievalSettings } from './retrieve/search.ts';
 import { countChunks } from './store/chunks.ts';
-import { type Db, openDb } from './store/db.ts';
+import { type Db, initdbCacheSetting, openDb } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
 import { countVideos } from './store/stats.ts';
 import * as videos from './store/videos.ts';
@@ -27,7 +27,13 @@ export interface RagDeps {
 
 /** Opens the store (migrating it), picks the embedder and answerer from config, and returns the app. */
 export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> {
-  const db = deps.db ?? (await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.pgliteDir }));
+  const db =
+    deps.db ??
+    (await openDb({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.pgliteDir,
+      initdbCache: initdbCacheSetting(config.PGLITE_INITDB_CACHE),
+    }));
   await migrate(db);
   const embedder = deps.embedder === undefined ? await createEmbedder(config, db) : deps.embedder;
   const answerer = deps.answerer ?? createAnswerer(config);

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import pg from 'pg';
 import { StoreError } from '../errors.ts';
+import { PGLITE_INITDB_CACHE_DEFAULT, seedFromInitdbCache } from './initdb-cache.ts';
 import { claimStore, type StoreClaim } from './owner.ts';
 
 export interface QueryResult<T> {
@@ -34,11 +35,19 @@ export interface OpenDbOptions {
   dataDir?: string | undefined;
   /** Who opens it, for the in-use message (`pnpm start`); guessed from argv by default. */
   command?: string | undefined;
+  /** Where a new data directory's cluster is copied from (store/initdb-cache.ts); false: run initdb. */
+  initdbCache?: string | false | undefined;
 }
 
 export async function openDb(options: OpenDbOptions): Promise<Db> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
   return openPglite(options.dataDir, options);
+}
+
+/** PGLITE_INITDB_CACHE as openDb takes it: unset is the default directory, `off` is none. */
+export function initdbCacheSetting(value: string | undefined): string | false {
+  if (value === undefined) return PGLITE_INITDB_CACHE_DEFAULT;
+  return value === 'off' ? false : value;
 }
 
 /**
@@ -47,7 +56,7 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
  */
 export async function openPglite(
   dataDir?: string,
-  options: { command?: string | undefined } = {},
+  options: Pick<OpenDbOptions, 'command' | 'initdbCache'> = {},
 ): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const owner = dataDir
@@ -55,6 +64,9 @@ export async function openPglite(
     : undefined;
   let pglite: PGlite;
   try {
+    // After the claim: only the owner fills the directory.
+    const cache = options.initdbCache ?? PGLITE_INITDB_CACHE_DEFAULT;
+    if (dataDir && cache) await seedFromInitdbCache(dataDir, cache);
     pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
   } catch (cause) {
     await owner?.release();

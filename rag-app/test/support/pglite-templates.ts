@@ -4,29 +4,30 @@
  * (~40 MB) and opening the copy costs about a fifth of that. Two kinds of template:
  *
  * - blank: what initdb leaves, no migration applied — the store `openPglite()` gives, so openRag
- *   still runs every migration on each copy. Kept across runs under os.tmpdir(), keyed by the
- *   PGlite build (its initdb is all there is in it).
+ *   still runs every migration on each copy. It is the app's own initdb cache
+ *   (src/store/initdb-cache.ts: kept across runs under os.tmpdir(), keyed by the PGlite build).
  * - slice: a blank copy migrated by the real openRag with a slice of the shared corpus ingested
  *   (the same call openSliceRag makes). Kept for one vitest run only, in the run directory
  *   global-setup.ts provides (emptied on a watch-mode rerun), so a change to the chunker, the
  *   migrations or the corpus is never tested against a stale copy.
  *
- * Templates are built aside and renamed into place under a lock file, so two workers needing one
- * build it once and never see half of it. Each copy is a directory of its own, removed on close.
+ * Templates are built aside and renamed into place under a lock file (kit's buildOnce), so two
+ * workers needing one build it once and never see half of it. Each copy is a directory of its own, removed on close.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { buildOnce } from '@dark-factory/kit/build-once';
 import { inject } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { openRag } from '../../src/open.ts';
 import type { Rag } from '../../src/rag.ts';
 import { type Db, openPglite } from '../../src/store/db.ts';
+import { initdbTemplate, PGLITE_INITDB_CACHE_DEFAULT } from '../../src/store/initdb-cache.ts';
 import { CORPUS_DIR, corpusSlice, SHARED_DIR, SLICE } from './server-harness.ts';
 import { type StoreTarget, storeTargets } from './stores.ts';
 
@@ -44,60 +45,11 @@ async function copyDir(from: string, to: string): Promise<void> {
   await exec('cp', ['-R', `${from}/.`, to]);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-const LOCK_WAIT_MS = 10 * 60_000;
-
-/**
- * The template at `dir`, built by `build(into)` if it is not there yet. One builder at a time
- * (`dir.lock` holds its pid); the others wait for the directory to appear, or take over when the
- * builder's process is gone.
- */
-async function template(dir: string, build: (into: string) => Promise<void>): Promise<string> {
-  const lock = `${dir}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  while (!existsSync(dir)) {
-    try {
-      await writeFile(lock, String(process.pid), { flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
-      // An empty file is a builder between creating and writing it: wait for it like any other.
-      if (holder > 0 && !isAlive(holder)) await rm(lock, { force: true });
-      else if (Date.now() > deadline) {
-        throw new Error(`the test store template ${dir} was not built within ${LOCK_WAIT_MS / 1000} s`);
-      } else await new Promise((r) => setTimeout(r, 100));
-      continue;
-    }
-    try {
-      if (existsSync(dir)) break;
-      const building = await mkdtemp(`${dir}.building-`);
-      try {
-        await build(building);
-        await rename(building, dir);
-      } catch (err) {
-        await rm(building, { recursive: true, force: true });
-        throw err;
-      }
-    } finally {
-      await rm(lock, { force: true });
-    }
-  }
-  return dir;
-}
-
 const memo = new Map<string, Promise<string>>();
 function memoised(dir: string, build: (into: string) => Promise<void>): Promise<string> {
   let p = memo.get(dir);
   if (!p) {
-    p = template(dir, build);
+    p = buildOnce(dir, build);
     // A failed build is not remembered: the next caller tries again (and reports its own error).
     p.catch(() => memo.delete(dir));
     memo.set(dir, p);
@@ -105,21 +57,12 @@ function memoised(dir: string, build: (into: string) => Promise<void>): Promise<
   return p;
 }
 
-const PGLITE = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-const PGLITE_VERSION = (
-  JSON.parse(readFileSync(path.join(PGLITE, '../../package.json'), 'utf8')) as { version: string }
-).version;
-
 const hash = (value: unknown) =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 
-/** The blank template: a PGlite data directory just after initdb (nothing migrated). */
+/** The blank template: the app's own initdb cache (src/store/initdb-cache.ts), one per PGlite build. */
 export function blankTemplate(): Promise<string> {
-  const dir = path.join(tmpdir(), `rag-app-pglite-blank-${hash({ PGLITE, PGLITE_VERSION })}`);
-  return memoised(dir, async (into) => {
-    const db = await openPglite(into);
-    await db.close();
-  });
+  return initdbTemplate(PGLITE_INITDB_CACHE_DEFAULT);
 }
 
 let fallbackRunDir: string | undefined;
