@@ -4,7 +4,7 @@
  * real evals gate on a corpus slice) → review-1 → squash merge → verify, on a temporary clone.
  */
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -72,6 +72,8 @@ describe('scenario (a): an issue to a squash merge', () => {
       'verify:ok',
     ]);
     expect(result.gate).toBe(shared ? 'slice' : 'none');
+    // Main's app left its PGlite initdb cache for the candidates (read-only to them: gate/measure.ts).
+    if (shared) expect(readdirSync(path.join(GATE_CACHE_DIR, 'pglite-initdb'))).toHaveLength(1);
     expect(result.model.unused).toBe(0);
 
     // Exactly one new commit on main, a squash with the trailer, that touches only the rag-app file.

@@ -4,6 +4,7 @@
  *
  *   node --import tsx app-entry.ts --app <worktree> --corpus <dir> --data-dir <empty dir>
  *     --socket <dir>/app.sock --stop-file <dir>/stop [--ready-timeout-ms 120000]
+ *     [--initdb-cache <dir>|off]
  *
  * 1. `<app>/rag-app` CLI `ingest --corpus <dir> --json` into the fresh DATA_DIR (exit code checked);
  * 2. `serve` with PORT=0 HOST=127.0.0.1: ready once it printed `rag-app listening on http://…` and
@@ -42,6 +43,8 @@ const ArgsSchema = z.object({
   socket: z.string().min(1, '--socket <path> is required'),
   stopFile: z.string().min(1, '--stop-file <path> is required'),
   readyTimeoutMs: z.coerce.number().int().positive().default(120_000),
+  /** The app's PGLITE_INITDB_CACHE (a directory, or `off`); unset: the app's default. */
+  initdbCache: z.string().min(1).optional(),
 });
 type Args = z.infer<typeof ArgsSchema>;
 
@@ -53,6 +56,7 @@ function parseArguments(argv: string[]): Args {
     socket: { type: 'string' },
     'stop-file': { type: 'string' },
     'ready-timeout-ms': { type: 'string' },
+    'initdb-cache': { type: 'string' },
   } as const;
   return parseEntryArguments(argv, options, ArgsSchema, (values) => ({
     app: values.app,
@@ -61,6 +65,7 @@ function parseArguments(argv: string[]): Args {
     socket: values.socket,
     stopFile: values['stop-file'],
     readyTimeoutMs: values['ready-timeout-ms'],
+    initdbCache: values['initdb-cache'],
   }));
 }
 
@@ -70,13 +75,14 @@ const log = (line: string) => process.stderr.write(`gate app: ${line}\n`);
  * The app's environment: the sandbox's allow-listed one, minus anything that would change what is
  * measured (store, corpus, sync, answerer, embedder, forge), plus exactly what a measurement needs.
  */
-export function appEnv(base: NodeJS.ProcessEnv, dataDir: string): NodeJS.ProcessEnv {
+export function appEnv(base: NodeJS.ProcessEnv, dataDir: string, initdbCache?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   const dropped =
-    /^(DATABASE_URL|CORPUS_DIR|SYNC_|ANTHROPIC_|EMBEDDER|EMBEDDINGS_|VECTOR_WEIGHT|GITHUB_|FORGE_DIR|INIT_CWD|PORT|HOST)/;
+    /^(DATABASE_URL|CORPUS_DIR|SYNC_|ANTHROPIC_|EMBEDDER|EMBEDDINGS_|VECTOR_WEIGHT|GITHUB_|FORGE_DIR|INIT_CWD|PORT|HOST|PGLITE_INITDB_CACHE)/;
   for (const [name, value] of Object.entries(base)) if (!dropped.test(name)) env[name] = value;
   return {
     ...env,
+    ...(initdbCache ? { PGLITE_INITDB_CACHE: initdbCache } : {}),
     DATA_DIR: dataDir,
     FORGE_DIR: path.join(dataDir, 'forge'),
     HOST: '127.0.0.1',
@@ -229,7 +235,7 @@ export async function main(argv: string[]): Promise<AppOutput> {
     throw new EntryFailure(`--data-dir ${args.dataDir} is not empty`, 2);
   }
   await mkdir(args.dataDir, { recursive: true });
-  const env = appEnv(process.env, args.dataDir);
+  const env = appEnv(process.env, args.dataDir, args.initdbCache);
 
   let t = performance.now();
   const ingested = await ingest(args, cli, env);

@@ -188,6 +188,7 @@ export async function runEvalsGate(options: EvalsGateOptions): Promise<EvalsGate
       holdoutDatasets: holdout,
       holdoutDir: options.holdoutDir,
       hideFromApp: [options.cacheDir],
+      initdbCache: path.join(options.cacheDir, 'pglite-initdb'),
       sandbox: options.sandbox,
       createRunner,
       timeoutMs,

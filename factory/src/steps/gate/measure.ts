@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildOnce } from '@dark-factory/kit/build-once';
 import type { CommandRunnerOptions } from '../../tools/sandbox.ts';
 import type { CommandResult, CommandRunner, SandboxBoundary } from '../../tools/types.ts';
 import { type AppOutput, AppOutputSchema, type JudgeOutput, JudgeOutputSchema } from './schemas.ts';
@@ -52,6 +53,13 @@ export interface MeasureOptions {
   createRunner: RunnerFactory;
   timeoutMs: number;
   concurrency?: number;
+  /**
+   * The apps' PGlite initdb cache (rag-app's PGLITE_INITDB_CACHE): main's app makes one in its own
+   * scratch space and it is kept here once main was measured; a candidate's app copies its new
+   * store from it, read-only (it can read main's cache, never write what main or another candidate
+   * reads). Absent: each app runs initdb.
+   */
+  initdbCache?: string;
 }
 
 export type Measurement =
@@ -105,12 +113,13 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
     env,
     ...(options.sandbox.bwrapPath ? { bwrapPath: options.sandbox.bwrapPath } : {}),
   };
+  const cache = initdbCacheFor(options, sideDir);
   try {
     const appRunner = await options.createRunner({
       ...common,
       worktree: socketDir,
       tmpDir: path.join(sideDir, 'app-tmp'),
-      readOnlyPaths: [options.appDir, options.corpusDir, FACTORY_ROOT],
+      readOnlyPaths: [options.appDir, options.corpusDir, FACTORY_ROOT, ...cache.readOnly],
       hidden: [...(options.holdoutDir ? [options.holdoutDir] : []), ...(options.hideFromApp ?? [])],
     });
     const judgeRunner = await options.createRunner({
@@ -145,6 +154,7 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
           socket,
           '--stop-file',
           stopFile,
+          ...(cache.argument ? ['--initdb-cache', cache.argument] : []),
         ],
         { timeoutMs: options.timeoutMs, fullStdout: true },
       )
@@ -216,11 +226,46 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
         durationMs: elapsed(),
       };
     }
+    await cache.keep();
     return { ok: true, judge: judgeOut.data, app: appOut.data, durationMs: elapsed() };
   } finally {
     await rm(socketDir, { recursive: true, force: true }).catch(() => undefined);
-    await rm(path.join(sideDir, 'app-tmp', 'data'), { recursive: true, force: true }).catch(() => undefined);
+    for (const scratch of ['data', 'pglite-initdb']) {
+      await rm(path.join(sideDir, 'app-tmp', scratch), { recursive: true, force: true }).catch(
+        () => undefined,
+      );
+    }
   }
+}
+
+interface InitdbCacheUse {
+  /** `--initdb-cache` for the app side, if any. */
+  argument?: string;
+  readOnly: string[];
+  /** After a successful measurement: keeps what main's app made, for the candidates. */
+  keep(): Promise<void>;
+}
+
+function initdbCacheFor(options: MeasureOptions, sideDir: string): InitdbCacheUse {
+  const shared = options.initdbCache;
+  const none = { readOnly: [], keep: async () => {} };
+  if (!shared) return none;
+  if (options.side === 'candidate') {
+    // Without main's cache, `off`: a cache in the sandbox's own /tmp would only cost a copy.
+    return existsSync(shared)
+      ? { argument: shared, readOnly: [shared], keep: none.keep }
+      : { ...none, argument: 'off' };
+  }
+  const made = path.join(sideDir, 'app-tmp', 'pglite-initdb');
+  return {
+    argument: made,
+    readOnly: [],
+    keep: async () => {
+      if (existsSync(shared) || !existsSync(made)) return;
+      // Copied aside and renamed in (kit's buildOnce): a candidate never sees half of it.
+      await buildOnce(shared, (into) => cp(made, into, { recursive: true })).catch(() => undefined);
+    },
+  };
 }
 
 function parseJson(text: string | undefined): unknown {
