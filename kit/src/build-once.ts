@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { DarkFactoryError } from './errors.ts';
+import { processAlive } from './owner.ts';
 
 // A directory that is expensive to make (an initdb'd PGlite cluster, a migrated store, an ingested
 // corpus) and the same for everyone who needs it: made once, by one process, and never seen half
@@ -26,19 +27,10 @@ export class BuildOnceError extends DarkFactoryError<'build_timeout'> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** A lock whose pid is gone, or that stayed empty for a minute (its writer died between create and write). */
 async function abandoned(lock: string): Promise<boolean> {
   const pid = Number(await readFile(lock, 'utf8').catch(() => ''));
-  if (pid > 0) return !isAlive(pid);
+  if (pid > 0) return !processAlive(pid);
   const age = await stat(lock).then(
     (s) => Date.now() - s.mtimeMs,
     () => 0,
