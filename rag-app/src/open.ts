@@ -41,11 +41,6 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
 
   const search = (query: string, options: SearchOptions = {}) =>
     hybridSearch(db, embedder, query, options, retrieval);
-  // The answer quotes from the windows that matched: a lead-in is for a reader jumping to a moment,
-  // and in the evidence it dilutes what the answer picks (dev factRecall 0.625 → 0.558 with it).
-  const answerRetrieval = { ...retrieval, leadInSeconds: 0 };
-  const evidenceSearch = (query: string, options: SearchOptions = {}) =>
-    hybridSearch(db, embedder, query, options, answerRetrieval);
 
   const toRecord = (row: videos.VideoRow): VideoRecord => ({
     ...videos.toVideoMeta(row),
@@ -56,7 +51,7 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
   });
 
   const ask = createAsk({
-    search: evidenceSearch,
+    search,
     answerer,
     corpusStats: () => lexicalRankerFor(db, retrieval.maxInMemoryChunks),
     videoTitles: async () =>

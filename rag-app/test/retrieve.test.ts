@@ -3,7 +3,6 @@ import { filterClause } from '../src/retrieve/filters.ts';
 import { localize } from '../src/retrieve/localize.ts';
 import { checkQuery, MAX_QUERY_CHARS } from '../src/retrieve/query.ts';
 import { reciprocalRankFusion } from '../src/retrieve/rrf.ts';
-import { leadIn } from '../src/retrieve/search.ts';
 import { shapesFor, type TermStatsSource, termStatsFor } from '../src/retrieve/term-stats.ts';
 import { terms } from '../src/text/tokenize.ts';
 
@@ -77,21 +76,6 @@ describe('terms', () => {
       'pydant',
       'ai',
     ]);
-  });
-});
-
-describe("leadIn (a hit shows the moment's start)", () => {
-  const before = [
-    { start: 40, end: 55, text: 'a' },
-    { start: 55, end: 70, text: 'b' },
-    { start: 70, end: 85, text: 'c' },
-    { start: 85, end: 100, text: 'd' },
-  ];
-  it('takes the segments starting within the seconds before the window, none it already holds', () => {
-    expect(leadIn(before, 85, 30).map((x) => x.text)).toEqual(['b', 'c']);
-    expect(leadIn(before, 100, 30).map((x) => x.text)).toEqual(['c', 'd']);
-    expect(leadIn(before, 85, 0)).toEqual([]);
-    expect(leadIn([], 85, 30)).toEqual([]);
   });
 });
 

@@ -1,9 +1,8 @@
 import type { Embedder } from '../embed/embedder.ts';
 import { type ChunkWithVideo, chunksWithVideo } from '../store/chunks.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { precedingSegments } from '../store/passages.ts';
 import { isoDate } from '../store/videos.ts';
-import { deepLink, type SearchHit, type SearchOptions, type Segment } from '../types.ts';
+import { deepLink, type SearchHit, type SearchOptions } from '../types.ts';
 import { IN_MEMORY_MAX_CHUNKS, lexicalRankerFor } from './bm25-index.ts';
 import { filterClause } from './filters.ts';
 import { tsRankSearch } from './lexical.ts';
@@ -24,11 +23,6 @@ export interface RetrievalSettings {
   maxOverlap: number;
   /** After this many results, only chunks of videos not yet listed (more videos for broad questions). */
   newVideosAfter: number;
-  /**
-   * Seconds before a window that its hit shows as lead-in (the previous window's segments there):
-   * the span and text grow, the link stays where the window matched. 0 or unset: the window alone.
-   */
-  leadInSeconds?: number;
   /** Up to this many chunks BM25 ranks in memory, above it in SQL (bm25-index.ts). */
   maxInMemoryChunks?: number;
   /**
@@ -72,14 +66,6 @@ function applyVariant<T extends { id: number; score: number }>(
   return out;
 }
 
-/**
- * A hit shows up to this many seconds before its window (the previous window's segments there).
- * Key-moment dev set, split by video, hit@5 ±30 s without / 20 / 30 / 45 s: 0.897 / 0.911 / 0.913
- * / 0.916 and 0.899 / 0.922 / 0.922 / 0.934; the same 30 s added after the window instead: +0.3
- * points. Passages grow from 68 to 103 s on average (README "Tuning").
- */
-export const LEAD_IN_SECONDS = 45;
-
 /** Tuned on the dev sets; see README.md "Tuning". */
 export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   candidates: 60,
@@ -89,7 +75,6 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   maxPerVideo: 3,
   maxOverlap: 0.4,
   newVideosAfter: 5,
-  leadInSeconds: LEAD_IN_SECONDS,
   maxInMemoryChunks: IN_MEMORY_MAX_CHUNKS,
 };
 
@@ -147,22 +132,19 @@ export async function hybridSearch(
     chosen.push({ row, score });
     return true;
   };
-  const toHit = (row: ChunkRow, score: number, before: readonly Segment[]): SearchHit => {
+  const toHit = (row: ChunkRow, score: number): SearchHit => {
     const id = Number(row.id);
-    // The link is placed inside the window that matched; the lead-in is context before it.
     const cite = localize(query, row.segments, idf, settings.variant?.lookahead);
-    const lead = leadIn(before, row.start_sec, settings.leadInSeconds ?? 0);
-    const segments = lead.length > 0 ? [...lead, ...row.segments] : row.segments;
     return {
       videoId: row.video_id,
       title: row.title,
       published: isoDate(row.published),
-      start: Math.floor(lead[0]?.start ?? row.start_sec),
+      start: Math.floor(row.start_sec),
       end: Math.ceil(row.end_sec),
       citeStart: cite.start,
       url: deepLink(row.video_id, cite.start),
-      text: lead.length > 0 ? segments.map((x) => x.text).join(' ') : row.text,
-      segments,
+      text: row.text,
+      segments: row.segments,
       score,
       scores: {
         lexicalRank: lexRank.get(id)?.rank ?? null,
@@ -182,26 +164,9 @@ export async function hybridSearch(
     if (chosen.length >= k) break;
     accept(id, scoreOf.get(id)!, false);
   }
-  const before = settings.leadInSeconds
-    ? await precedingSegments(
-        db,
-        chosen.map((c) => Number(c.row.id)),
-      )
-    : new Map<number, Segment[]>();
-  const hits = chosen.map((c) => toHit(c.row, c.score, before.get(Number(c.row.id)) ?? []));
+  const hits = chosen.map((c) => toHit(c.row, c.score));
   hits.sort((a, b) => b.score - a.score);
   return hits;
-}
-
-/**
- * The segments of the `seconds` before a window that the window does not hold. A described moment
- * starts before the words that match it (it is introduced, then discussed): on the key-moment dev
- * set the gold second lies before the top hit's link far more often than after it, and a hit missed
- * by its own window is missed almost always because the moment began earlier (README "Tuning").
- */
-export function leadIn(before: readonly Segment[], windowStart: number, seconds: number): Segment[] {
-  if (seconds <= 0) return [];
-  return before.filter((x) => x.start >= windowStart - seconds && x.start < windowStart);
 }
 
 async function vectorSide(
