@@ -57,9 +57,13 @@ async function cli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: s
     stderr: { write: (text: string) => (stderr += text) },
     stdin: Readable.from([options.input ?? '']),
   });
+  // Another test file in this worker may have set it (vitest runs files unisolated): start clean.
+  const inherited = process.exitCode;
+  process.exitCode = undefined;
   const code = await main(args, context);
   // Nothing is left behind in the process for the next command.
   expect(process.exitCode).toBeUndefined();
+  process.exitCode = inherited;
   return { code, stdout, stderr };
 }
 
