@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { filterClause } from '../src/retrieve/filters.ts';
 import { localize } from '../src/retrieve/localize.ts';
+import { momentStarts, type Window } from '../src/retrieve/moment-start.ts';
 import { checkQuery, MAX_QUERY_CHARS } from '../src/retrieve/query.ts';
 import { reciprocalRankFusion } from '../src/retrieve/rrf.ts';
 import { shapesFor, type TermStatsSource, termStatsFor } from '../src/retrieve/term-stats.ts';
@@ -76,6 +77,48 @@ describe('terms', () => {
       'pydant',
       'ai',
     ]);
+  });
+});
+
+describe('momentStarts (a hit shows the window where its match began)', () => {
+  const w = (id: number, videoId: string, start: number, lexical: number | null): Window => ({
+    id,
+    videoId,
+    start,
+    end: start + 60,
+    lexical,
+  });
+
+  it('moves a hit to the overlapping window before it when that one scores at least the ratio', () => {
+    const windows = [
+      w(1, 'a', 60, 10),
+      w(2, 'a', 30, 8.5),
+      w(3, 'a', 0, 8.4),
+      w(4, 'b', 30, 9),
+      w(5, 'b', 0, 7),
+    ];
+    // 2 is 1's predecessor (starts latest before it and overlaps it); 3 is 2's. One step only.
+    expect(momentStarts(windows, 0.8)).toEqual(
+      new Map([
+        [1, 2],
+        [2, 3],
+      ]),
+    );
+    expect(momentStarts(windows, 0.75)).toEqual(
+      new Map([
+        [1, 2],
+        [2, 3],
+        [4, 5],
+      ]),
+    );
+    expect(momentStarts(windows, 0)).toEqual(new Map());
+  });
+
+  it('never moves to a window that does not overlap, of another video, or without a BM25 score', () => {
+    expect(momentStarts([w(1, 'a', 100, 10), w(2, 'a', 30, 10)], 0.5)).toEqual(new Map());
+    expect(momentStarts([w(1, 'a', 60, 10), w(2, 'b', 30, 10)], 0.5)).toEqual(new Map());
+    expect(momentStarts([w(1, 'a', 60, 10), w(2, 'a', 30, null)], 0.5)).toEqual(new Map());
+    expect(momentStarts([w(1, 'a', 60, null), w(2, 'a', 30, 10)], 0.5)).toEqual(new Map());
   });
 });
 
