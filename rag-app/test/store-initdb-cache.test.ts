@@ -1,18 +1,12 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initdbCacheSetting, openPglite } from '../src/store/db.ts';
-import {
-  holdsCluster,
-  initdbTemplate,
-  PGLITE_INITDB_CACHE_DEFAULT,
-  seedFromInitdbCache,
-} from '../src/store/initdb-cache.ts';
+import { openPglite } from '../src/store/db.ts';
+import { holdsCluster, PGLITE_INITDB_CACHE_DEFAULT } from '../src/store/initdb-cache.ts';
 import { migrate } from '../src/store/migrate.ts';
 
-// The default cache is the one every test store here is copied from (test/support/pglite-templates.ts):
+// The real PGlite on a copy (the cache's own cases: kit/test/initdb-cache.test.ts). The default cache is the one every test store here is copied from (test/support/pglite-templates.ts):
 // using it costs no initdb of its own.
 const cache = PGLITE_INITDB_CACHE_DEFAULT;
 
@@ -42,38 +36,5 @@ describe('the initdb cache', () => {
     const again = await openPglite(first, { initdbCache: cache });
     expect((await again.query<{ body: string }>('SELECT body FROM notes')).rows).toEqual([{ body: 'first' }]);
     await again.close();
-  });
-
-  it('redoes a copy that was cut short (no PG_VERSION yet) instead of opening half a cluster', async () => {
-    const dir = path.join(root, 'cut-short');
-    await mkdir(path.join(dir, 'base'), { recursive: true });
-    await writeFile(path.join(dir, 'base', 'partial'), 'x');
-    expect(await seedFromInitdbCache(dir, cache)).toBe(true);
-    expect(holdsCluster(dir)).toBe(true);
-    const template = await initdbTemplate(cache);
-    expect((await readdir(dir)).filter((n) => n !== 'base').sort()).toEqual(
-      (await readdir(template)).filter((n) => n !== 'base').sort(),
-    );
-    expect(await seedFromInitdbCache(dir, cache)).toBe(false);
-  });
-
-  it('falls back to initdb, saying why, where the cache cannot be made', async () => {
-    const notADirectory = path.join(root, 'a-file');
-    await writeFile(notADirectory, '');
-    const reasons: unknown[] = [];
-    const dir = path.join(root, 'unseeded');
-    await mkdir(dir);
-    expect(
-      await seedFromInitdbCache(dir, path.join(notADirectory, 'cache'), (err) => reasons.push(err)),
-    ).toBe(false);
-    expect(reasons).toHaveLength(1);
-    expect((reasons[0] as NodeJS.ErrnoException).code).toBe('ENOTDIR');
-    expect(existsSync(path.join(dir, 'PG_VERSION'))).toBe(false);
-  });
-
-  it('reads PGLITE_INITDB_CACHE: unset is the default directory, `off` is none', () => {
-    expect(initdbCacheSetting(undefined)).toBe(PGLITE_INITDB_CACHE_DEFAULT);
-    expect(initdbCacheSetting('off')).toBe(false);
-    expect(initdbCacheSetting('/var/cache/pglite')).toBe('/var/cache/pglite');
   });
 });

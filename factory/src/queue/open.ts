@@ -5,6 +5,7 @@ import { fromPglite, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { FactoryError } from '../errors.ts';
 import { redactUrl } from '../runs/db.ts';
+import { seedPgliteDir } from '../runs/initdb-cache.ts';
 import { claimStore } from '../runs/owner.ts';
 import { createPgBossJobQueue, ensureQueues } from './pg-boss-queue.ts';
 import { DEFAULT_QUEUE_SCHEMA, type QueueSettings } from './settings.ts';
@@ -50,6 +51,8 @@ export async function openJobQueue(options: OpenJobQueueOptions): Promise<Opened
   try {
     const dataDir = path.join(options.dir, 'pgdata');
     mkdirSync(dataDir, { recursive: true });
+    // After the claim: only the owner fills the directory.
+    await seedPgliteDir(dataDir);
     pglite = await PGlite.create({ dataDir });
   } catch (cause) {
     await claim.release();

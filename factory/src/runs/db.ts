@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { FactoryError } from '../errors.ts';
+import { seedPgliteDir } from './initdb-cache.ts';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -43,7 +44,10 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
 export async function openPglite(dir?: string): Promise<Db> {
   let db: PGlite;
   try {
-    if (dir) mkdirSync(dir, { recursive: true });
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      await seedPgliteDir(dir);
+    }
     db = await PGlite.create(dir ? { dataDir: dir } : {});
   } catch (cause) {
     throw new FactoryError(

@@ -12,17 +12,18 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PGlite } from '@electric-sql/pglite';
+import { buildOnce } from '@dark-factory/kit/build-once';
+import { DEFAULT_INITDB_CACHE } from '@dark-factory/kit/initdb-cache';
 import pino from 'pino';
 import { openJobQueue } from '../../src/queue/open.ts';
 import { DEFAULT_QUEUE_SCHEMA, DEFAULT_QUEUE_SETTINGS } from '../../src/queue/settings.ts';
 import { type Db, openPglite } from '../../src/runs/db.ts';
+import { seedPgliteDir } from '../../src/runs/initdb-cache.ts';
 import { loadMigrations } from '../../src/runs/migrate.ts';
 import { openRunStore, pgliteDir } from '../../src/runs/open.ts';
 
@@ -31,59 +32,13 @@ const resolve = createRequire(import.meta.url).resolve;
 const copy = promisify(execFile);
 
 /**
- * `<tmp>/factory-<name>-template-<key>`, holding `pgdata/`, built by `build(dir)` unless it exists.
- * One process builds it while the others wait (a lock directory naming the builder's pid; a lock
- * whose builder is gone is taken over), so two vitest workers never pay for the same initdb.
+ * `<tmp>/factory-<name>-template-<key>`, holding `pgdata/`, built by `build(dir)` unless it exists
+ * (kit's buildOnce: one process builds it while the others wait, so two vitest workers never pay
+ * for the same initdb, and none sees half of it).
  */
-async function template(name: string, key: unknown, build: (dir: string) => Promise<void>): Promise<string> {
+function template(name: string, key: unknown, build: (dir: string) => Promise<void>): Promise<string> {
   const hash = createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
-  const dir = path.join(tmpdir(), `factory-${name}-template-${hash}`);
-  const lock = `${dir}.lock`;
-  for (;;) {
-    if (existsSync(path.join(pgliteDir(dir), 'PG_VERSION'))) return dir;
-    try {
-      await mkdir(lock);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (await abandoned(lock)) await rm(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 200));
-      continue;
-    }
-    try {
-      await writeFile(path.join(lock, 'pid'), String(process.pid));
-      if (existsSync(path.join(pgliteDir(dir), 'PG_VERSION'))) return dir;
-      const building = await mkdtemp(`${dir}-building-`);
-      await build(building).catch(async (err: unknown) => {
-        await rm(building, { recursive: true, force: true });
-        throw err;
-      });
-      await rename(building, dir).catch(async (err: NodeJS.ErrnoException) => {
-        // Made meanwhile without the lock (an older harness): use that one.
-        if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-        await rm(building, { recursive: true, force: true });
-      });
-      return dir;
-    } finally {
-      await rm(lock, { recursive: true, force: true });
-    }
-  }
-}
-
-/** A lock whose builder has exited (or that never got its pid in a minute) is abandoned. */
-async function abandoned(lock: string): Promise<boolean> {
-  const pid = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => ''));
-  if (!pid) {
-    const age = await stat(lock)
-      .then((s) => Date.now() - s.mtimeMs)
-      .catch(() => 0);
-    return age > 60_000;
-  }
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return buildOnce(path.join(tmpdir(), `factory-${name}-template-${hash}`), build);
 }
 
 const pglite = resolve('@electric-sql/pglite');
@@ -115,9 +70,8 @@ let queue: Promise<string> | undefined;
 /** A PGlite cluster as initdb leaves it: no table of the factory's yet. */
 export function blankTemplate(): Promise<string> {
   blank ??= template('blank', { pglite }, async (dir) => {
-    await mkdir(pgliteDir(dir), { recursive: true });
-    const db = await PGlite.create({ dataDir: pgliteDir(dir) });
-    await db.close();
+    // The factory's own initdb cache (src/runs/initdb-cache.ts): what a new store starts from.
+    await seedPgliteDir(pgliteDir(dir), DEFAULT_INITDB_CACHE);
   });
   return blank;
 }

@@ -4,6 +4,9 @@ import { vector } from '@electric-sql/pglite/vector';
 import pg from 'pg';
 import { StoreError } from '../errors.ts';
 import { PGLITE_INITDB_CACHE_DEFAULT, seedFromInitdbCache } from './initdb-cache.ts';
+
+export { initdbCacheSetting } from './initdb-cache.ts';
+
 import { claimStore, type StoreClaim } from './owner.ts';
 
 export interface QueryResult<T> {
@@ -42,12 +45,6 @@ export interface OpenDbOptions {
 export async function openDb(options: OpenDbOptions): Promise<Db> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
   return openPglite(options.dataDir, options);
-}
-
-/** PGLITE_INITDB_CACHE as openDb takes it: unset is the default directory, `off` is none. */
-export function initdbCacheSetting(value: string | undefined): string | false {
-  if (value === undefined) return PGLITE_INITDB_CACHE_DEFAULT;
-  return value === 'off' ? false : value;
 }
 
 /**
