@@ -57,13 +57,12 @@ async function cli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: s
     stderr: { write: (text: string) => (stderr += text) },
     stdin: Readable.from([options.input ?? '']),
   });
-  // Another test file in this worker may have set it (vitest runs files unisolated): start clean.
-  const inherited = process.exitCode;
-  process.exitCode = undefined;
+  // Another file in this worker may have set it (files share workers), and commands run
+  // concurrently here: a command must leave it as it found it.
+  const exitCodeBefore = process.exitCode;
   const code = await main(args, context);
   // Nothing is left behind in the process for the next command.
-  expect(process.exitCode).toBeUndefined();
-  process.exitCode = inherited;
+  expect(process.exitCode).toBe(exitCodeBefore);
   return { code, stdout, stderr };
 }
 
