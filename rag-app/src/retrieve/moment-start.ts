@@ -4,7 +4,7 @@
  * densest, which is usually the later one: a described moment is introduced, then discussed. When
  * the window before a hit overlaps it and matches nearly as well, the matching passage began there,
  * so the hit shows that window (same length, its own link). On the key-moment dev set the gold
- * second lies before a missed hit's span far more often than after it (README "Tuning").
+ * second lies before a missed hit's span far more often than after it (root README "Performance").
  */
 
 /** A candidate window: its chunk id, video, span and BM25 score (null: found by vectors only). */

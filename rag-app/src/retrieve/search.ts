@@ -74,7 +74,7 @@ function applyVariant<T extends { id: number; score: number }>(
 
 /**
  * Tuned on half A of the key-moment dev set (split by video), confirmed on half B, with the concept
- * set's figures as a floor: README.md "Tuning".
+ * set's figures as a floor (scripts/tune-retrieval.ts; root README "Performance").
  */
 export const MOMENT_START_RATIO = 0.8;
 
