@@ -53,7 +53,7 @@ export const SLIGHT_MUTANTS: Variant[] = [
   },
   {
     name: 'per-video-2',
-    description: 'at most 2 passages per video instead of 3',
+    description: 'at most 2 passages per video instead of the default 4',
     role: 'slight',
     retrieval: { maxPerVideo: 2 },
   },
