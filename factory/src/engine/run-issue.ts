@@ -69,7 +69,7 @@ export async function resumeRun(
   for (;;) {
     if (await deps.store.acquireLease(run.id, deps.owner, deps.leaseTtlMs)) break;
     const current = await deps.store.getRun(run.id);
-    if (!current || current.state !== 'running') return buildReport(deps.store, current ?? run);
+    if (current?.state !== 'running') return buildReport(deps.store, current ?? run);
     if (Date.now() > deadline) {
       throw new FactoryError(
         'lease_lost',

@@ -107,7 +107,7 @@ export function decideMerge(f: MergeFacts): MergeDecision {
     ),
     check(
       'review',
-      f.review !== null && f.review.solves_issue && blocking.length === 0,
+      f.review?.solves_issue === true && blocking.length === 0,
       f.review === null
         ? 'no review was recorded'
         : !f.review.solves_issue
