@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../src/store/db.ts';
-import { holdsCluster, PGLITE_INITDB_CACHE_DEFAULT } from '../src/store/initdb-cache.ts';
+import { DEFAULT_INITDB_CACHE, holdsCluster } from '../src/store/initdb-cache.ts';
 import { migrate } from '../src/store/migrate.ts';
 
 // The real PGlite on a copy (the cache's own cases: kit/test/initdb-cache.test.ts). The default cache is the one every test store here is copied from (test/support/pglite-templates.ts):
 // using it costs no initdb of its own.
-const cache = PGLITE_INITDB_CACHE_DEFAULT;
+const cache = DEFAULT_INITDB_CACHE;
 
 let root: string;
 beforeAll(async () => {

@@ -3,9 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import pg from 'pg';
 import { StoreError } from '../errors.ts';
-import { PGLITE_INITDB_CACHE_DEFAULT, seedFromInitdbCache } from './initdb-cache.ts';
-
-export { initdbCacheSetting } from './initdb-cache.ts';
+import { DEFAULT_INITDB_CACHE, seedFromInitdbCache } from './initdb-cache.ts';
 
 import { claimStore, type StoreClaim } from './owner.ts';
 
@@ -62,7 +60,7 @@ export async function openPglite(
   let pglite: PGlite;
   try {
     // After the claim: only the owner fills the directory.
-    const cache = options.initdbCache ?? PGLITE_INITDB_CACHE_DEFAULT;
+    const cache = options.initdbCache ?? DEFAULT_INITDB_CACHE;
     if (dataDir && cache) await seedFromInitdbCache(dataDir, cache);
     pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
   } catch (cause) {

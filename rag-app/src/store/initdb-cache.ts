@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import {
-  DEFAULT_INITDB_CACHE,
   type InitdbCache,
   initdbTemplate as kitInitdbTemplate,
   seedFromInitdbCache as kitSeed,
@@ -14,8 +13,7 @@ import { vector } from '@electric-sql/pglite/vector';
  * `off` turns it off). Made with the vector extension loaded, as every store here is opened.
  */
 
-export { holdsCluster, initdbCacheSetting } from '@dark-factory/kit/initdb-cache';
-export const PGLITE_INITDB_CACHE_DEFAULT = DEFAULT_INITDB_CACHE;
+export { DEFAULT_INITDB_CACHE, holdsCluster, initdbCacheSetting } from '@dark-factory/kit/initdb-cache';
 
 function storeCache(dir: string): InitdbCache {
   return {

@@ -27,7 +27,7 @@ import type { Config } from '../../src/config.ts';
 import { openRag } from '../../src/open.ts';
 import type { Rag } from '../../src/rag.ts';
 import { type Db, openPglite } from '../../src/store/db.ts';
-import { initdbTemplate, PGLITE_INITDB_CACHE_DEFAULT } from '../../src/store/initdb-cache.ts';
+import { DEFAULT_INITDB_CACHE, initdbTemplate } from '../../src/store/initdb-cache.ts';
 import { CORPUS_DIR, corpusSlice, SHARED_DIR, SLICE } from './server-harness.ts';
 import { type StoreTarget, storeTargets } from './stores.ts';
 
@@ -62,7 +62,7 @@ const hash = (value: unknown) =>
 
 /** The blank template: the app's own initdb cache (src/store/initdb-cache.ts), one per PGlite build. */
 export function blankTemplate(): Promise<string> {
-  return initdbTemplate(PGLITE_INITDB_CACHE_DEFAULT);
+  return initdbTemplate(DEFAULT_INITDB_CACHE);
 }
 
 let fallbackRunDir: string | undefined;
