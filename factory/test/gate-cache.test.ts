@@ -15,6 +15,7 @@ import {
   measureMainOnce,
   writeCachedMain,
 } from '../src/steps/gate/cache.ts';
+import { withMeasureLock } from '../src/steps/gate/host-lock.ts';
 import { GATE_ENTRY_VERSION } from '../src/steps/gate/schemas.ts';
 
 const dirs: string[] = [];
@@ -153,5 +154,59 @@ describe('main measured once per key', () => {
     fail(new Error('main could not be measured'));
     await expect(failing).rejects.toThrow('main could not be measured');
     expect(await waiting).toEqual({ entry: entry('second try'), cached: false });
+  });
+});
+
+describe('one measurement at a time on a machine', () => {
+  it('runs concurrent measurements one after another, tells the waiter who holds it, and leaves no lock', async () => {
+    const file = path.join(await cacheDir(), 'measure.lock');
+    const log: string[] = [];
+    const waits: number[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = withMeasureLock(
+      async () => {
+        log.push('first: start');
+        await held;
+        log.push('first: end');
+        return 1;
+      },
+      { file, pollMs: 10 },
+    );
+    // The second asks while the first holds the lock (the lock file exists before first's fn runs).
+    await expect.poll(() => log.length).toBe(1);
+    const second = withMeasureLock(
+      async () => {
+        log.push('second: start');
+        return 2;
+      },
+      { file, pollMs: 10, onWait: (holder) => waits.push(holder.pid) },
+    );
+    await expect.poll(() => waits.length).toBe(1);
+    expect(log).toEqual(['first: start']);
+    release();
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(log).toEqual(['first: start', 'first: end', 'second: start']);
+    expect(waits).toEqual([process.pid]);
+    expect(await readdir(path.dirname(file))).toEqual([]);
+  });
+
+  it('takes over the lock of a process that is gone, and releases the lock when the measurement throws', async () => {
+    const file = path.join(await cacheDir(), 'measure.lock');
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    await writeFile(file, JSON.stringify({ pid: child.pid, host: hostname(), at: Date.now() }));
+    await expect(
+      withMeasureLock(
+        async () => {
+          throw new Error('the app could not be served');
+        },
+        { file, pollMs: 10 },
+      ),
+    ).rejects.toThrow('the app could not be served');
+    expect(await readdir(path.dirname(file))).toEqual([]);
+    expect(await withMeasureLock(async () => 'next', { file, pollMs: 10 })).toBe('next');
   });
 });

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { GatePolicy } from '../../policy/schema.ts';
 import { git } from '../../workspace/git.ts';
+import { lockState, tryLock } from './host-lock.ts';
 import { AppOutputSchema, GATE_ENTRY_VERSION, JudgeOutputSchema } from './schemas.ts';
 
 /**
@@ -103,23 +103,6 @@ export async function writeCachedMain(cacheDir: string, entry: CachedMain): Prom
 
 const lockFor = (cacheDir: string, key: string) => path.join(cacheDir, `main-${key}.lock`);
 
-/** A lock that has been unreadable this long was abandoned mid-write. */
-const UNREADABLE_LOCK_MS = 10_000;
-
-const LockSchema = z.object({ pid: z.number().int(), host: z.string(), at: z.number() });
-
-/** Whether the lock's holder may still be measuring (same host: its pid is alive; any host: not stale). */
-function holderAlive(lock: z.infer<typeof LockSchema>, staleMs: number, now: number): boolean {
-  if (now - lock.at > staleMs) return false;
-  if (lock.host !== hostname()) return true;
-  try {
-    process.kill(lock.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export interface MeasureOnceOptions {
   /** A lock older than this is taken over whoever holds it (default 30 min). */
   staleMs?: number;
@@ -150,14 +133,8 @@ export async function measureMainOnce(
   for (;;) {
     const cached = await readCachedMain(cacheDir, key);
     if (cached) return { entry: cached, cached: true };
-    const handle = await open(lock, 'wx').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EEXIST') return null;
-      throw err;
-    });
-    if (handle) {
+    if (await tryLock(lock)) {
       try {
-        await handle.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() }));
-        await handle.close();
         // Measured by another gate between our read and our lock: use it.
         const raced = await readCachedMain(cacheDir, key);
         return raced ? { entry: raced, cached: true } : { entry: await measure(), cached: false };
@@ -165,28 +142,14 @@ export async function measureMainOnce(
         await unlink(lock).catch(() => undefined);
       }
     }
-    const holder = LockSchema.safeParse(
-      await readFile(lock, 'utf8').then(
-        (t) => JSON.parse(t) as unknown,
-        () => undefined,
-      ),
-    );
-    // A lock being written reads as nothing for a moment; one that stays unreadable was left by a
-    // holder that died before writing it. (Two waiters taking over at once both measure: the entry is
-    // written atomically, so that costs time, never a wrong figure.)
-    const abandoned = holder.success
-      ? !holderAlive(holder.data, staleMs, Date.now())
-      : await stat(lock).then(
-          (st) => Date.now() - st.mtimeMs > UNREADABLE_LOCK_MS,
-          () => false,
-        );
+    const { abandoned, holder } = await lockState(lock, staleMs);
     if (abandoned) {
       await unlink(lock).catch(() => undefined);
       continue;
     }
-    if (holder.success && !told) {
+    if (holder && !told) {
       told = true;
-      options.onWait?.({ pid: holder.data.pid, host: holder.data.host });
+      options.onWait?.({ pid: holder.pid, host: holder.host });
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }

@@ -6,6 +6,7 @@ import { HOLDOUT_MARKER } from '../../policy/holdout.ts';
 import type { GatePolicy } from '../../policy/schema.ts';
 import { createCommandRunner } from '../../tools/sandbox.ts';
 import { type CachedMain, mainCacheKey, measureMainOnce, writeCachedMain } from './cache.ts';
+import { withMeasureLock } from './host-lock.ts';
 import { FACTORY_ROOT, type GateSandbox, type Measurement, measure, type RunnerFactory } from './measure.ts';
 import {
   type EvalsGateResult,
@@ -178,22 +179,32 @@ export async function runEvalsGate(options: EvalsGateOptions): Promise<EvalsGate
     concurrency,
   });
   const short = judgeSha.slice(0, 7);
+  // One measurement at a time on this machine (host-lock.ts): latency is compared across moments.
   const measureSide = (side: 'main' | 'candidate') =>
-    measure({
-      side,
-      appDir: side === 'main' ? options.judgeDir : options.candidateDir,
-      judgeDir: options.judgeDir,
-      corpusDir,
-      datasets,
-      holdoutDatasets: holdout,
-      holdoutDir: options.holdoutDir,
-      hideFromApp: [options.cacheDir],
-      initdbCache: path.join(options.cacheDir, 'pglite-initdb'),
-      sandbox: options.sandbox,
-      createRunner,
-      timeoutMs,
-      concurrency,
-    });
+    withMeasureLock(
+      () =>
+        measure({
+          side,
+          appDir: side === 'main' ? options.judgeDir : options.candidateDir,
+          judgeDir: options.judgeDir,
+          corpusDir,
+          datasets,
+          holdoutDatasets: holdout,
+          holdoutDir: options.holdoutDir,
+          hideFromApp: [options.cacheDir],
+          initdbCache: path.join(options.cacheDir, 'pglite-initdb'),
+          sandbox: options.sandbox,
+          createRunner,
+          timeoutMs,
+          concurrency,
+        }),
+      {
+        onWait: (holder) =>
+          progress(
+            `gate: another measurement is running on this machine (pid ${holder.pid}): waiting for it`,
+          ),
+      },
+    );
 
   const measureMain = async (): Promise<CachedMain> => {
     progress(`gate: measuring main (${short}) with its own evals`);
