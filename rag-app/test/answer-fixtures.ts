@@ -5,7 +5,7 @@ export function makeHit(
   videoId: string,
   title: string,
   segments: [start: number, text: string][],
-  extra: { rank?: number; citeStart?: number; end?: number } = {},
+  extra: { rank?: number; citeStart?: number; end?: number; lexical?: number } = {},
 ): SearchHit {
   const segs: Segment[] = segments.map(([start, text], i) => ({
     start,
@@ -26,7 +26,7 @@ export function makeHit(
     text: segs.map((s) => s.text).join(' '),
     segments: segs,
     score: 1 / (60 + rank),
-    scores: { vectorRank: rank, lexicalRank: rank, vector: 0.5, lexical: 3 },
+    scores: { vectorRank: rank, lexicalRank: rank, vector: 0.5, lexical: extra.lexical ?? 3 },
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import type { SearchHit } from '../types.ts';
 import { analyseQuestion, stemmedWords } from './question.ts';
+import { hitStrengths } from './strength.ts';
 import { type TermStats, termWeight } from './support.ts';
 
 export interface EvidenceSources {
@@ -19,7 +20,7 @@ export interface EvidenceSources {
 }
 
 export interface EvidenceSettings {
-  /** Videos of the first hits looked into, in rank order. */
+  /** Videos of the first hits looked into, the most strongly found first (videosByStrength). */
   topVideos: number;
   /** Extra moments taken from each video looked into. */
   perVideo: number;
@@ -83,6 +84,22 @@ export function titleMatches(
   return out.sort((a, b) => b.share - a.share || (a.videoId < b.videoId ? -1 : 1));
 }
 
+/**
+ * The videos of the hits, the one the search found most strongly first: by the summed strength of
+ * its hits (a video with several strong moments treats the question; one strong moment may be a
+ * remark in passing), not by which hit came first, so a near-tie of two hits does not decide it.
+ */
+export function videosByStrength(hits: readonly SearchHit[]): string[] {
+  const strengths = hitStrengths(hits);
+  const sums = new Map<string, number>();
+  hits.forEach((h, i) => {
+    sums.set(h.videoId, (sums.get(h.videoId) ?? 0) + strengths[i]!);
+  });
+  return [...sums.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([videoId]) => videoId);
+}
+
 /** Whether `hit` mostly repeats a passage already held (same video, overlapping by half or more). */
 function repeats(hit: SearchHit, held: readonly SearchHit[]): boolean {
   return held.some((h) => {
@@ -111,7 +128,7 @@ export async function gatherEvidence(
     0,
     settings.titleVideos,
   );
-  const ranked = [...new Set(hits.map((h) => h.videoId))].slice(0, settings.topVideos);
+  const ranked = videosByStrength(hits).slice(0, settings.topVideos);
   const videos = [...new Set([...ranked, ...topic.map((t) => t.videoId)])];
   for (const videoId of videos) {
     for (const hit of await sources.searchVideo(videoId, settings.perVideo)) add(hit);

@@ -4,12 +4,17 @@
  */
 import type { SearchHit, Segment } from '../types.ts';
 import { layOut, type Sentence } from './sentences.ts';
+import { hitStrengths, softRanks } from './strength.ts';
 
 /** A run of contiguous transcript from one video, made of the segments of one or more hits. */
 export interface Passage {
   videoId: string;
   title: string;
-  /** Best rank (0-based) of the hits it came from. */
+  /**
+   * Best soft rank (strength.ts) of the hits it came from: how many hits the search found more
+   * strongly, by their scores' magnitudes (0 = none, a near-tie counts ½), so near-tied hits give
+   * near-equal passages whatever order they came in.
+   */
   rank: number;
   stream: string;
   segments: Segment[];
@@ -27,14 +32,23 @@ export interface Unit extends Sentence {
   relevance: number;
 }
 
+/** Best ranked first; equal ranks by video and second, never by the order the hits came in. */
+export function byRank(a: Passage, b: Passage): number {
+  return (
+    a.rank - b.rank ||
+    (a.videoId < b.videoId ? -1 : a.videoId > b.videoId ? 1 : 0) ||
+    a.segments[0]!.start - b.segments[0]!.start
+  );
+}
+
 /** Segments of one video's hits merged by start second, cut into contiguous passages. */
 export function passagesOf(hits: readonly SearchHit[]): Passage[] {
   const byVideo = new Map<string, { title: string; segments: Map<number, { s: Segment; rank: number }> }>();
-  // Rank by fused score, not position: a moment found by a search inside one video ranks as it
-  // ranked there (its score is on the same scale), not behind every first-round hit.
-  const scores = hits.map((h) => h.score);
-  hits.forEach((hit) => {
-    const rank = scores.filter((s) => s > hit.score).length;
+  // A moment found by a search inside one video ranks by its score (the same BM25 scale), and a
+  // segment two hits share keeps the better rank.
+  const ranks = softRanks(hitStrengths(hits));
+  hits.forEach((hit, i) => {
+    const rank = ranks[i]!;
     let v = byVideo.get(hit.videoId);
     if (!v) {
       v = { title: hit.title, segments: new Map() };
@@ -42,7 +56,11 @@ export function passagesOf(hits: readonly SearchHit[]): Passage[] {
     }
     const segs =
       hit.segments.length > 0 ? hit.segments : [{ start: hit.start, end: hit.end, text: hit.text }];
-    for (const s of segs) if (!v.segments.has(s.start)) v.segments.set(s.start, { s, rank });
+    for (const s of segs) {
+      const held = v.segments.get(s.start);
+      if (!held) v.segments.set(s.start, { s, rank });
+      else held.rank = Math.min(held.rank, rank);
+    }
   });
   const passages: Passage[] = [];
   for (const [videoId, v] of byVideo) {
@@ -51,15 +69,14 @@ export function passagesOf(hits: readonly SearchHit[]): Passage[] {
     const flush = () => {
       if (run.length === 0) return;
       const segments = run.map((r) => r.s);
-      const p: Passage = {
+      passages.push({
         videoId,
         title: v.title,
         rank: Math.min(...run.map((r) => r.rank)),
         stream: layOut(segments).stream,
         segments,
         units: [],
-      };
-      passages.push(p);
+      });
       run = [];
     };
     for (const r of sorted) {
@@ -69,5 +86,5 @@ export function passagesOf(hits: readonly SearchHit[]): Passage[] {
     }
     flush();
   }
-  return passages.sort((a, b) => a.rank - b.rank || a.segments[0]!.start - b.segments[0]!.start);
+  return passages.sort(byRank);
 }

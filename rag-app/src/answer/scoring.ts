@@ -7,7 +7,7 @@ import { stem } from '../text/tokenize.ts';
 import type { Verdict } from './decide.ts';
 import { DEFAULT_EXTRACTIVE, type ExtractiveSettings } from './extractive-settings.ts';
 import { framingKind, sponsorMask } from './filler.ts';
-import type { Passage, Unit } from './passages.ts';
+import { byRank, type Passage, type Unit } from './passages.ts';
 import type { QuestionAnalysis, QuestionKind } from './question.ts';
 import { segmentSentences, wordsOf } from './sentences.ts';
 import { spellingsFor, termWeight } from './support.ts';
@@ -120,6 +120,7 @@ export function scoreUnits(
   const has = (terms: ReadonlySet<string>, t: string) =>
     terms.has(t) || (spellings.get(t)?.some((x) => terms.has(x)) ?? false);
   const titleShare = new Map<string, number>();
+  const rankOf = new Map([...passages].sort(byRank).map((p, i) => [p, i]));
   const all: Unit[] = [];
   for (const p of passages) {
     if (!titleShare.has(p.videoId)) {
@@ -128,7 +129,11 @@ export function scoreUnits(
       for (const [t, w] of weights) if (has(inTitle, t)) share += w;
       titleShare.set(p.videoId, total > 0 ? share / total : 0);
     }
-    const sentences = segmentSentences(p.segments, { hitIndex: p.rank, videoId: p.videoId, title: p.title });
+    const sentences = segmentSentences(p.segments, {
+      hitIndex: rankOf.get(p)!,
+      videoId: p.videoId,
+      title: p.title,
+    });
     const mask = sponsorMask(sentences);
     p.units = sentences.map((s, index) => {
       const terms = unitTerms(s.text);

@@ -4,7 +4,7 @@
  * moment merged. Pure.
  */
 import { DEFAULT_EXTRACTIVE, type ExtractiveSettings } from './extractive-settings.ts';
-import type { Passage, Unit } from './passages.ts';
+import { byRank, type Passage, type Unit } from './passages.ts';
 import { wordCount } from './scoring.ts';
 import { jaccard } from './terms.ts';
 
@@ -59,7 +59,7 @@ export function windowsOf(
   return out.sort(
     (x, y) =>
       y.score - x.score ||
-      x.passage.rank - y.passage.rank ||
+      byRank(x.passage, y.passage) ||
       x.passage.units[x.a]!.start - y.passage.units[y.a]!.start,
   );
 }
