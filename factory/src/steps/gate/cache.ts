@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { GatePolicy } from '../../policy/schema.ts';
 import { git } from '../../workspace/git.ts';
-import { lockState, tryLock } from './host-lock.ts';
+import { lockWaiter, tryLock } from './host-lock.ts';
 import { AppOutputSchema, GATE_ENTRY_VERSION, JudgeOutputSchema } from './schemas.ts';
 
 /**
@@ -129,7 +129,9 @@ export async function measureMainOnce(
   const pollMs = options.pollMs ?? 250;
   const lock = lockFor(cacheDir, key);
   await mkdir(cacheDir, { recursive: true });
-  let told = false;
+  const waiter = lockWaiter(lock, staleMs, (holder) =>
+    options.onWait?.({ pid: holder.pid, host: holder.host }),
+  );
   for (;;) {
     const cached = await readCachedMain(cacheDir, key);
     if (cached) return { entry: cached, cached: true };
@@ -142,15 +144,7 @@ export async function measureMainOnce(
         await unlink(lock).catch(() => undefined);
       }
     }
-    const { abandoned, holder } = await lockState(lock, staleMs);
-    if (abandoned) {
-      await unlink(lock).catch(() => undefined);
-      continue;
-    }
-    if (holder && !told) {
-      told = true;
-      options.onWait?.({ pid: holder.pid, host: holder.host });
-    }
+    if (await waiter()) continue;
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

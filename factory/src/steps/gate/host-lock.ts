@@ -66,6 +66,30 @@ export async function lockState(
   return { abandoned, holder: parsed.success ? parsed.data : null };
 }
 
+/**
+ * What a waiter does after a failed tryLock: an abandoned lock is removed (returns true: try again at
+ * once); otherwise `onWait` hears of the holder, once per waiter (returns false: look again later).
+ */
+export function lockWaiter(
+  file: string,
+  staleMs: number,
+  onWait?: (holder: LockHolder) => void,
+): () => Promise<boolean> {
+  let told = false;
+  return async () => {
+    const { abandoned, holder } = await lockState(file, staleMs);
+    if (abandoned) {
+      await unlink(file).catch(() => undefined);
+      return true;
+    }
+    if (holder && !told) {
+      told = true;
+      onWait?.(holder);
+    }
+    return false;
+  };
+}
+
 /** The machine's measurement lock: one per host (its temp directory), whatever the gate cache. */
 export const MEASURE_LOCK = path.join(tmpdir(), 'dark-factory-gate-measure.lock');
 
@@ -88,17 +112,9 @@ export interface HostLockOptions {
 export async function withMeasureLock<T>(fn: () => Promise<T>, options: HostLockOptions = {}): Promise<T> {
   const file = options.file ?? MEASURE_LOCK;
   const staleMs = options.staleMs ?? 30 * 60_000;
-  let told = false;
+  const waiter = lockWaiter(file, staleMs, options.onWait);
   while (!(await tryLock(file))) {
-    const { abandoned, holder } = await lockState(file, staleMs);
-    if (abandoned) {
-      await unlink(file).catch(() => undefined);
-      continue;
-    }
-    if (holder && !told) {
-      told = true;
-      options.onWait?.(holder);
-    }
+    if (await waiter()) continue;
     await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
   }
   try {
