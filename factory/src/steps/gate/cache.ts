@@ -129,9 +129,7 @@ export async function measureMainOnce(
   const pollMs = options.pollMs ?? 250;
   const lock = lockFor(cacheDir, key);
   await mkdir(cacheDir, { recursive: true });
-  const waiter = lockWaiter(lock, staleMs, (holder) =>
-    options.onWait?.({ pid: holder.pid, host: holder.host }),
-  );
+  const waiter = lockWaiter(lock, staleMs, options.onWait);
   for (;;) {
     const cached = await readCachedMain(cacheDir, key);
     if (cached) return { entry: cached, cached: true };

@@ -7,16 +7,17 @@
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 
-export const LockSchema = z.object({ pid: z.number().int(), host: z.string(), at: z.number() });
+const LockSchema = z.object({ pid: z.number().int(), host: z.string(), at: z.number() });
 export type LockHolder = z.infer<typeof LockSchema>;
 
 /** A lock that has been unreadable this long was abandoned mid-write. */
 const UNREADABLE_LOCK_MS = 10_000;
 
 /** Whether the lock's holder may still be at work (same host: its pid is alive; any host: not stale). */
-export function holderAlive(lock: LockHolder, staleMs: number, now: number): boolean {
+function holderAlive(lock: LockHolder, staleMs: number, now: number): boolean {
   if (now - lock.at > staleMs) return false;
   if (lock.host !== hostname()) return true;
   try {
@@ -46,7 +47,7 @@ export async function tryLock(file: string): Promise<boolean> {
  * Reads the holder of an existing lock. `abandoned`: taken over by removing the file. (Two waiters
  * taking over at once both proceed: each lock's callers tolerate that, it costs time, never a figure.)
  */
-export async function lockState(
+async function lockState(
   file: string,
   staleMs: number,
 ): Promise<{ abandoned: boolean; holder: LockHolder | null }> {
@@ -115,7 +116,7 @@ export async function withMeasureLock<T>(fn: () => Promise<T>, options: HostLock
   const waiter = lockWaiter(file, staleMs, options.onWait);
   while (!(await tryLock(file))) {
     if (await waiter()) continue;
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+    await sleep(options.pollMs ?? 250);
   }
   try {
     return await fn();

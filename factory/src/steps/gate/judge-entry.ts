@@ -15,6 +15,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { TextSink } from '@dark-factory/kit/cli';
 import { z } from 'zod';
 import {
   EntryFailure,
@@ -66,12 +67,7 @@ export function evalsEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** The judge's evals CLI as it exports itself: `main(argv, ctx)` → exit code (evals/src/cli/main.ts). */
 type EvalsMain = (
   argv: string[],
-  ctx: {
-    env: NodeJS.ProcessEnv;
-    cwd: string;
-    stdout: { write(text: string): unknown };
-    stderr: { write(text: string): unknown };
-  },
+  ctx: { env: NodeJS.ProcessEnv; cwd: string; stdout: TextSink; stderr: TextSink },
 ) => Promise<number>;
 
 async function loadEvalsMain(judgeDir: string): Promise<EvalsMain> {
