@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `pnpm test`: typecheck, lint, the vitest suite and the evals gate. They share nothing, and on two
 # cores the suite leaves CPU idle while its tests wait on servers and subprocesses, so typecheck and
-# lint, then the gate, run beside vitest instead of before and after it (on an idle 2-core machine:
-# 7 min 16 s in sequence → see README "The test time"). vitest prints as it goes; each other step's
-# output is printed whole, with its time, when it ends. Every step runs to its end; the exit status
-# is non-zero when any step failed, and the last line names the ones that did.
+# lint, then the gate, run beside vitest instead of before and after it (an idle 2-core machine's
+# clean-clone `.ci/run`: 7 min 16 s in sequence, 5 min 32 s this way; README "The test time").
+# vitest prints as it goes; each other step's output is printed whole, with its time, when it ends.
+# Every step runs to its end; the exit status is non-zero when any step failed, and the last line
+# names the ones that did. Arguments go to vitest (`pnpm test rag-app/test/cli`).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
