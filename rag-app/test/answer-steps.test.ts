@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExtractiveAnswerer } from '../src/answer/extractive.ts';
-import { hitSentences, layOut } from '../src/answer/sentences.ts';
+import { hitSentences, layOut, opensSection } from '../src/answer/sentences.ts';
 import { makeHit } from './answer-fixtures.ts';
 
 describe('the edges of a retrieved passage', () => {
@@ -89,5 +89,57 @@ describe('a how-to', () => {
       expect(stream).toContain(c.text);
       expect(out.answer).toContain(c.text);
     }
+  });
+});
+
+describe('a list video', () => {
+  // The shape of a "10 tips" transcript: no punctuation, the next tip announced mid-line.
+  const hit = makeHit(
+    'tips0000001',
+    'n8n Tips',
+    [
+      [
+        309,
+        'widget right here and the way that you can set up a webhook trigger is by adding in the chat message received',
+      ],
+      [
+        324,
+        'trigger so you can have both at once and you combine the webhook trigger and the chat trigger into this edit fields node',
+      ],
+      [
+        336,
+        'so this is the chat trigger this is the webhook trigger in n8n and it gets the value no matter which one is used',
+      ],
+      [
+        347,
+        'so that is how you can set up your agent to be a webhook in n8n which is super valuable tip number six a lot',
+      ],
+      [
+        358,
+        'of people do not handle looping properly within n8n when you have nodes that give multiple items in a single output',
+      ],
+      [
+        372,
+        'and a webhook trigger can also output multiple items that are processed one at a time by the next node in n8n',
+      ],
+    ],
+    { rank: 1 },
+  );
+
+  it('is cut before a spoken heading ("tip number six"), and opensSection tells it from a step', () => {
+    const texts = hitSentences(hit, 0).map((u) => u.text);
+    expect(texts.some((t) => t.startsWith('tip number six a lot'))).toBe(true);
+    expect(opensSection('tip number six a lot of people')).toBe(true);
+    expect(opensSection('mistake 3 is not testing')).toBe(true);
+    expect(opensSection('step two you copy the url')).toBe(false);
+    expect(opensSection('the number six reason')).toBe(false);
+  });
+
+  it("gives a how-to's steps from the item that answers, not the next item's", async () => {
+    const out = await new ExtractiveAnswerer().answer('How do I set up a webhook trigger in n8n?', [hit]);
+    expect(out.refused).toBe(false);
+    expect(out.answer.split('\n').filter((l) => /^\d+\. /.test(l)).length).toBeGreaterThanOrEqual(2);
+    expect(out.answer).not.toContain('looping');
+    expect(out.citations.every((c) => c.start < 358)).toBe(true);
   });
 });

@@ -80,6 +80,23 @@ const WEAK_OPENERS = new Set([
   'they',
 ]);
 
+const NUMBER_WORDS =
+  'one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|\\d+';
+/**
+ * Spoken section headings of list videos ("tip number six", "mistake two", "step 3"): a new item of
+ * the video starts there, so a unit is cut before one. `step` headings are a procedure's own steps.
+ */
+const SECTION_CUE = new RegExp(
+  `^(tip|mistake|rule|lesson|secret|hack|trick|strategy|principle|reason|idea|tool|feature|part|chapter|section|step)( number)? (${NUMBER_WORDS})\\b`,
+  'i',
+);
+
+/** Whether `text` opens with a section heading other than a step ("tip number six a lot of people…"). */
+export function opensSection(text: string): boolean {
+  const m = SECTION_CUE.exec(text.trim());
+  return m !== null && m[1]!.toLowerCase() !== 'step';
+}
+
 /** Spoken glue at the edges of a unit, left out by moving the cut (never by editing the text). */
 const EDGE_FILLERS = new Set([
   'so',
@@ -164,6 +181,8 @@ function cutCost(ws: readonly Word[], i: number): { cost: number; kind: CutKind 
   const prev = ws[i - 1]!;
   const next = ws[i]!;
   if (DANGLING_WORDS.has(prev.bare)) return { cost: 6, kind: 'forced' };
+  if (SECTION_CUE.test(`${next.bare} ${ws[i + 1]?.bare ?? ''} ${ws[i + 2]?.bare ?? ''}`))
+    return { cost: 0.1, kind: 'clause' };
   if (prev.pause) return { cost: 0.3, kind: 'clause' };
   if (STRONG_OPENERS.has(next.bare)) return { cost: 0.5, kind: 'clause' };
   // "and so", "and then": the clause starts at the "and".

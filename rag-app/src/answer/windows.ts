@@ -6,6 +6,7 @@
 import { DEFAULT_EXTRACTIVE, type ExtractiveSettings } from './extractive-settings.ts';
 import { byRank, type Passage, type Unit } from './passages.ts';
 import { wordCount } from './scoring.ts';
+import { opensSection } from './sentences.ts';
 import { jaccard } from './terms.ts';
 
 /** A run of consecutive units of one passage: one moment, quoted as one item with one citation. */
@@ -247,7 +248,8 @@ export function stepsRun(
       let b = a - 1;
       while (b + 1 < p.units.length && b + 1 - a <= settings.maxItems) {
         const next = p.units[b + 1]!;
-        if (next.sponsor || windowWords(p, a, b + 1) > settings.stepsWords) break;
+        // A procedure ends where the video moves on to its next item ("tip number six …").
+        if (next.sponsor || opensSection(next.text) || windowWords(p, a, b + 1) > settings.stepsWords) break;
         b++;
         value += Math.max(0, next.relevance);
       }
