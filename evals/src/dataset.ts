@@ -25,6 +25,11 @@ export const caseSchema = z
     kind: z.enum(CASE_KINDS),
     query: z.string().trim().min(1),
     gold: z.array(goldSchema).optional(),
+    /**
+     * Answer cases: every moment that states part of the answer, from an exhaustive reading (gold
+     * names the key moments only). A citation on any of them is on evidence (citationSupport).
+     */
+    support: z.array(goldSchema).optional(),
     /** Reference facts a correct answer contains; `a|b` lists alternatives. */
     facts: factList.optional(),
     /** Regression cases only: when set, the case is asked (not searched) and must (not) refuse. */
@@ -58,6 +63,7 @@ export const factsEntrySchema = z.object({
   query: z.string().trim().min(1),
   facts: factList,
   gold: z.array(goldSchema).min(1).optional(),
+  support: z.array(goldSchema).min(1).optional(),
 });
 export type FactsEntry = z.infer<typeof factsEntrySchema>;
 
@@ -223,7 +229,12 @@ export function mergeFacts<C extends EvalCase>(
       return c;
     }
     if (c.kind === 'refusal') return c;
-    return { ...c, facts: c.facts ?? e.facts, gold: c.gold?.length ? c.gold : (e.gold ?? c.gold) };
+    return {
+      ...c,
+      facts: c.facts ?? e.facts,
+      gold: c.gold?.length ? c.gold : (e.gold ?? c.gold),
+      support: c.support?.length ? c.support : (e.support ?? c.support),
+    };
   });
   return { cases: out, warnings };
 }

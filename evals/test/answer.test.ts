@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   answerScores,
   citationMomentAccuracy,
+  citationSupport,
   factPresent,
   factRecall,
   normaliseTokens,
@@ -52,6 +53,32 @@ describe('answer metrics on hand-computed cases', () => {
     ];
     expect(citationMomentAccuracy(gold, cites)).toBe(0.5);
     expect(citationMomentAccuracy(gold, [])).toBe(0);
+  });
+
+  it('citationSupport: share of citations on a key moment or any moment the exhaustive reading lists', () => {
+    const gold = [{ videoId: 'A', t: 100 }];
+    const support = [
+      { videoId: 'A', t: 230 },
+      { videoId: 'C', t: 400 },
+    ];
+    const cites = [
+      { videoId: 'A', start: 60, end: 80 }, // key moment 100 (within 30 s)
+      { videoId: 'A', start: 250, end: 262 }, // supporting moment 230
+      { videoId: 'C', start: 100, end: 110 }, // C is listed, but at 400
+      { videoId: 'D', start: 0, end: 10 },
+    ];
+    expect(citationSupport(gold, support, cites)).toBe(0.5);
+    expect(citationMomentAccuracy(gold, cites)).toBe(0.25);
+    expect(citationSupport(gold, support, [])).toBe(0);
+    const scored = answerScores({ gold, support }, false, { answer: 'x', refused: false, citations: cites });
+    expect(scored.citationSupport).toBe(0.5);
+    // A refusal case is not judged on citations, and a case without a reading has no figure.
+    expect(answerScores({ gold, support }, true, { answer: 'x', refused: true, citations: [] })).toEqual({
+      refusalAccuracy: 1,
+    });
+    expect(
+      answerScores({ gold }, false, { answer: 'x', refused: false, citations: cites }),
+    ).not.toHaveProperty('citationSupport');
   });
 
   it('answerScores: refusal verdict, and answer metrics only where they apply', () => {

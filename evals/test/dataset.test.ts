@@ -95,14 +95,24 @@ describe('reference facts', () => {
       { id: 't1', kind: 'refusal', query: 'Nope?' },
     ]);
     await write('qa/set.facts.jsonl', [
-      { id: 'q1', query: 'What is  X?', facts: ['x fact'], gold: [{ videoId: 'v', t: 5 }] },
+      {
+        id: 'q1',
+        query: 'What is  X?',
+        facts: ['x fact'],
+        gold: [{ videoId: 'v', t: 5 }],
+        support: [{ videoId: 'w', t: 70 }],
+      },
       { id: 'q2', query: 'A different question', facts: ['y fact'] },
       { id: 'q3', query: 'What is Z?', facts: ['z fact'] },
     ]);
     const extra = await write('extra.facts.jsonl', [{ id: 't1', query: 'Nope?', facts: ['ignored'] }]);
     const suite = await loadSuite([f], { facts: [extra] });
     const byId = new Map(suite.cases.map((c) => [c.id, c]));
-    expect(byId.get('q1')).toMatchObject({ facts: ['x fact'], gold: [{ videoId: 'v', t: 5 }] });
+    expect(byId.get('q1')).toMatchObject({
+      facts: ['x fact'],
+      gold: [{ videoId: 'v', t: 5 }],
+      support: [{ videoId: 'w', t: 70 }],
+    });
     expect(byId.get('q2')?.facts).toBeUndefined();
     expect(byId.get('q3')?.facts).toEqual(['own fact']);
     expect(byId.get('t1')?.facts).toBeUndefined();
@@ -146,6 +156,8 @@ describe('the real datasets', () => {
       expect(c.facts?.length, c.id).toBeGreaterThanOrEqual(2);
       expect(c.facts?.length, c.id).toBeLessThanOrEqual(5);
       expect(c.gold?.length, c.id).toBeGreaterThanOrEqual(1);
+      // The second, exhaustive reading (citationSupport) lists more moments than the key ones.
+      expect(c.support?.length ?? 0, c.id).toBeGreaterThan(c.gold!.length);
     }
     expect(suite.cases.filter((c) => c.kind === 'refusal').every((c) => !c.facts)).toBe(true);
   });

@@ -22,6 +22,7 @@ export const RATE_METRICS = [
   'refusalPrecision',
   'refusalRecall',
   'citationMomentAccuracy',
+  'citationSupport',
   'factRecall',
   'clauseIntegrity',
   'faithfulness',

@@ -61,6 +61,19 @@ export function citationMomentAccuracy(
   return good / citations.length;
 }
 
+/**
+ * Share of the answer's citations on evidence: on a moment that states part of the answer (the
+ * exhaustive `support` reading or the key `gold` moments, ± 30 s). No citations scores 0.
+ */
+export function citationSupport(
+  gold: readonly Gold[],
+  support: readonly Gold[],
+  citations: Pick<Citation, 'videoId' | 'start' | 'end'>[],
+  tol = MOMENT_TOLERANCE_S,
+): number {
+  return citationMomentAccuracy([...gold, ...support], citations, tol);
+}
+
 export interface AnswerInput {
   answer: string;
   refused: boolean;
@@ -69,7 +82,7 @@ export interface AnswerInput {
 
 /** Per-case answer scores; each present only when the case can be judged on it. */
 export function answerScores(
-  c: { gold?: Gold[] | undefined; facts?: string[] | undefined },
+  c: { gold?: Gold[] | undefined; support?: Gold[] | undefined; facts?: string[] | undefined },
   expectRefusal: boolean | undefined,
   result: AnswerInput,
 ): Record<string, number> {
@@ -77,6 +90,9 @@ export function answerScores(
   if (expectRefusal !== undefined) scores.refusalAccuracy = result.refused === expectRefusal ? 1 : 0;
   if (c.gold?.length && expectRefusal !== true) {
     scores.citationMomentAccuracy = citationMomentAccuracy(c.gold, result.refused ? [] : result.citations);
+  }
+  if (c.support?.length && expectRefusal !== true) {
+    scores.citationSupport = citationSupport(c.gold ?? [], c.support, result.refused ? [] : result.citations);
   }
   if (c.facts?.length && expectRefusal !== true)
     scores.factRecall = factRecall(c.facts, result.answer, result.refused);

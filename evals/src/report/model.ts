@@ -22,6 +22,7 @@ export const KIND_COLUMNS = [
   'ndcgAt10',
   'refusalAccuracy',
   'citationMomentAccuracy',
+  'citationSupport',
   'factRecall',
   'latencyP95Ms',
 ] as const;
