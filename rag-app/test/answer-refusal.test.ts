@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { judgeEvidence, REFUSAL_ANSWER, refusalOutput, statsFromHits } from '../src/answer/decide.ts';
+import {
+  judgeEvidence,
+  REFUSAL_ANSWER,
+  refusalOutput,
+  statsFromHits,
+  uncoveredNames,
+} from '../src/answer/decide.ts';
 import { analyseQuestion, questionKinds } from '../src/answer/question.ts';
 import { bestThreshold, leaveOneOut, shouldRefuse, thresholdSweep } from '../src/answer/refusal.ts';
 import { assessSupport, DEFAULT_SUPPORT, type TermStats } from '../src/answer/support.ts';
@@ -181,6 +187,27 @@ describe('refusalOutput', () => {
     expect(out.answer.split('\n')[0]).toBe("The videos don't cover Rust.");
     expect(out.answer).toContain('“The 3 MUST Have MCP Servers” at 8:20');
     expect(out.answer).toContain('https://youtu.be/mcp00000001?t=500');
+  });
+
+  it('names only what the videos lack: not a name another video treats, not a name the corpus says often', () => {
+    const stats = corpus({ agent: 3500, deploy: 300, pydant: 8, typescript: 41, framework: 400 });
+    const hits = [
+      makeHit('deploy00001', 'Deploy Your Agents', [
+        [10, 'deploy the agent to the cloud and deploy it again with the framework'],
+      ]),
+      makeHit('pydantic001', 'Pydantic AI Agents', [
+        [40, 'pydantic ai is my framework, pydantic ai agents, pydantic ai tools and more pydantic ai'],
+      ]),
+    ];
+    const q = 'How do I deploy a Mastra agent in TypeScript, compared to Pydantic AI?';
+    const verdict = judgeEvidence(q, hits, stats);
+    expect(verdict.support.answer).toBe(false);
+    // Mastra: never said. Pydantic AI: a retrieved video treats it. TypeScript: said in 41 chunks.
+    expect(uncoveredNames(verdict)).toEqual(['Mastra']);
+    expect(refusalOutput(verdict).answer.split('\n')[0]).toBe("The videos don't cover Mastra.");
+    // A name spelled with a suffix is named without it.
+    const colbert = judgeEvidence('Does Cole recommend ColBERT-style retrieval?', hits, stats);
+    expect(uncoveredNames(colbert)).toEqual(['ColBERT']);
   });
 
   it('says the plain refusal when nothing was retrieved', () => {

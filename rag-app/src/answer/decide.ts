@@ -86,9 +86,23 @@ function list(items: readonly string[], joiner = 'and'): string {
   return `${items.slice(0, -1).join(', ')} ${joiner} ${items[items.length - 1]}`;
 }
 
-/** The names the videos lack, as the question wrote them. */
-function missingNames(missing: readonly SubjectTerm[]): string[] {
-  return [...new Set(missing.filter((t) => t.entity || t.boundTo.length > 0).map((t) => t.surface))];
+/** A name the corpus says in at most this many chunks is at most a passing mention there. */
+export const UNCOVERED_MAX_CHUNKS = 5;
+
+/**
+ * The names the videos don't cover, as the question wrote them ("ColBERT-style" → "ColBERT"): the
+ * corpus says them at most in passing, and no retrieved video supports them. A name the best video
+ * lacks but others treat is covered, only not with the rest of the question ("the videos don't
+ * cover Pydantic AI" would be false). A version bound to a name ("Claude 5 Opus") is named as before:
+ * what is missing is that version, however often the name is said.
+ */
+export function uncoveredNames(verdict: Verdict): string[] {
+  const { support, stats } = verdict;
+  const unsupported = (t: SubjectTerm) => support.videos.every((v) => v.unmetEntities.includes(t));
+  const uncovered = support.missing.filter(
+    (t) => t.boundTo.length > 0 || (t.entity && stats.df(t.term) <= UNCOVERED_MAX_CHUNKS && unsupported(t)),
+  );
+  return [...new Set(uncovered.map((t) => t.surface.replace(/-(style|based|like|powered|type)$/i, '')))];
 }
 
 /**
@@ -98,7 +112,7 @@ function missingNames(missing: readonly SubjectTerm[]): string[] {
 export function refusalOutput(verdict: Verdict | null): AnswerOutput {
   if (!verdict || verdict.support.videos.length === 0)
     return { answer: REFUSAL_ANSWER, refused: true, citations: [] };
-  const names = missingNames(verdict.support.missing);
+  const names = uncoveredNames(verdict);
   let answer = names.length > 0 ? `The videos don't cover ${list(names, 'or')}.` : REFUSAL_ANSWER;
   const nearby = nearbyMoments(verdict);
   if (nearby.length > 0) {
