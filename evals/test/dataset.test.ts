@@ -162,6 +162,21 @@ describe('the real datasets', () => {
     expect(suite.cases.filter((c) => c.kind === 'refusal').every((c) => !c.facts)).toBe(true);
   });
 
+  it('answerability.fresh.jsonl is valid: 24 answerable with facts, gold and support, 24 refusals', async () => {
+    const suite = await loadSuite([path.join(DATASETS_DIR, 'answerability.fresh.jsonl')], {
+      factsDir: DATASETS_DIR,
+    });
+    expect(suite.warnings).toEqual([]);
+    const answerable = suite.cases.filter((c) => c.kind === 'answerable');
+    expect(answerable).toHaveLength(24);
+    expect(suite.cases.filter((c) => c.kind === 'refusal')).toHaveLength(24);
+    for (const c of answerable) {
+      expect(c.facts?.length, c.id).toBeGreaterThanOrEqual(2);
+      expect(c.gold?.length, c.id).toBeGreaterThanOrEqual(1);
+      expect(c.support?.length ?? 0, c.id).toBeGreaterThanOrEqual(c.gold!.length);
+    }
+  });
+
   it('regression.jsonl is valid and every case is a regression case', async () => {
     const suite = await loadSuite([path.join(DATASETS_DIR, 'regression.jsonl')], { factsDir: DATASETS_DIR });
     expect(suite.cases.length).toBeGreaterThanOrEqual(3);

@@ -7,7 +7,8 @@
  *
  *   tsx scripts/tune-refusal.ts [--data DIR] [--shared ../../shared] [--dataset FILE]... [--ingest] [--json]
  *
- * Default datasets: ../shared/evals/answerability.dev.jsonl and evals/datasets/refusal.dev.jsonl.
+ * Default datasets: ../shared/evals/answerability.dev.jsonl, evals/datasets/refusal.dev.jsonl and
+ * evals/datasets/answerability.fresh.jsonl.
  * Uses the app's config (DATABASE_URL or DATA_DIR; --data overrides DATA_DIR). With --ingest, an
  * empty store is first filled from the shared corpus.
  */
@@ -53,6 +54,7 @@ interface Case {
 const files = values.dataset ?? [
   path.join(values.shared!, 'evals', 'answerability.dev.jsonl'),
   path.resolve(import.meta.dirname, '../../evals/datasets/refusal.dev.jsonl'),
+  path.resolve(import.meta.dirname, '../../evals/datasets/answerability.fresh.jsonl'),
 ];
 const cases = files.flatMap((file) =>
   readFileSync(file, 'utf8')

@@ -8,7 +8,7 @@ import {
 } from '../src/answer/decide.ts';
 import { analyseQuestion, questionKinds } from '../src/answer/question.ts';
 import { bestThreshold, leaveOneOut, shouldRefuse, thresholdSweep } from '../src/answer/refusal.ts';
-import { assessSupport, DEFAULT_SUPPORT, type TermStats } from '../src/answer/support.ts';
+import { assessSupport, DEFAULT_SUPPORT, spelledDigit, type TermStats } from '../src/answer/support.ts';
 import { makeHit, pivHits } from './answer-fixtures.ts';
 
 /** Corpus statistics from a table of chunk counts, as the BM25 index reports them. */
@@ -169,6 +169,96 @@ describe('assessSupport', () => {
     ];
     expect(assessSupport(q, hits, STATS).videos[0]!.mentions.get('piv')).toBe(DEFAULT_SUPPORT.titleMentions);
     expect(assessSupport(q, hits, STATS).answer).toBe(true);
+  });
+});
+
+describe('names a question gives as examples, aliases or makers', () => {
+  const names = (q: string) =>
+    analyseQuestion(q)
+      .subject.filter((t) => t.entity)
+      .map((t) => `${t.term}${t.optional ? '?' : ''}${t.aliases?.length ? `=${t.aliases.join('+')}` : ''}`);
+
+  it('marks examples and alternatives optional, but not the sides of a comparison', () => {
+    expect(names('Why does Cole prefer LiveKit over voice platforms like Vapi or Bland?')).toEqual([
+      'livekit',
+      'vapi?',
+      'bland?',
+    ]);
+    expect(names('How do I build skills into my agent, for example with Pydantic AI?')).toEqual([
+      'pydant?',
+      'ai?',
+    ]);
+    expect(names('How does he combine Bolt.new or oTToDev?')).toEqual(['bolt', 'new', 'ottodev?']);
+    expect(names('What is the difference between Kafka and RabbitMQ?')).toEqual(['kafka', 'rabbitmq']);
+    expect(names('What does Cole think of Mastra compared to Pydantic AI?')).toEqual([
+      'mastra',
+      'pydant',
+      'ai',
+    ]);
+    // A name asked about and also given as an example stays required.
+    expect(names('How does Claude Code compare to tools like Claude Desktop?')).toEqual([
+      'claud',
+      'code',
+      'desktop?',
+    ]);
+  });
+
+  it('reads a name in parentheses as another name for the one before it', () => {
+    expect(names('What is the Agent2Agent (A2A) protocol?')).toEqual(['agent2agent=a2a', 'a2a?']);
+    expect(names('What does Cole think of Letta (formerly MemGPT)?')).toEqual(['letta=memgpt', 'memgpt?']);
+  });
+
+  it("drops a maker's name before a named thing, and a -style suffix", () => {
+    expect(names("What is Vercel's agent-browser CLI?")).toEqual(['vercel?', 'cli']);
+    expect(names("What did Cole say about Stripe's coding agents?")).toEqual(['stripe']);
+    expect(names('Does Cole recommend ColBERT-style retrieval?')).toEqual(['colbert']);
+  });
+
+  it('does not require an optional name, and accepts either name of an aliased pair', () => {
+    const hits = [
+      makeHit('livekit0001', 'Voice Agents with LiveKit', [
+        [
+          0,
+          'livekit is open source and livekit agents run anywhere, livekit cloud too, voice platforms cost more',
+        ],
+      ]),
+      makeHit('a2a00000001', 'The A2A Protocol', [
+        [0, 'the a2a protocol lets agents talk, a2a cards, a2a tasks'],
+      ]),
+    ];
+    const stats = corpus({
+      livekit: 20,
+      vapi: 2,
+      bland: 10,
+      voic: 100,
+      platform: 500,
+      a2a: 30,
+      protocol: 90,
+    });
+    expect(
+      assessSupport(analyseQuestion('Why LiveKit over voice platforms like Vapi or Bland?'), hits, stats)
+        .answer,
+    ).toBe(true);
+    expect(
+      assessSupport(analyseQuestion('Why LiveKit over voice platforms, Vapi and Bland?'), hits, stats).answer,
+    ).toBe(false);
+    const a2a = assessSupport(analyseQuestion('What is the Agent2Agent (A2A) protocol?'), hits, stats);
+    expect(a2a.videos[0]!.unmetEntities).toEqual([]);
+    expect(a2a.answer).toBe(true);
+  });
+
+  it('matches a name whose last digit speech recognition spells out ("Mem0" said "mem zero")', () => {
+    expect(spelledDigit('mem0')).toBe('memzero');
+    expect(spelledDigit('gpt')).toBeNull();
+    const hits = [
+      makeHit('mem00000001', 'Agent Memory', [
+        [0, 'mem zero stores memories, mem zero retrieves them, with mem zero'],
+      ]),
+    ];
+    const q = analyseQuestion('What is Mem0 and how does it store memories?');
+    const support = assessSupport(q, hits, corpus({ mem: 3, zero: 40, store: 300, memori: 300 }));
+    expect(support.videos[0]!.mentions.get('mem0')).toBe(3);
+    expect(support.answer).toBe(true);
   });
 });
 

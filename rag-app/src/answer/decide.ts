@@ -90,7 +90,7 @@ function list(items: readonly string[], joiner = 'and'): string {
 export const UNCOVERED_MAX_CHUNKS = 5;
 
 /**
- * The names the videos don't cover, as the question wrote them ("ColBERT-style" → "ColBERT"): the
+ * The names the videos don't cover, as the question wrote them: the
  * corpus says them at most in passing, and no retrieved video supports them. A name the best video
  * lacks but others treat is covered, only not with the rest of the question ("the videos don't
  * cover Pydantic AI" would be false). A version bound to a name ("Claude 5 Opus") is named as before:
@@ -102,7 +102,7 @@ export function uncoveredNames(verdict: Verdict): string[] {
   const uncovered = support.missing.filter(
     (t) => t.boundTo.length > 0 || (t.entity && stats.df(t.term) <= UNCOVERED_MAX_CHUNKS && unsupported(t)),
   );
-  return [...new Set(uncovered.map((t) => t.surface.replace(/-(style|based|like|powered|type)$/i, '')))];
+  return [...new Set(uncovered.map((t) => t.surface))];
 }
 
 /**

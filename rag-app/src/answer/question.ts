@@ -18,6 +18,14 @@ export interface SubjectTerm {
   entity: boolean;
   /** For a version number: the terms it must stand next to ("gpt" for "5.3" in "GPT-5.3"). */
   boundTo: string[];
+  /**
+   * A name given as an example or an alternative ("voice platforms like Vapi or Bland"), in
+   * parentheses, or as the maker of a named thing ("Vercel's agent-browser CLI"): the answer may be
+   * about the rest without it.
+   */
+  optional?: boolean;
+  /** Terms of another name for the same thing, written beside it in parentheses ("Agent2Agent (A2A)"). */
+  aliases?: string[];
 }
 
 export interface QuestionAnalysis {
@@ -60,13 +68,56 @@ interface Token {
   terms: string[];
   /** The run of capitalised words this token belongs to, as written ("Claude 5 Opus"). */
   phrase: string;
+  /** Given as an example or alternative, in parentheses, or as a maker ("Vercel's"). */
+  optional: boolean;
+  /** Inside parentheses right after a name: another name for it. */
+  alias: boolean;
+}
+
+// Words after which a name is an example or an alternative, not the subject. Not "vs" or "than":
+// both sides of a comparison are its subject.
+const EXAMPLE_CUE =
+  /(?:^|\s)(like|such as|e\.g\.?|for example|for instance|or|instead of|rather than|other than)(\s+(with|using|in))?$/i;
+
+function cleanPiece(piece: string): string {
+  return (
+    piece
+      .replace(/^[("'“‘[]+|[)"'”’\],;:?!.]+$/g, '')
+      .replace(/['’]s$/, '')
+      // "ColBERT-style", "Claude-based": the name is ColBERT, Claude.
+      .replace(/(?<=\w)-(style|based|like|powered|esque)$/i, '')
+  );
 }
 
 function tokens(question: string): Token[] {
-  const pieces = question
-    .split(/\s+/)
-    .map((piece) => piece.replace(/^[("'“‘[]+|[)"'”’\],;:?!.]+$/g, '').replace(/['’]s$/, ''))
-    .filter(Boolean);
+  const raws = question.split(/\s+/).filter((piece) => cleanPiece(piece) !== '');
+  const pieces = raws.map(cleanPiece);
+  const inParens: boolean[] = [];
+  // Where each word's parenthesis opened (-1 outside one).
+  const opened: number[] = [];
+  let depth = 0;
+  let openedAt = -1;
+  raws.forEach((raw, i) => {
+    if (raw.startsWith('(')) {
+      if (depth === 0) openedAt = i;
+      depth++;
+    }
+    inParens.push(depth > 0);
+    opened.push(depth > 0 ? openedAt : -1);
+    if (/\)[^)]*$/.test(raw) && depth > 0) depth--;
+  });
+  const cued = raws.map((_, i) => {
+    const before = raws
+      .slice(Math.max(0, i - 3), i)
+      .join(' ')
+      .toLowerCase()
+      .replace(/[,;:]$/, '');
+    return EXAMPLE_CUE.test(before);
+  });
+  // "Vercel's agent-browser CLI": the maker of a named thing; the thing is what is asked about.
+  const owner = raws.map(
+    (raw, i) => i > 0 && /['’]s$/.test(raw) && raws.slice(i + 1, i + 4).some((next) => /[A-Z]/.test(next)),
+  );
   const capitals = pieces.map((clean, i) => {
     // Sentence-initial capitals say nothing, unless the word is capitalised inside too ("PIV", "GPT-5").
     const inner = /[A-Z]/.test(clean.slice(1));
@@ -80,13 +131,25 @@ function tokens(question: string): Token[] {
     let a = i;
     let b = i;
     if (capitals[i]) {
-      while (a > 0 && capitals[a - 1]) a--;
-      while (b + 1 < pieces.length && capitals[b + 1]) b++;
+      // A name in parentheses is a name of its own ("Agent2Agent (A2A)").
+      while (a > 0 && capitals[a - 1] && inParens[a - 1] === inParens[i]) a--;
+      while (b + 1 < pieces.length && capitals[b + 1] && inParens[b + 1] === inParens[i]) b++;
     }
     const phrase = pieces.slice(a, b + 1).join(' ');
+    // A cue before a name's first word covers the whole name ("like Claude Code").
+    const optional = cued[a]! || inParens[i]! || owner[b]!;
+    // "Letta (formerly MemGPT)": the words in parentheses right after a name.
+    const alias = opened[i]! > 0 && capitals[opened[i]! - 1]! && !inParens[opened[i]! - 1];
     // Hyphenated names are one phrase but several tokens ("AG-UI", "GPT-5.3").
     for (const part of clean.split(/[-/]/).filter(Boolean)) {
-      out.push({ raw: part, capital: capitals[i]! || VERSION.test(part), terms: terms(part), phrase });
+      out.push({
+        raw: part,
+        capital: capitals[i]! || VERSION.test(part),
+        terms: terms(part),
+        phrase,
+        optional,
+        alias,
+      });
     }
   });
   return out;
@@ -125,6 +188,26 @@ export function analyseQuestion(question: string): QuestionAnalysis {
   for (const term of subjectTerms) {
     if (!subject.has(term)) subject.set(term, { term, surface: term, entity: false, boundTo: [] });
   }
+  // A name is optional only where every mention of it is.
+  const required = new Set(toks.filter((tok) => !tok.optional).flatMap((tok) => tok.terms));
+  for (const t of subject.values()) if (t.entity && !required.has(t.term)) t.optional = true;
+  // "Agent2Agent (A2A)": either name supports the other.
+  toks.forEach((tok, i) => {
+    if (!tok.alias || (i > 0 && toks[i - 1]!.alias)) return;
+    const run: Token[] = [];
+    for (let j = i; j < toks.length && toks[j]!.alias; j++) run.push(toks[j]!);
+    const aliasList = run
+      .filter((x) => x.capital)
+      .flatMap((x) => x.terms)
+      .filter((t) => subject.has(t));
+    const named = toks.slice(0, i).filter((x) => x.phrase === toks[i - 1]!.phrase && !x.alias);
+    for (const x of named) {
+      for (const term of x.terms) {
+        const t = subject.get(term);
+        if (t) t.aliases = [...new Set([...(t.aliases ?? []), ...aliasList])];
+      }
+    }
+  });
   const kinds = questionKinds(question);
   return { question, kinds, subject: [...subject.values()], sides: comparisonSides(question, kinds) };
 }

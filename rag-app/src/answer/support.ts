@@ -145,10 +145,21 @@ export function spellingsFor(subject: readonly SubjectTerm[], stats: TermStats):
       continue;
     }
     const alt = [...respell([t.term], stats).keys()];
-    if (alt.length === 1) out.set(t.term, alt);
+    // Speech recognition spells a name's last digit out: "Mem0" is said "mem zero".
+    const spelled = spelledDigit(t.term);
+    if (spelled) out.set(t.term, alt.length === 1 ? [...alt, spelled] : [spelled]);
+    else if (alt.length === 1) out.set(t.term, alt);
     // A split ("fastapi" → "fast", "api") is matched by the joined-pair rule instead.
   }
   return out;
+}
+
+const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+
+/** "mem0" → "memzero" (matched where the transcript has "mem zero" as two words). */
+export function spelledDigit(term: string): string | null {
+  const m = /^([a-z]{2,})(\d)$/.exec(term);
+  return m ? `${m[1]}${DIGIT_WORDS[Number(m[2])]}` : null;
 }
 
 export function termWeight(
@@ -207,29 +218,37 @@ export function assessSupport(
   }
   const spellings = spellingsFor(subject, stats);
   const weights = new Map(subject.map((t) => [t.term, termWeight(t.term, stats, settings)]));
-  const total = subject.reduce((sum, t) => sum + weights.get(t.term)!, 0);
+  // Names given as examples or alternatives ("platforms like Vapi or Bland") are not required.
   const mustHave = subject.filter(
     (t) =>
       t.boundTo.length > 0 ||
-      (t.entity && stats.df(t.term) <= settings.entityMaxShare * Math.max(stats.size, 1)),
+      (t.entity && !t.optional && stats.df(t.term) <= settings.entityMaxShare * Math.max(stats.size, 1)),
   );
   const videos: VideoSupport[] = groupByVideo(hits).map((g) => {
     const inText = counter(g.text, spellings);
     const inTitle = counter(g.title, spellings);
     const mentions = new Map<string, number>();
-    let supported = 0;
     for (const t of subject) {
-      const n = inText.count(t) + (inTitle.count(t) > 0 ? settings.titleMentions : 0);
-      mentions.set(t.term, n);
+      mentions.set(t.term, inText.count(t) + (inTitle.count(t) > 0 ? settings.titleMentions : 0));
+    }
+    // A name written with another in parentheses ("Agent2Agent (A2A)") is said when either is.
+    const said = (t: SubjectTerm) =>
+      Math.max(mentions.get(t.term)!, ...(t.aliases ?? []).map((a) => mentions.get(a) ?? 0));
+    // An example or alternative the question gives ("like Vapi") counts where the video says it
+    // and is not missed where it does not.
+    let supported = 0;
+    let total = 0;
+    for (const t of subject) {
+      const n = said(t);
+      if (t.optional && n === 0) continue;
       supported += weights.get(t.term)! * Math.min(1, n / settings.fullSupport);
+      total += weights.get(t.term)!;
     }
     // Several names said together in one video back each other: each then needs one mention fewer.
     const names = mustHave.filter((t) => t.boundTo.length === 0);
     const together = names.length > 1 && names.every((t) => mentions.get(t.term)! > 0) ? 1 : 0;
     const unmetEntities = mustHave.filter(
-      (t) =>
-        mentions.get(t.term)! <
-        (t.boundTo.length > 0 ? settings.versionMentions : settings.entityMentions - together),
+      (t) => said(t) < (t.boundTo.length > 0 ? settings.versionMentions : settings.entityMentions - together),
     );
     return {
       videoId: g.videoId,
