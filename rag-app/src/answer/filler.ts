@@ -15,7 +15,7 @@ const SPONSOR_END = /\b(back to (the|our|it)|let's get back|with that out of the
 export const SPONSOR_SECONDS = 75;
 
 const META =
-  /\b(in this video|this video|today's video|the last video|next video|previous video|my channel|this channel|the channel|subscribe|like button|(in|to) the description|link(ed)? (to )?(it |that |this )?(right )?(here|below|above)|i'll link|let me know in the comments|comment below|welcome back|hey (everyone|guys|there)|what's up everyone|thanks for watching|see you in the next|i'll see you|stay tuned|without further ado|let's (dive|jump|get) (right )?in(to it)?|live ?stream|dynamous|dynamis)\b/i;
+  /\b(in this video|this video|today's video|the last video|next video|previous video|my channel|this channel|the channel|subscribe|like button|(in|to) the description|link(ed)? (to )?(it |that |this )?(right )?(here|below|above)|i'll link|let me know in the comments|comment below|leav(e|ing) (me )?a comment|in the comments|welcome back|hey (everyone|guys|there)|what's up everyone|thanks for watching|see you in the next|i'll see you|stay tuned|without further ado|let's (dive|jump|get) (right )?in(to it)?|live ?stream|dynamous|dynamis)\b/i;
 const DEMO =
   /\b(as you can see|you can see (here|that|right)|right here|over here|on the screen|on screen|zoom in|scroll (down|up)|take a look|let me show you|i'll show you|i'm going to show you|click on|let me go (back|over))\b/i;
 
