@@ -7,6 +7,7 @@ export type EvalsErrorCode =
   | 'gate_config'
   | 'power'
   | 'ratchet'
+  | 'empty_run'
   | 'holdout'
   | 'sample'
   | 'judge_unparseable'

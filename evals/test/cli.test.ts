@@ -251,6 +251,45 @@ describe('evals CLI (in-process: main(argv, ctx))', () => {
     expect(raised.metrics.refusalAccuracy).toBe(run.metrics.refusalAccuracy);
   });
 
+  it('baseline refuses a run that found nothing (an empty store) and leaves the baseline as it is', async () => {
+    const empty = await serveRag({
+      search: async () => [],
+      ask: async () => ({
+        answer: "The videos don't cover this.",
+        refused: true,
+        citations: [],
+        timings: { retrieveMs: 0, answerMs: 0 },
+      }),
+    });
+    try {
+      const before = await readFile(path.join(dir, 'out/run.json'), 'utf8');
+      await writeFile(path.join(dir, 'out/kept.json'), before);
+      for (const args of [
+        ['baseline', '--dataset', 'slice.jsonl', '--url', empty.url, '--out', 'out/kept.json'],
+        ['baseline', '--ratchet', '--dataset', 'slice.jsonl', '--url', empty.url, '--out', 'out/kept.json'],
+      ]) {
+        const r = await runMain(args, { cwd: dir });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(/empty_run|found nothing for any of its 90 cases/);
+        expect(await readFile(path.join(dir, 'out/kept.json'), 'utf8')).toBe(before);
+      }
+      // A real run is recorded.
+      const ok = await runMain(
+        ['baseline', '--dataset', 'slice.jsonl', '--url', good.url, '--out', 'out/fresh.json'],
+        {
+          cwd: dir,
+        },
+      );
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/^90 cases/);
+      expect(
+        summarySchema.parse(JSON.parse(await readFile(path.join(dir, 'out/fresh.json'), 'utf8'))).results,
+      ).toHaveLength(90);
+    } finally {
+      await empty.close();
+    }
+  });
+
   it('run: a failing case is logged on the context’s stderr (not the process’s) and scored as a miss', async () => {
     const failing = await startServer((_req, res) => json(res, 500, { error: 'db down' }));
     try {

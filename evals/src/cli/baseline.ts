@@ -1,8 +1,10 @@
+import { EvalsError } from '../errors.ts';
 import { readGateConfig } from '../gate.ts';
 import { DEFAULT_BASELINE, DEFAULT_GATE_CONFIG, devDatasets } from '../paths.ts';
 import { type RatchetResult, ratchetBaseline } from '../ratchet.ts';
+import { renderRunText } from '../report/text.ts';
 import { serializeSummary } from '../summarize.ts';
-import { readSummary } from '../summary.ts';
+import { readSummary, type Summary } from '../summary.ts';
 import { type CliContext, resolveUserPath, shown } from './context.ts';
 import { runSuiteCommand } from './run.ts';
 import { writeOutput } from './shared.ts';
@@ -19,6 +21,27 @@ export interface BaselineCommandOptions {
   config?: string;
 }
 
+/**
+ * Whether a run found nothing at all: no search case got a hit and every question was refused
+ * (an empty store, or the wrong one). Recording that as the baseline would gate nothing.
+ */
+export function foundNothing(run: Summary): boolean {
+  const results = run.results ?? [];
+  return (
+    results.length > 0 &&
+    results.every((r) => (r.call === 'search' ? (r.top?.length ?? 0) === 0 : r.refused === true))
+  );
+}
+
+function refuseEmpty(ctx: CliContext, run: Summary): void {
+  if (!foundNothing(run)) return;
+  const store = ctx.env.DATABASE_URL ? 'DATABASE_URL' : `DATA_DIR (${ctx.env.DATA_DIR ?? '.data'})`;
+  throw new EvalsError(
+    'empty_run',
+    `the run found nothing for any of its ${run.results?.length ?? 0} cases (no search hit, every question refused): is the store in ${store} empty? Ingest the corpus first (pnpm rag ingest --corpus ../shared/corpus/cole-medin); the baseline was left as it is`,
+  );
+}
+
 /** `evals baseline`: rewrite the baseline from a fresh run, or (--ratchet) raise it metric by metric. */
 export async function baselineCommand(
   ctx: CliContext,
@@ -27,7 +50,15 @@ export async function baselineCommand(
   const out = opts.out ? resolveUserPath(ctx, opts.out) : DEFAULT_BASELINE;
   const dataset = opts.dataset?.length ? opts.dataset : devDatasets(ctx.env);
   if (!opts.ratchet) {
-    await runSuiteCommand(ctx, { dataset, json: out, url: opts.url, concurrency: opts.concurrency });
+    const run = await runSuiteCommand(
+      ctx,
+      { dataset, url: opts.url, concurrency: opts.concurrency, json: undefined },
+      undefined,
+      true,
+    );
+    refuseEmpty(ctx, run);
+    await writeOutput(ctx, out, serializeSummary(run));
+    if (opts.out !== '-') ctx.stdout.write(renderRunText(run));
     return undefined;
   }
   const configPath = opts.config ? resolveUserPath(ctx, opts.config) : DEFAULT_GATE_CONFIG;
@@ -41,6 +72,7 @@ export async function baselineCommand(
         undefined,
         true,
       );
+  refuseEmpty(ctx, run);
   const result = ratchetBaseline(old, run, config.bootstrap);
   if (result.raised.length || result.decisions.some((d) => d.action === 'added')) {
     await writeOutput(ctx, out, serializeSummary(result.baseline));
