@@ -3,7 +3,9 @@ import { judgeEvidence, REFUSAL_ANSWER } from '../src/answer/decide.ts';
 import {
   DEFAULT_EXTRACTIVE,
   definiendum,
+  definitionsIn,
   ExtractiveAnswerer,
+  fromDefinition,
   kindScore,
   mergeNear,
   passagesOf,
@@ -11,6 +13,7 @@ import {
   selectWindows,
 } from '../src/answer/extractive.ts';
 import { isSponsorCue, sponsorMask } from '../src/answer/filler.ts';
+import { composeLayout } from '../src/answer/layout.ts';
 import { analyseQuestion } from '../src/answer/question.ts';
 import { DANGLING_WORDS, hitSentences, layOut, quoted, unitSpans } from '../src/answer/sentences.ts';
 import { deepLink, type SearchHit } from '../src/types.ts';
@@ -87,6 +90,49 @@ describe('kind of answer', () => {
     const a = analyseQuestion('What is the PIV loop?');
     expect(kindScore('piv is short for plan implement validate', a)).toBe(2);
     expect(kindScore('let us get into what the heck piv actually is', a)).toBeLessThan(1);
+  });
+});
+
+describe('a lead that holds the definition after a run-on start', () => {
+  const item = (text: string) => ({
+    videoId: 'vid00000001',
+    title: 'T',
+    segments: [{ start: 10, end: 40, text }],
+    stream: text,
+    from: 0,
+    to: text.length,
+    open: 'sentence' as const,
+    close: 'sentence' as const,
+  });
+  const verdict = (question: string) => ({ analysis: analyseQuestion(question) });
+
+  it('starts at the definition where it opens a clause, marked as cut, the rest verbatim', () => {
+    const text =
+      'we have granular implementations for our PIV loops which speaking of the PIV loops we are going to get into this now and so PIV is short for plan, implement, validate.';
+    const lead = fromDefinition(item(text), verdict('What are the three stages of the PIV loop?'));
+    expect(lead.stream.slice(lead.from, lead.to)).toBe('PIV is short for plan, implement, validate.');
+    expect(lead.open).toBe('forced');
+    const answer = composeLayout(lead, []);
+    expect(answer.answer).toBe('…PIV is short for plan, implement, validate. [1]');
+    // The citation opens where the definition is said, not where the run-on began.
+    expect(answer.citations[0]!.start).toBeGreaterThan(30);
+  });
+
+  it('keeps what the speaker said about it: no cut after "saying that", or a few words in', () => {
+    const hedged =
+      'I am absolutely not saying that with proper planning, Ralph Wiggum is the best thing in the world.';
+    const q = "What is the Ralph loop (Ralph Wiggum) technique and what is Cole's stance on it?";
+    expect(fromDefinition(item(hedged), verdict(q))).toEqual(item(hedged));
+    const early = 'and so PIV is short for plan, implement, validate.';
+    expect(fromDefinition(item(early), verdict('What is the PIV loop?'))).toEqual(item(early));
+  });
+
+  it('finds every definition of the subject in a unit, in order', () => {
+    const a = analyseQuestion('What is the PIV loop?');
+    expect(definitionsIn('piv loops we are going to get into it and so piv is short for plan', a)).toEqual([
+      0, 45,
+    ]);
+    expect(definitionsIn('we will get into what the heck piv actually is', a)).toEqual([]);
   });
 });
 

@@ -15,13 +15,13 @@ import { judgeEvidence, refusalOutput, type Verdict } from './decide.ts';
 import { DEFAULT_EXTRACTIVE, type ExtractiveSettings } from './extractive-settings.ts';
 import { composeLayout, type Item } from './layout.ts';
 import { passagesOf } from './passages.ts';
-import { scoreUnits } from './scoring.ts';
+import { definitionsIn, scoreUnits } from './scoring.ts';
 import { streamText } from './stream.ts';
 import { mainPassage, mergeNear, selectWindows, stepsRun, type Window, windowsOf } from './windows.ts';
 
 export { DEFAULT_EXTRACTIVE, type ExtractiveSettings } from './extractive-settings.ts';
 export { type Passage, passagesOf, type Unit } from './passages.ts';
-export { definiendum, kindScore, scoreUnits } from './scoring.ts';
+export { definiendum, definitionsIn, kindScore, scoreUnits } from './scoring.ts';
 export {
   answeringVideos,
   mainPassage,
@@ -45,6 +45,30 @@ function itemOf(w: Window): Item {
     open: first.open,
     close: last.close,
   };
+}
+
+/** Words of run-on speech a lead may carry before the definition it holds. */
+const LEAD_IN_WORDS = 6;
+const CLAUSE_OPENERS = new Set(['so', 'now', 'basically', 'essentially', 'okay', 'alright', 'well']);
+
+/**
+ * A lead that holds the definition asked for after a run-on start ("we have granular
+ * implementations for our PIV loops which speaking of … and so PIV is short for plan, implement,
+ * validate") starts at the definition: a later cut point of the same transcript, marked "…".
+ */
+export function fromDefinition(item: Item, verdict: Pick<Verdict, 'analysis'>): Item {
+  const text = item.stream.slice(item.from, item.to);
+  const lower = text.toLowerCase();
+  // Lower-casing that changes the length would misplace the offset: keep the lead as it is.
+  if (lower.length !== text.length) return item;
+  // Only where the definition opens a clause of its own ("…and so PIV is…"): a cut after "saying
+  // that" or "not" would drop what the speaker said about it ("I am not saying X is the best").
+  const at = definitionsIn(lower, verdict.analysis).find((offset) => {
+    const before = lower.slice(0, offset).split(/\s+/).filter(Boolean);
+    return before.length > LEAD_IN_WORDS && CLAUSE_OPENERS.has(before[before.length - 1]!);
+  });
+  if (at === undefined) return item;
+  return { ...item, from: item.from + at, open: 'forced' };
 }
 
 export class ExtractiveAnswerer implements Answerer {
@@ -82,6 +106,10 @@ export class ExtractiveAnswerer implements Answerer {
     const chosen = selectWindows(windowsOf(units, this.settings), this.settings, main, { readOn: true });
     if (!chosen) return null;
     const rest = mergeNear(chosen.rest, this.settings.mergeGapWords);
-    return { lead: itemOf(chosen.lead), rest: rest.map(itemOf) };
+    const lead = itemOf(chosen.lead);
+    return {
+      lead: verdict.analysis.kinds.includes('definition') ? fromDefinition(lead, verdict) : lead,
+      rest: rest.map(itemOf),
+    };
   }
 }

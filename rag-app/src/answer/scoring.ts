@@ -44,27 +44,8 @@ export function kindScore(text: string, analysis: QuestionAnalysis): number {
     // The first kind is the question's main ask; later ones count less.
     const weight = i === 0 ? 1 : 0.6;
     let score = KIND_CUES[kind].test(lower) ? 0.4 : 0;
-    if (kind === 'definition') {
-      // "piv is short for...", "archon is an ai agent that...": the subject, then the definition.
-      // What is defined: the phrase after "what is" ("context rot"), else the names asked about.
-      const phrase = definiendum(analysis.question);
-      const entities = analysis.subject.filter((t) => t.entity).map((t) => t.surface);
-      const names = phrase
-        ? [phrase, ...entities]
-        : analysis.subject.filter((t) => t.entity || t.boundTo.length === 0).map((t) => t.surface);
-      for (const name of names) {
-        // Not "what the heck X actually is": the copula must go on to say something.
-        const re = new RegExp(
-          `(?<!\\bwhat\\s+(\\w+\\s+){0,3})\\b${name
-            .toLowerCase()
-            .split(/\s+/)
-            .map(escapeRegExp)
-            .join('\\s+')}\\w*\\s+(\\w+\\s+){0,2}(is|are|means|stands for|refers to)\\s+\\S+\\s+\\S+\\s+\\S+`,
-        );
-        // The definition is the answer: it outranks any number of mentions.
-        if (re.test(lower)) score = 2;
-      }
-    }
+    // The definition is the answer: it outranks any number of mentions.
+    if (kind === 'definition' && definitionsIn(lower, analysis).length > 0) score = 2;
     if (kind === 'comparison' && analysis.sides.length === 2) {
       const terms = unitTerms(text);
       const both = analysis.sides.every((side) => side.some((t) => terms.has(t)));
@@ -73,6 +54,34 @@ export function kindScore(text: string, analysis: QuestionAnalysis): number {
     best = Math.max(best, score * weight);
   });
   return best;
+}
+
+/**
+ * Where a unit defines the question's subject ("…and so piv is short for…", "archon is an ai agent
+ * that…"): the offsets in `lower` (the unit lower-cased) where a defined name starts, in order.
+ * What is defined: the phrase after "what is" ("context rot"), else the names asked about.
+ */
+export function definitionsIn(lower: string, analysis: QuestionAnalysis): number[] {
+  const phrase = definiendum(analysis.question);
+  const entities = analysis.subject.filter((t) => t.entity).map((t) => t.surface);
+  const names = phrase
+    ? [phrase, ...entities]
+    : analysis.subject.filter((t) => t.entity || t.boundTo.length === 0).map((t) => t.surface);
+  const at = new Set<number>();
+  for (const name of names) {
+    // Not "what the heck X actually is": the copula must go on to say something. The match is the
+    // name alone (the rest a lookahead), so one definition's words never hide the next.
+    const re = new RegExp(
+      `(?<!\\bwhat\\s+(\\w+\\s+){0,3})\\b${name
+        .toLowerCase()
+        .split(/\s+/)
+        .map(escapeRegExp)
+        .join('\\s+')}(?=\\w*\\s+(\\w+\\s+){0,2}(is|are|means|stands for|refers to)\\s+\\S+\\s+\\S+\\s+\\S+)`,
+      'g',
+    );
+    for (const m of lower.matchAll(re)) at.add(m.index);
+  }
+  return [...at].sort((a, b) => a - b);
 }
 
 /**
