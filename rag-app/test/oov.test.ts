@@ -49,6 +49,19 @@ describe('respell (speech-recognition spellings of product names)', () => {
     );
   });
 
+  it('adds the two words of a joined spelling the corpus hardly uses ("webhook": 1 chunk, "web hook" many)', () => {
+    const said = vocab({ webhook: 1, web: 200, hook: 150, notebook: 2, note: 30, book: 25 });
+    expect(respell(['webhook'], said)).toEqual(
+      new Map([
+        ['web', OOV_WEIGHT / 2],
+        ['hook', OOV_WEIGHT / 2],
+      ]),
+    );
+    // Not when the parts are not far commoner, nor for a term the corpus says often enough.
+    expect(respell(['notebook'], said)).toEqual(new Map());
+    expect(respell(['webhook'], vocab({ webhook: 3, web: 200, hook: 150 }))).toEqual(new Map());
+  });
+
   it('leaves known terms, short terms and terms with no close spelling alone', () => {
     expect(respell(['agent', 'groq', 'kubernetes', '42'], corpus)).toEqual(new Map());
     // a different first letter is another word, not a misspelling

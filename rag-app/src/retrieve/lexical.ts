@@ -10,7 +10,7 @@ import {
 } from '../store/lexical.ts';
 import { termFrequencies, terms } from '../text/tokenize.ts';
 import type { SearchOptions } from '../types.ts';
-import { respell, type Vocabulary } from './oov.ts';
+import { RARE_DF, respell, type Vocabulary } from './oov.ts';
 import type { TermShape, TermStatsSource } from './term-stats.ts';
 
 export interface LexicalHit {
@@ -103,7 +103,9 @@ export class SqlBm25 implements LexicalRanker {
     const own = [...termFrequencies(terms(query)).keys()];
     const dfs = await termDfs(this.q, own);
     const missing = own.filter((t) => !dfs.has(t));
-    if (withRespell && missing.length > 0) {
+    // A rare term may be respelled too (its split into two common words): respell looks at both.
+    const respelled = own.filter((t) => (dfs.get(t) ?? 0) <= RARE_DF);
+    if (withRespell && respelled.length > 0) {
       for (const t of missing) {
         for (const [term, df] of await termsShaped(this.q, t[0]!, t.length - MAX_EDITS, t.length + MAX_EDITS))
           dfs.set(term, df);
@@ -111,7 +113,7 @@ export class SqlBm25 implements LexicalRanker {
       // Splits look up parts the candidates may not hold: record them, fetch them, and the next
       // respell sees everything the in-memory vocabulary would have answered.
       const asked = new Set<string>();
-      respell(missing, {
+      respell(respelled, {
         df: (t) => {
           if (!dfs.has(t)) asked.add(t);
           return dfs.get(t) ?? 0;

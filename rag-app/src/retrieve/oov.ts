@@ -15,6 +15,11 @@ export interface Vocabulary {
 /** Weight of a replacement relative to a term the corpus spells the same way. */
 export const OOV_WEIGHT = 0.8;
 
+/** A term in at most this many chunks may be the rare joined spelling of two common words. */
+export const RARE_DF = 2;
+/** ...when both words are in at least this many times as many chunks. */
+export const SPLIT_RATIO = 20;
+
 /** Optimal-string-alignment distance, or `max + 1` as soon as it must exceed `max`. */
 export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
@@ -45,13 +50,24 @@ function allowedEdits(length: number): number {
 }
 
 /**
- * Replacement terms (with weights) for the query terms the corpus never contains. Terms the corpus
- * has, and terms with no close spelling, are left out.
+ * Replacement terms (with weights) for the query terms the corpus never contains, and the two words
+ * of a rare joined spelling ("webhook" → "web", "hook"). Terms the corpus has, and terms with no
+ * close spelling, are left out.
  */
 export function respell(queryTerms: Iterable<string>, vocab: Vocabulary): Map<string, number> {
   const out = new Map<string, number>();
   for (const term of queryTerms) {
-    if (vocab.df(term) > 0 || /^\d+$/.test(term)) continue;
+    const df = vocab.df(term);
+    if (/^\d+$/.test(term) || df > RARE_DF) continue;
+    if (df > 0) {
+      // A joined spelling the transcripts hardly use for what they say as two words: "webhook"
+      // is in 1 chunk, "web hook" in a hundred. The term keeps its own weight; the parts join it.
+      const split = splitInTwo(term, vocab);
+      if (split && Math.min(vocab.df(split[0]), vocab.df(split[1])) >= SPLIT_RATIO * df) {
+        for (const part of split) out.set(part, Math.max(out.get(part) ?? 0, OOV_WEIGHT / 2));
+      }
+      continue;
+    }
     // One edit is a misspelling; a split ("fast api") beats a two-edit guess.
     const near = nearest(term, vocab);
     const split = near?.distance === 1 ? null : splitInTwo(term, vocab);
