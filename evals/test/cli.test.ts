@@ -290,6 +290,34 @@ describe('evals CLI (in-process: main(argv, ctx))', () => {
     }
   });
 
+  it('power --measure refuses an empty store and leaves the power record as it is', async () => {
+    // In-process on an embedded store nobody ingested into: every variant would find nothing, and a
+    // record of no variance would let any margin through.
+    const store = await mkdtemp(path.join(tmpdir(), 'evals-empty-store-'));
+    try {
+      await mkdir(path.join(dir, 'out'), { recursive: true });
+      await writeFile(path.join(dir, 'out/power-kept.json'), '{"kept":true}\n');
+      const r = await runMain(
+        [
+          'power',
+          '--measure',
+          '--neutral-seeds',
+          '1',
+          '--dataset',
+          'slice.jsonl',
+          '--write',
+          'out/power-kept.json',
+        ],
+        { cwd: dir, env: { DATA_DIR: store, DATABASE_URL: '', EMBEDDER: 'none' } },
+      );
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/found nothing for any of its 90 cases.*the power record was left as it is/);
+      expect(await readFile(path.join(dir, 'out/power-kept.json'), 'utf8')).toBe('{"kept":true}\n');
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('run: a failing case is logged on the context’s stderr (not the process’s) and scored as a miss', async () => {
     const failing = await startServer((_req, res) => json(res, 500, { error: 'db down' }));
     try {

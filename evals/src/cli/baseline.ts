@@ -6,6 +6,7 @@ import { renderRunText } from '../report/text.ts';
 import { serializeSummary } from '../summarize.ts';
 import { readSummary, type Summary } from '../summary.ts';
 import { type CliContext, resolveUserPath, shown } from './context.ts';
+import { refuseEmpty } from './empty-run.ts';
 import { runSuiteCommand } from './run.ts';
 import { writeOutput } from './shared.ts';
 
@@ -19,27 +20,6 @@ export interface BaselineCommandOptions {
   /** With --ratchet: a run summary to ratchet with, instead of running the dev sets. */
   from?: string;
   config?: string;
-}
-
-/**
- * Whether a run found nothing at all: no search case got a hit and every question was refused
- * (an empty store, or the wrong one). Recording that as the baseline would gate nothing.
- */
-export function foundNothing(run: Summary): boolean {
-  const results = run.results ?? [];
-  return (
-    results.length > 0 &&
-    results.every((r) => (r.call === 'search' ? (r.top?.length ?? 0) === 0 : r.refused === true))
-  );
-}
-
-function refuseEmpty(ctx: CliContext, run: Summary): void {
-  if (!foundNothing(run)) return;
-  const store = ctx.env.DATABASE_URL ? 'DATABASE_URL' : `DATA_DIR (${ctx.env.DATA_DIR ?? '.data'})`;
-  throw new EvalsError(
-    'empty_run',
-    `the run found nothing for any of its ${run.results?.length ?? 0} cases (no search hit, every question refused): is the store in ${store} empty? Ingest the corpus first (pnpm rag ingest --corpus ../shared/corpus/cole-medin); the baseline was left as it is`,
-  );
 }
 
 /** `evals baseline`: rewrite the baseline from a fresh run, or (--ratchet) raise it metric by metric. */
@@ -56,7 +36,7 @@ export async function baselineCommand(
       undefined,
       true,
     );
-    refuseEmpty(ctx, run);
+    refuseEmpty(ctx, run, 'the baseline');
     await writeOutput(ctx, out, serializeSummary(run));
     if (opts.out !== '-') ctx.stdout.write(renderRunText(run));
     return undefined;
@@ -72,7 +52,7 @@ export async function baselineCommand(
         undefined,
         true,
       );
-  refuseEmpty(ctx, run);
+  refuseEmpty(ctx, run, 'the baseline');
   const result = ratchetBaseline(old, run, config.bootstrap);
   if (result.raised.length || result.decisions.some((d) => d.action === 'added')) {
     await writeOutput(ctx, out, serializeSummary(result.baseline));

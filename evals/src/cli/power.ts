@@ -12,6 +12,7 @@ import type { GateMode } from '../stats/power.ts';
 import { readSummary } from '../summary.ts';
 import { measureVariants, neutralControls, SLIGHT_MUTANTS } from '../variants.ts';
 import { type CliContext, cliLogger, resolveUserPath, shown } from './context.ts';
+import { refuseEmpty } from './empty-run.ts';
 import { configPowerRecord } from './gate.ts';
 import { loadUserSuite, progressBar, writeOutput } from './shared.ts';
 
@@ -91,6 +92,7 @@ export async function powerCommand(ctx: CliContext, opts: PowerCommandOptions): 
         },
         onCase: (done, total) => bar.update(done, total),
       });
+      refuseEmpty(ctx, measured.baseline, 'the power record');
       record = buildPowerRecord(
         measured.baseline,
         measured.runs.map((r) => ({ name: r.variant.name, role: r.variant.role, summary: r.summary })),
