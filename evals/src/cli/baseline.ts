@@ -1,10 +1,9 @@
-import { EvalsError } from '../errors.ts';
 import { readGateConfig } from '../gate.ts';
 import { DEFAULT_BASELINE, DEFAULT_GATE_CONFIG, devDatasets } from '../paths.ts';
 import { type RatchetResult, ratchetBaseline } from '../ratchet.ts';
 import { renderRunText } from '../report/text.ts';
 import { serializeSummary } from '../summarize.ts';
-import { readSummary, type Summary } from '../summary.ts';
+import { readSummary } from '../summary.ts';
 import { type CliContext, resolveUserPath, shown } from './context.ts';
 import { refuseEmpty } from './empty-run.ts';
 import { runSuiteCommand } from './run.ts';
