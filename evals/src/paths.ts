@@ -13,12 +13,21 @@ export function sharedDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SHARED_DIR ? path.resolve(env.SHARED_DIR) : path.resolve(REPO_ROOT, '..', 'shared');
 }
 
+/**
+ * The sets the gate runs: the shared dev sets, then the project's own answerability cases (20
+ * refusals and 12 answerable of our own, and the 48 blind cases written without the code), which
+ * give the refusal and answer metrics the cases a 30-40-case set cannot resolve.
+ */
 export function devDatasets(env: NodeJS.ProcessEnv = process.env): string[] {
   const dir = path.join(sharedDir(env), 'evals');
-  return ['key-moments.dev.jsonl', 'concepts.dev.jsonl', 'answerability.dev.jsonl'].map((f) =>
-    path.join(dir, f),
-  );
+  return [
+    ...['key-moments.dev.jsonl', 'concepts.dev.jsonl', 'answerability.dev.jsonl'].map((f) => path.join(dir, f)),
+    ...OWN_DATASETS.map((f) => path.join(DATASETS_DIR, f)),
+  ];
 }
+
+/** The project's own gated sets, in evals/datasets. */
+export const OWN_DATASETS = ['refusal.dev.jsonl', 'answerability.fresh.jsonl'] as const;
 
 /** A path for display/JSON: relative to `base` when that is shorter and unambiguous. */
 export function displayPath(abs: string, base: string): string {

@@ -261,7 +261,14 @@ describe("the repository's mission.md", () => {
     expect(p.merge).toMatchObject({ method: 'squash', dailyCap: 10 });
     expect(p.sandbox.boundary).toBe('bubblewrap');
     expect(p.paused).toBe(false);
-    expect(p.gate?.datasets).toHaveLength(3);
+    // The shared dev sets, then the project's own answerability cases (judged with the base's copy).
+    expect(p.gate?.datasets).toEqual([
+      '../shared/evals/key-moments.dev.jsonl',
+      '../shared/evals/concepts.dev.jsonl',
+      '../shared/evals/answerability.dev.jsonl',
+      'evals/datasets/refusal.dev.jsonl',
+      'evals/datasets/answerability.fresh.jsonl',
+    ]);
     expect(Object.keys(p.stopReasons).sort()).toEqual([...STOP_REASONS].sort());
     expect(p.stopReasons.budget_exceeded.status).toBe('blocked');
     expect(p.stopReasons.validation_exhausted.status).toBe('needs-human');
