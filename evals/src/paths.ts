@@ -21,7 +21,9 @@ export function sharedDir(env: NodeJS.ProcessEnv = process.env): string {
 export function devDatasets(env: NodeJS.ProcessEnv = process.env): string[] {
   const dir = path.join(sharedDir(env), 'evals');
   return [
-    ...['key-moments.dev.jsonl', 'concepts.dev.jsonl', 'answerability.dev.jsonl'].map((f) => path.join(dir, f)),
+    ...['key-moments.dev.jsonl', 'concepts.dev.jsonl', 'answerability.dev.jsonl'].map((f) =>
+      path.join(dir, f),
+    ),
     ...OWN_DATASETS.map((f) => path.join(DATASETS_DIR, f)),
   ];
 }
