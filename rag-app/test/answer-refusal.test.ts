@@ -8,7 +8,8 @@ import {
 } from '../src/answer/decide.ts';
 import { analyseQuestion, questionKinds } from '../src/answer/question.ts';
 import { bestThreshold, leaveOneOut, shouldRefuse, thresholdSweep } from '../src/answer/refusal.ts';
-import { assessSupport, DEFAULT_SUPPORT, spelledDigit, type TermStats } from '../src/answer/support.ts';
+import { assessSupport, DEFAULT_SUPPORT, type TermStats } from '../src/answer/support.ts';
+import { spelledDigit } from '../src/retrieve/oov.ts';
 import { makeHit, pivHits } from './answer-fixtures.ts';
 
 /** Corpus statistics from a table of chunk counts, as the BM25 index reports them. */

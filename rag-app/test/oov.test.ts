@@ -49,6 +49,26 @@ describe('respell (speech-recognition spellings of product names)', () => {
     );
   });
 
+  it('matches a name\'s last digit spelled out as well as written ("Mem0": "memzero", "mem zero", "mem 0")', () => {
+    const said = vocab({ memzero: 8, mem: 5, zero: 40, '0': 80 });
+    expect(respell(['mem0'], said)).toEqual(
+      new Map([
+        ['memzero', OOV_WEIGHT],
+        ['mem', OOV_WEIGHT / 2],
+        ['zero', OOV_WEIGHT / 2],
+        ['0', OOV_WEIGHT / 2],
+      ]),
+    );
+    // "Context7" is said "context 7": the usual respelling (one edit, "context") stays; the spelled
+    // words only join it.
+    expect(respell(['context7'], vocab({ context: 900, '7': 60, seven: 30 }))).toEqual(
+      new Map([
+        ['context', OOV_WEIGHT],
+        ['seven', OOV_WEIGHT / 2],
+      ]),
+    );
+  });
+
   it('adds the two words of a joined spelling the corpus hardly uses ("webhook": 1 chunk, "web hook" many)', () => {
     const said = vocab({ webhook: 1, web: 200, hook: 150, notebook: 2, note: 30, book: 25 });
     expect(respell(['webhook'], said)).toEqual(

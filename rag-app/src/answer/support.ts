@@ -4,7 +4,7 @@
  * together, in the moments retrieved from one video, and its names more than in passing. Pure: the
  * hits, the question and corpus term statistics in, a decision with its reasons out.
  */
-import { editDistance, respell, type Vocabulary } from '../retrieve/oov.ts';
+import { editDistance, respell, spelledDigit, type Vocabulary } from '../retrieve/oov.ts';
 import { stem, words } from '../text/tokenize.ts';
 import type { SearchHit } from '../types.ts';
 import type { QuestionAnalysis, SubjectTerm } from './question.ts';
@@ -152,14 +152,6 @@ export function spellingsFor(subject: readonly SubjectTerm[], stats: TermStats):
     // A split ("fastapi" → "fast", "api") is matched by the joined-pair rule instead.
   }
   return out;
-}
-
-const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-
-/** "mem0" → "memzero" (matched where the transcript has "mem zero" as two words). */
-export function spelledDigit(term: string): string | null {
-  const m = /^([a-z]{2,})(\d)$/.exec(term);
-  return m ? `${m[1]}${DIGIT_WORDS[Number(m[2])]}` : null;
 }
 
 export function termWeight(

@@ -68,6 +68,17 @@ export function respell(queryTerms: Iterable<string>, vocab: Vocabulary): Map<st
       }
       continue;
     }
+    // Speech recognition may spell a name's last digit out ("Mem0" said "mem zero" or "memzero") or
+    // not ("Context7" said "context 7"): both spellings join the usual respelling below.
+    const spelled = spelledOut(term);
+    if (spelled) {
+      const joined = stem(spelled.join(''));
+      if (vocab.df(joined) > 0) out.set(joined, Math.max(out.get(joined) ?? 0, OOV_WEIGHT));
+      const parts = spelled.map(stem);
+      if (parts.every((part) => vocab.df(part) > 0)) {
+        for (const part of parts) out.set(part, Math.max(out.get(part) ?? 0, OOV_WEIGHT / 2));
+      }
+    }
     // One edit is a misspelling; a split ("fast api") beats a two-edit guess.
     const near = nearest(term, vocab);
     const split = near?.distance === 1 ? null : splitInTwo(term, vocab);
@@ -78,6 +89,19 @@ export function respell(queryTerms: Iterable<string>, vocab: Vocabulary): Map<st
     }
   }
   return out;
+}
+
+const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+
+/** A name ending in one digit, that digit spelled out: "mem0" → ["mem", "zero"]; else null. */
+export function spelledOut(term: string): [string, string] | null {
+  const m = /^([a-z]{2,})(\d)$/.exec(term);
+  return m ? [m[1]!, DIGIT_WORDS[Number(m[2])]!] : null;
+}
+
+/** "mem0" → "memzero" (the joined-pair rule matches it where the transcript says "mem zero"). */
+export function spelledDigit(term: string): string | null {
+  return spelledOut(term)?.join('') ?? null;
 }
 
 /** "fastapi" → ["fast", "api"], "mem0" → ["mem", "0"] when the corpus has both (stemmed) parts. */
