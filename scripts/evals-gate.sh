@@ -41,6 +41,7 @@ pnpm --silent evals run \
   --dataset "$shared/evals/answerability.dev.jsonl" \
   --dataset evals/datasets/refusal.dev.jsonl \
   --dataset evals/datasets/answerability.fresh.jsonl \
+  --dataset evals/datasets/regression.jsonl \
   --json "$out/candidate.json" --md "$out/run.md" --html "$out/run.html"
 pnpm --silent evals gate --baseline evals/baselines/main.json --candidate "$out/candidate.json" --md "$out/gate.md" \
   ${EVALS_GATE_MODE:+--mode "$EVALS_GATE_MODE"}

@@ -266,6 +266,13 @@ export function evaluateGate(
     if (r.pass && !o.pass) regressions.push(change(r, 1, 0));
     if (!r.pass && o.pass) improvements += 1;
   });
+  // A regression case guards a fixed bug: losing one fails the gate, whatever the margins allow.
+  const lostGuards = regressions.filter((r) => r.kind === 'regression');
+  if (lostGuards.length) {
+    reasons.push(
+      `${lostGuards.length} regression case(s) passed on the baseline and fail now: ${lostGuards.map((r) => r.id).join(', ')}`,
+    );
+  }
 
   let power: GateResult['power'];
   if (options.power && config.power && pairing.paired) {

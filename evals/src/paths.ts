@@ -14,9 +14,10 @@ export function sharedDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The sets the gate runs: the shared dev sets, then the project's own answerability cases (20
+ * The sets the gate runs: the shared dev sets, then the project's own: answerability cases (20
  * refusals and 12 answerable of our own, and the 48 blind cases written without the code), which
- * give the refusal and answer metrics the cases a 30-40-case set cannot resolve.
+ * give the refusal and answer metrics the cases a 30-40-case set cannot resolve, and the regression
+ * cases of fixed bugs (each must keep passing: gate.ts).
  */
 export function devDatasets(env: NodeJS.ProcessEnv = process.env): string[] {
   const dir = path.join(sharedDir(env), 'evals');
@@ -29,7 +30,7 @@ export function devDatasets(env: NodeJS.ProcessEnv = process.env): string[] {
 }
 
 /** The project's own gated sets, in evals/datasets. */
-export const OWN_DATASETS = ['refusal.dev.jsonl', 'answerability.fresh.jsonl'] as const;
+export const OWN_DATASETS = ['refusal.dev.jsonl', 'answerability.fresh.jsonl', 'regression.jsonl'] as const;
 
 /** A path for display/JSON: relative to `base` when that is shorter and unambiguous. */
 export function displayPath(abs: string, base: string): string {

@@ -53,6 +53,23 @@ describe('gate', () => {
     expect(g.improvements).toBe(3);
   });
 
+  it('fails when a regression case that passed on the baseline fails, though every metric is in its margin', () => {
+    const guard = searchIds((r) => r.pass, 1);
+    const [id] = [...guard];
+    const asRegression = (rs: CaseResult[]) =>
+      rs.map((r): CaseResult => (r.id === id ? { ...r, kind: 'regression' as const } : r));
+    const g = evaluateGate(
+      run(asRegression(baseResults)),
+      run(asRegression(flip(baseResults, guard))),
+      config,
+    );
+    expect(g.checks.every((c) => c.status !== 'fail')).toBe(true);
+    expect(g.pass).toBe(false);
+    expect(g.reasons).toEqual([`1 regression case(s) passed on the baseline and fail now: ${id}`]);
+    // The same flip of an ordinary case is noise the margins allow.
+    expect(evaluateGate(baseline, run(flip(baseResults, guard)), config).pass).toBe(true);
+  });
+
   it('a drop smaller than noise can explain passes even though the point estimate moved', () => {
     const g = evaluateGate(
       baseline,

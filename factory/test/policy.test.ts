@@ -268,6 +268,7 @@ describe("the repository's mission.md", () => {
       '../shared/evals/answerability.dev.jsonl',
       'evals/datasets/refusal.dev.jsonl',
       'evals/datasets/answerability.fresh.jsonl',
+      'evals/datasets/regression.jsonl',
     ]);
     expect(Object.keys(p.stopReasons).sort()).toEqual([...STOP_REASONS].sort());
     expect(p.stopReasons.budget_exceeded.status).toBe('blocked');
