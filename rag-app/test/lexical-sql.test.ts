@@ -114,6 +114,8 @@ for (const target of templateStoreTargets()) {
         // Spellings the corpus lacks (respelled to its own), a rare joined spelling of two words it
         // says often (split), and a term it never has.
         'webhook trigger in n8n',
+        'scrape websites with crawl4ai in n8n',
+        'mem0 long-term memory for each user',
         'superbase row level security',
         'olama local models',
         'fastapi endpoints with pydantic',
@@ -132,7 +134,7 @@ for (const target of templateStoreTargets()) {
       const memory: LexicalHit[][] = [];
       const inSql: LexicalHit[][] = [];
       // The respelling cases sit at the end: a shortened run keeps them.
-      for (const q of [...queries.slice(0, n - 6), ...queries.slice(-6)]) {
+      for (const q of [...queries.slice(0, n - 8), ...queries.slice(-8)]) {
         memory.push(index.search(q, limit, options, params));
         inSql.push(await sql.search(q, limit, options, params));
       }

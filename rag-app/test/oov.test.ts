@@ -69,6 +69,17 @@ describe('respell (speech-recognition spellings of product names)', () => {
     );
   });
 
+  it('searches the words either side of a digit said as a word ("Crawl4AI": "crawl for AI")', () => {
+    const expected = new Map([
+      ['crawl', OOV_WEIGHT / 2],
+      ['ai', OOV_WEIGHT / 2],
+    ]);
+    expect(respell(['crawl4ai'], vocab({ crawl4ai: 2, crawl: 130, ai: 3000 }))).toEqual(expected);
+    expect(respell(['crawl4ai'], vocab({ crawl: 130, ai: 3000 }))).toEqual(expected);
+    // Said as one token often enough, it is left alone.
+    expect(respell(['crawl4ai'], vocab({ crawl4ai: 40, crawl: 130, ai: 3000 }))).toEqual(new Map());
+  });
+
   it('adds the two words of a joined spelling the corpus hardly uses ("webhook": 1 chunk, "web hook" many)', () => {
     const said = vocab({ webhook: 1, web: 200, hook: 150, notebook: 2, note: 30, book: 25 });
     expect(respell(['webhook'], said)).toEqual(

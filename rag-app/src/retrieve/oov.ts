@@ -59,6 +59,13 @@ export function respell(queryTerms: Iterable<string>, vocab: Vocabulary): Map<st
   for (const term of queryTerms) {
     const df = vocab.df(term);
     if (/^\d+$/.test(term) || df > RARE_DF) continue;
+    // A digit inside a name is said as a word ("Crawl4AI": "crawl for AI", 127 times; as one token
+    // twice): the words on either side are searched too.
+    const around = aroundDigit(term);
+    // Every part's df is read (no short cut): a lookup never asked is one the SQL ranker never fetches.
+    if (around?.map((part) => vocab.df(part)).every((n) => n > 0)) {
+      for (const part of around) out.set(part, Math.max(out.get(part) ?? 0, OOV_WEIGHT / 2));
+    }
     if (df > 0) {
       // A joined spelling the transcripts hardly use for what they say as two words: "webhook"
       // is in 1 chunk, "web hook" in a hundred. The term keeps its own weight; the parts join it.
@@ -75,7 +82,7 @@ export function respell(queryTerms: Iterable<string>, vocab: Vocabulary): Map<st
       const joined = stem(spelled.join(''));
       if (vocab.df(joined) > 0) out.set(joined, Math.max(out.get(joined) ?? 0, OOV_WEIGHT));
       const parts = spelled.map(stem);
-      if (parts.every((part) => vocab.df(part) > 0)) {
+      if (parts.map((part) => vocab.df(part)).every((n) => n > 0)) {
         for (const part of parts) out.set(part, Math.max(out.get(part) ?? 0, OOV_WEIGHT / 2));
       }
     }
@@ -97,6 +104,12 @@ const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seve
 export function spelledOut(term: string): [string, string] | null {
   const m = /^([a-z]{2,})(\d)$/.exec(term);
   return m ? [m[1]!, DIGIT_WORDS[Number(m[2])]!] : null;
+}
+
+/** The words on either side of one digit inside a name: "crawl4ai" → ["crawl", "ai"]; else null. */
+export function aroundDigit(term: string): [string, string] | null {
+  const m = /^([a-z]{2,})\d([a-z]{2,})$/.exec(term);
+  return m ? [stem(m[1]!), stem(m[2]!)] : null;
 }
 
 /** "mem0" → "memzero" (the joined-pair rule matches it where the transcript says "mem zero"). */
