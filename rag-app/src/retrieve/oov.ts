@@ -49,51 +49,67 @@ function allowedEdits(length: number): number {
   return length < 7 ? 1 : 2;
 }
 
+type Respelling = [term: string, weight: number][];
+
+/** Whether every term is in the corpus. Each df is read (no short cut): a lookup never asked is one the SQL ranker never fetches. */
+function allPresent(terms: readonly string[], vocab: Vocabulary): boolean {
+  return terms.map((t) => vocab.df(t)).every((n) => n > 0);
+}
+
+const asParts = (parts: readonly string[]): Respelling => parts.map((p) => [p, OOV_WEIGHT / 2]);
+
 /**
- * Replacement terms (with weights) for the query terms the corpus never contains, and the two words
- * of a rare joined spelling ("webhook" → "web", "hook"). Terms the corpus has, and terms with no
- * close spelling, are left out.
+ * A digit in a name said as a word. Inside a name ("Crawl4AI": "crawl for AI" 127 times, one token
+ * twice), the words either side; as its last character ("Mem0": "mem zero", "memzero"), the digit
+ * spelled out, joined and as two words ("Context7", said "context 7", keeps its usual respelling).
+ */
+function digitSpellings(term: string, missing: boolean, vocab: Vocabulary): Respelling {
+  const out: Respelling = [];
+  const around = aroundDigit(term);
+  if (around && allPresent(around, vocab)) out.push(...asParts(around));
+  const spelled = missing ? spelledOut(term) : null;
+  if (spelled) {
+    const joined = stem(spelled.join(''));
+    if (vocab.df(joined) > 0) out.push([joined, OOV_WEIGHT]);
+    const parts = spelled.map(stem);
+    if (allPresent(parts, vocab)) out.push(...asParts(parts));
+  }
+  return out;
+}
+
+/**
+ * A joined spelling the transcripts hardly use for what they say as two words ("webhook" in 1
+ * chunk, "web hook" in a hundred): the two words. The term keeps its own weight.
+ */
+function rareSplit(term: string, df: number, vocab: Vocabulary): Respelling {
+  const split = splitInTwo(term, vocab);
+  return split && Math.min(vocab.df(split[0]), vocab.df(split[1])) >= SPLIT_RATIO * df ? asParts(split) : [];
+}
+
+/** A term the corpus never has: its closest spelling, or the two words it splits into. */
+function corpusSpelling(term: string, vocab: Vocabulary): Respelling {
+  // One edit is a misspelling; a split ("fast api") beats a two-edit guess.
+  const near = nearest(term, vocab);
+  const split = near?.distance === 1 ? null : splitInTwo(term, vocab);
+  if (split) return asParts(split);
+  return near ? [[near.term, OOV_WEIGHT]] : [];
+}
+
+/**
+ * Replacement terms (with weights) for the query terms the corpus never contains or hardly does:
+ * the corpus's own spelling, the two words of a rare joined spelling, a digit said as a word.
+ * Terms the corpus has often enough, and terms with no close spelling, are left out.
  */
 export function respell(queryTerms: Iterable<string>, vocab: Vocabulary): Map<string, number> {
   const out = new Map<string, number>();
   for (const term of queryTerms) {
     const df = vocab.df(term);
     if (/^\d+$/.test(term) || df > RARE_DF) continue;
-    // A digit inside a name is said as a word ("Crawl4AI": "crawl for AI", 127 times; as one token
-    // twice): the words on either side are searched too.
-    const around = aroundDigit(term);
-    // Every part's df is read (no short cut): a lookup never asked is one the SQL ranker never fetches.
-    if (around?.map((part) => vocab.df(part)).every((n) => n > 0)) {
-      for (const part of around) out.set(part, Math.max(out.get(part) ?? 0, OOV_WEIGHT / 2));
-    }
-    if (df > 0) {
-      // A joined spelling the transcripts hardly use for what they say as two words: "webhook"
-      // is in 1 chunk, "web hook" in a hundred. The term keeps its own weight; the parts join it.
-      const split = splitInTwo(term, vocab);
-      if (split && Math.min(vocab.df(split[0]), vocab.df(split[1])) >= SPLIT_RATIO * df) {
-        for (const part of split) out.set(part, Math.max(out.get(part) ?? 0, OOV_WEIGHT / 2));
-      }
-      continue;
-    }
-    // Speech recognition may spell a name's last digit out ("Mem0" said "mem zero" or "memzero") or
-    // not ("Context7" said "context 7"): both spellings join the usual respelling below.
-    const spelled = spelledOut(term);
-    if (spelled) {
-      const joined = stem(spelled.join(''));
-      if (vocab.df(joined) > 0) out.set(joined, Math.max(out.get(joined) ?? 0, OOV_WEIGHT));
-      const parts = spelled.map(stem);
-      if (parts.map((part) => vocab.df(part)).every((n) => n > 0)) {
-        for (const part of parts) out.set(part, Math.max(out.get(part) ?? 0, OOV_WEIGHT / 2));
-      }
-    }
-    // One edit is a misspelling; a split ("fast api") beats a two-edit guess.
-    const near = nearest(term, vocab);
-    const split = near?.distance === 1 ? null : splitInTwo(term, vocab);
-    if (split) {
-      for (const part of split) out.set(part, Math.max(out.get(part) ?? 0, OOV_WEIGHT / 2));
-    } else if (near) {
-      out.set(near.term, Math.max(out.get(near.term) ?? 0, OOV_WEIGHT));
-    }
+    const found = [
+      ...digitSpellings(term, df === 0, vocab),
+      ...(df > 0 ? rareSplit(term, df, vocab) : corpusSpelling(term, vocab)),
+    ];
+    for (const [t, w] of found) out.set(t, Math.max(out.get(t) ?? 0, w));
   }
   return out;
 }
