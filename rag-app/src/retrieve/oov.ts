@@ -51,7 +51,10 @@ function allowedEdits(length: number): number {
 
 type Respelling = [term: string, weight: number][];
 
-/** Whether every term is in the corpus. Each df is read (no short cut): a lookup never asked is one the SQL ranker never fetches. */
+/**
+ * Whether every term is in the corpus. Each df is read (no short cut): a lookup never asked is one
+ * the SQL ranker never fetches.
+ */
 function allPresent(terms: readonly string[], vocab: Vocabulary): boolean {
   return terms.map((t) => vocab.df(t)).every((n) => n > 0);
 }
