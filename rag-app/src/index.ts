@@ -1,6 +1,12 @@
 // Public API of @dark-factory/rag-app. Other packages import only from here.
 
-export { type Answerer, createAnswerer } from './answer/index.ts';
+export {
+  type Answerer,
+  createAnswerer,
+  DEFAULT_EXTRACTIVE,
+  ExtractiveAnswerer,
+  type ExtractiveSettings,
+} from './answer/index.ts';
 export { type Config, loadConfig } from './config.ts';
 export * from './errors.ts';
 export { type ChunkOptions, DEFAULT_CHUNK_OPTIONS } from './ingest/chunk.ts';
