@@ -26,8 +26,10 @@ import {
 } from '@dark-factory/rag-app';
 import { z } from 'zod';
 import { type LoadedCase, loadSuite } from '../src/dataset.ts';
-import { answerScores } from '../src/metrics/answer.ts';
+import { aggregate } from '../src/metrics/aggregate.ts';
 import { DATASETS_DIR, sharedDir } from '../src/paths.ts';
+import { scoreCase } from '../src/runner.ts';
+import type { CaseResult } from '../src/summary.ts';
 
 const USAGE =
   'tsx evals/scripts/tune-answers.ts [--data DIR] [--dataset FILE]... [--variants JSON] [--detail ID]';
@@ -101,37 +103,29 @@ try {
 
 const byDataset = new Map<string, LoadedCase[]>();
 for (const c of cases) byDataset.set(c.dataset, [...(byDataset.get(c.dataset) ?? []), c]);
-const metrics = ['factRecall', 'citationMomentAccuracy', 'citationSupport'] as const;
+const shown = ['factRecall', 'citationMomentAccuracy', 'citationSupport', 'clauseIntegrity'] as const;
 
 for (const { name, ...settings } of parsed.data) {
   const answerer = new ExtractiveAnswerer(settings as Partial<ExtractiveSettings>);
   const row: string[] = [name.padEnd(16)];
   for (const [dataset, list] of byDataset) {
-    const sums = new Map<string, { sum: number; n: number }>();
-    let answered = 0;
-    let citations = 0;
+    const results: CaseResult[] = [];
     for (const c of list) {
       const held = evidence.get(c.query);
       // A question refused before the answerer was called stays refused under every variant.
       const out = held
         ? await answerer.answer(c.query, held.hits, held.opts)
         : { answer: '', refused: true, citations: [] };
-      if (!out.refused) {
-        answered += 1;
-        citations += out.citations.length;
-      }
-      for (const [metric, value] of Object.entries(answerScores(c, false, out))) {
-        const s = sums.get(metric) ?? { sum: 0, n: 0 };
-        sums.set(metric, { sum: s.sum + value, n: s.n + 1 });
-      }
+      const result = { ...out, timings: { retrieveMs: 0, answerMs: 0 } };
+      // Scored as `evals run` scores an ask, and aggregated the same way.
+      results.push(scoreCase(c, { call: 'ask', result, latencyMs: 0 }));
       if (values.detail === c.id) console.log(`${name} ${c.id}:\n${out.answer}\n`);
     }
-    const mean = (m: string) => {
-      const s = sums.get(m);
-      return s && s.n > 0 ? (s.sum / s.n).toFixed(3) : '  –  ';
-    };
+    const m = aggregate(results);
+    const answered = results.filter((r) => r.refused === false);
+    const citations = answered.reduce((n, r) => n + (r.citations?.length ?? 0), 0);
     row.push(
-      `${path.basename(dataset)}: ${metrics.map((m) => `${m} ${mean(m)}`).join(' ')} answered ${answered}/${list.length} citations/answer ${(citations / Math.max(1, answered)).toFixed(1)}`,
+      `${path.basename(dataset)}: ${shown.map((k) => `${k} ${m[k]?.toFixed(3) ?? '–'}`).join(' ')} answered ${answered.length}/${list.length} citations/answer ${(citations / Math.max(1, answered.length)).toFixed(1)}`,
     );
   }
   console.log(row.join(' | '));
