@@ -134,6 +134,14 @@ describe('a lead that holds the definition after a run-on start', () => {
     ]);
     expect(definitionsIn('we will get into what the heck piv actually is', a)).toEqual([]);
   });
+
+  it('finds a definition that names its subject after describing it', () => {
+    const a = analyseQuestion('What is context rot and how do you avoid it?');
+    const text = 'the model has a hard time recalling. this is the idea of context rot. the larger it gets';
+    expect(definitionsIn(text, a)).toEqual([text.indexOf('this is the idea')]);
+    expect(definitionsIn("that's what we call context rot", a)).toEqual([0]);
+    expect(definitionsIn('we need to avoid context rot', a)).toEqual([]);
+  });
 });
 
 describe('ExtractiveAnswerer', () => {

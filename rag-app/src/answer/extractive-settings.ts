@@ -75,7 +75,7 @@ export const DEFAULT_EXTRACTIVE: ExtractiveSettings = {
   earlySeconds: 600,
   supportWeight: 2,
   leadWords: 80,
-  clusterSeconds: 20,
+  clusterSeconds: 60,
   clusterWeight: 0.3,
   mergeGapWords: 25,
 };

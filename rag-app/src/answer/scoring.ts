@@ -69,17 +69,21 @@ export function definitionsIn(lower: string, analysis: QuestionAnalysis): number
     : analysis.subject.filter((t) => t.entity || t.boundTo.length === 0).map((t) => t.surface);
   const at = new Set<number>();
   for (const name of names) {
+    const spoken = name.toLowerCase().split(/\s+/).map(escapeRegExp).join('\\s+');
     // Not "what the heck X actually is": the copula must go on to say something. The match is the
     // name alone (the rest a lookahead), so one definition's words never hide the next.
     const re = new RegExp(
-      `(?<!\\bwhat\\s+(\\w+\\s+){0,3})\\b${name
-        .toLowerCase()
-        .split(/\s+/)
-        .map(escapeRegExp)
-        .join('\\s+')}(?=\\w*\\s+(\\w+\\s+){0,2}(is|are|means|stands for|refers to)\\s+\\S+\\s+\\S+\\s+\\S+)`,
+      `(?<!\\bwhat\\s+(\\w+\\s+){0,3})\\b${spoken}(?=\\w*\\s+(\\w+\\s+){0,2}(is|are|means|stands for|refers to)\\s+\\S+\\s+\\S+\\s+\\S+)`,
       'g',
     );
     for (const m of lower.matchAll(re)) at.add(m.index);
+    // Spoken definitions name the thing after describing it: "…needle in the haystack problem.
+    // This is the idea of context rot", "that's what we call vibe coding".
+    const named = new RegExp(
+      `\\b(this|that|it)(\\s+is|'s)\\s+(the idea of|what (we|i|people) call|what's called|what is called|called|known as)\\s+(the\\s+)?${spoken}\\b`,
+      'g',
+    );
+    for (const m of lower.matchAll(named)) at.add(m.index);
   }
   return [...at].sort((a, b) => a - b);
 }
