@@ -6,6 +6,7 @@
  * citationSupport), per dataset. Evidence-side settings need a full `pnpm evals run` instead.
  *
  *   tsx evals/scripts/tune-answers.ts [--data DIR] [--dataset FILE]... [--variants JSON] [--detail ID]
+ *     [--per-case] [--jitter-seeds N]
  *
  * --per-case: one line per case and variant with its scores, citation count and the ranks of the
  *   evidence chunks on a gold moment.

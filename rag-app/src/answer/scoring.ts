@@ -62,30 +62,41 @@ export function kindScore(text: string, analysis: QuestionAnalysis): number {
  * What is defined: the phrase after "what is" ("context rot"), else the names asked about.
  */
 export function definitionsIn(lower: string, analysis: QuestionAnalysis): number[] {
+  const at = new Set<number>();
+  for (const re of definitionPatterns(analysis)) for (const m of lower.matchAll(re)) at.add(m.index);
+  return [...at].sort((a, b) => a - b);
+}
+
+// Built once per question: definitionsIn runs for every unit of the evidence.
+const patternsOf = new WeakMap<QuestionAnalysis, RegExp[]>();
+
+function definitionPatterns(analysis: QuestionAnalysis): RegExp[] {
+  const held = patternsOf.get(analysis);
+  if (held) return held;
   const phrase = definiendum(analysis.question);
   const entities = analysis.subject.filter((t) => t.entity).map((t) => t.surface);
   const names = phrase
     ? [phrase, ...entities]
     : analysis.subject.filter((t) => t.entity || t.boundTo.length === 0).map((t) => t.surface);
-  const at = new Set<number>();
-  for (const name of names) {
+  const patterns = names.flatMap((name) => {
     const spoken = name.toLowerCase().split(/\s+/).map(escapeRegExp).join('\\s+');
-    // Not "what the heck X actually is": the copula must go on to say something. The match is the
-    // name alone (the rest a lookahead), so one definition's words never hide the next.
-    const re = new RegExp(
-      `(?<!\\bwhat\\s+(\\w+\\s+){0,3})\\b${spoken}(?=\\w*\\s+(\\w+\\s+){0,2}(is|are|means|stands for|refers to)\\s+\\S+\\s+\\S+\\s+\\S+)`,
-      'g',
-    );
-    for (const m of lower.matchAll(re)) at.add(m.index);
-    // Spoken definitions name the thing after describing it: "…needle in the haystack problem.
-    // This is the idea of context rot", "that's what we call vibe coding".
-    const named = new RegExp(
-      `\\b(this|that|it)(\\s+is|'s)\\s+(the idea of|what (we|i|people) call|what's called|what is called|called|known as)\\s+(the\\s+)?${spoken}\\b`,
-      'g',
-    );
-    for (const m of lower.matchAll(named)) at.add(m.index);
-  }
-  return [...at].sort((a, b) => a - b);
+    return [
+      // Not "what the heck X actually is": the copula must go on to say something. The match is the
+      // name alone (the rest a lookahead), so one definition's words never hide the next.
+      new RegExp(
+        `(?<!\\bwhat\\s+(\\w+\\s+){0,3})\\b${spoken}(?=\\w*\\s+(\\w+\\s+){0,2}(is|are|means|stands for|refers to)\\s+\\S+\\s+\\S+\\s+\\S+)`,
+        'g',
+      ),
+      // Spoken definitions name the thing after describing it: "…needle in the haystack problem.
+      // This is the idea of context rot", "that's what we call vibe coding".
+      new RegExp(
+        `\\b(this|that|it)(\\s+is|'s)\\s+(the idea of|what (we|i|people) call|what's called|what is called|called|known as)\\s+(the\\s+)?${spoken}\\b`,
+        'g',
+      ),
+    ];
+  });
+  patternsOf.set(analysis, patterns);
+  return patterns;
 }
 
 /**
