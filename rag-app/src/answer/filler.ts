@@ -11,6 +11,10 @@ const SPONSOR_DENIAL = /\b(not|isn't|aren't|never|no|doesn't have an?y?)\b[^.]{0
 /** Phrases that end a sponsor read. */
 const SPONSOR_END = /\b(back to (the|our|it)|let's get back|with that out of the way|anyway|now let's)\b/i;
 
+/** The call to action that closes a sponsor read: the read ends after the unit that says it. */
+const SPONSOR_CLOSE =
+  /\b(link (is )?(down )?(in|below in) the description|(in|to) the description below|discount|check (them|it) out)\b/i;
+
 /** How long a sponsor read runs after its cue when nothing ends it sooner. */
 export const SPONSOR_SECONDS = 75;
 
@@ -34,7 +38,7 @@ export function framingKind(text: string): 'meta' | 'demo' | null {
 
 /**
  * Marks the units of one passage (in spoken order) that sit inside a sponsor read: from a sponsor
- * cue until a phrase that ends the read or SPONSOR_SECONDS later.
+ * cue until a phrase that ends the read, the call to action that closes it, or SPONSOR_SECONDS later.
  */
 export function sponsorMask(units: readonly { start: number; text: string }[]): boolean[] {
   const mask = units.map(() => false);
@@ -43,6 +47,7 @@ export function sponsorMask(units: readonly { start: number; text: string }[]): 
     if (isSponsorCue(u.text)) until = u.start + SPONSOR_SECONDS;
     else if (u.start <= until && SPONSOR_END.test(u.text)) until = Number.NEGATIVE_INFINITY;
     if (u.start <= until) mask[i] = true;
+    if (mask[i] && !isSponsorCue(u.text) && SPONSOR_CLOSE.test(u.text)) until = Number.NEGATIVE_INFINITY;
   });
   return mask;
 }
