@@ -28,7 +28,10 @@ describe('talk around the content', () => {
     const units = [
       { start: 0, text: "The sponsor of today's video is Scribba, a coding education platform" },
       { start: 8, text: 'you can edit the code live' },
-      { start: 16, text: 'Plus, with the link in the description, you can get a 20% discount on their pro subscription.' },
+      {
+        start: 16,
+        text: 'Plus, with the link in the description, you can get a 20% discount on their pro subscription.',
+      },
       { start: 21, text: 'the best example of this is Claude Code.' },
     ];
     expect(sponsorMask(units)).toEqual([true, true, true, false]);
