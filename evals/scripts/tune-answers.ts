@@ -124,8 +124,9 @@ try {
     }
   }
   process.stderr.write('\n');
-} finally {
+} catch (err) {
   await rag.close();
+  throw err;
 }
 
 const byDataset = new Map<string, LoadedCase[]>();
@@ -196,3 +197,5 @@ for (const { name, ...settings } of parsed.data) {
   console.log(row.join(' | '));
   if (seeds.length > 1) console.log(meanRow.join(' | '));
 }
+// The store stays open while variants answer: an answer may read on in a video's transcript.
+await rag.close();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { spanHit } from '../src/answer/ask.ts';
 import { judgeEvidence, REFUSAL_ANSWER } from '../src/answer/decide.ts';
 import {
   DEFAULT_EXTRACTIVE,
@@ -292,6 +293,50 @@ describe('the lead', () => {
     expect(out.citations[0]!.start).toBeGreaterThanOrEqual(1368);
     const stream = streamOf(hits[0]!);
     for (const c of out.citations) expect(stream).toContain(c.text);
+  });
+
+  it('reads on in the transcript when its moment goes on past the retrieved passage', async () => {
+    const meta = {
+      videoId: 'piv00000002',
+      title: 'The PIV Loop: My Agentic Coding Workflow',
+      published: null,
+    };
+    const transcript = [
+      { start: 1368, end: 1380, text: 'the piv loop has three stages, and every stage of the loop matters.' },
+      { start: 1380, end: 1392, text: 'and so PIV is short for plan, implement, validate.' },
+      {
+        start: 1392,
+        end: 1404,
+        text: 'we take focused work, a phase from the PRD, and we run it through this entire',
+      },
+      {
+        start: 1404,
+        end: 1416,
+        text: 'process. so we create a structured plan around what we are going to tackle.',
+      },
+      { start: 1416, end: 1428, text: 'then we delegate the implementation and we do the validation after.' },
+    ];
+    // The search found the first three segments: the chunk ends in the middle of a sentence.
+    const found = transcript.slice(0, 3).map((x): [number, string] => [x.start, x.text]);
+    const hits = [makeHit(meta.videoId, meta.title, found, { end: 1404 })];
+    const question = 'What are the three stages of the PIV loop?';
+    const asked: [string, number, number][] = [];
+    const readOn = async (videoId: string, from: number, seconds: number) => {
+      asked.push([videoId, from, seconds]);
+      return spanHit(meta, transcript, from, seconds);
+    };
+    const alone = await new ExtractiveAnswerer().answer(question, hits);
+    expect(alone.refused).toBe(false);
+    expect(alone.answer.split('\n')[0]).not.toContain('structured plan');
+    const out = await new ExtractiveAnswerer().answer(question, hits, { readOn });
+    expect(asked).toEqual([[meta.videoId, 1404, 45]]);
+    const lead = out.answer.split('\n')[0]!;
+    expect(lead).toContain('PIV is short for plan, implement, validate.');
+    expect(lead).toContain('so we create a structured plan around what we are going to tackle.');
+    // Still one verbatim slice of the transcript, cited at the second it starts.
+    const stream = layOut(transcript).stream;
+    for (const c of out.citations) expect(stream).toContain(c.text);
+    expect(out.citations[0]!.start).toBeGreaterThanOrEqual(1368);
   });
 });
 

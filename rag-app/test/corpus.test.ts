@@ -60,6 +60,9 @@ describe.skipIf(!existsSync(CORPUS_DIR) && !mustHaveShared)(
       expect(piv).toMatchObject({ videoId: 'goOZSXmrYQ4' });
       expect(piv!.url).toBe(`https://youtu.be/goOZSXmrYQ4?t=${piv!.start}`);
       expect(Math.abs(piv!.start - 1397)).toBeLessThanOrEqual(15);
+      // The retrieved chunk ends mid-sentence (23:31); the lead reads on in the transcript past it.
+      expect(piv!.text).toContain('we create a structured plan');
+      expect(piv!.end).toBeGreaterThan(1411);
     });
 
     it('refuses a question the channel does not answer', async () => {

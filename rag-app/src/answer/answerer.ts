@@ -7,6 +7,11 @@ export interface AnswerOptions {
   signal?: AbortSignal;
   /** The caller's answer-or-refuse decision on these hits (with corpus statistics), when it made one. */
   verdict?: Verdict;
+  /**
+   * The transcript of `videoId` said from second `from` on, for `seconds`, as a passage; null when
+   * the video has nothing there. Lets an answer read on where a retrieved passage stops mid-thought.
+   */
+  readOn?: (videoId: string, from: number, seconds: number) => Promise<SearchHit | null>;
 }
 
 /** An answer before timings (the caller measures those). */

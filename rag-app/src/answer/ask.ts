@@ -62,6 +62,10 @@ export function createAsk(deps: AskDeps): (question: string, options?: AskOption
     }
     const out = await deps.answerer.answer(question, evidence, {
       verdict,
+      readOn: async (videoId, from, seconds) => {
+        const video = await deps.video(videoId);
+        return video ? spanHit(video.meta, video.segments, from, seconds) : null;
+      },
       ...(options.onToken ? { onToken: options.onToken } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -89,9 +93,20 @@ export function openingHit(
   segments: readonly { start: number; end: number; text: string }[],
 ): SearchHit | null {
   const first = segments[0];
+  return first ? spanHit(meta, segments, first.start, OPENING_SECONDS) : null;
+}
+
+/** The segments said from second `from` (a segment under way then included) for `seconds`, as a passage cited at its start. */
+export function spanHit(
+  meta: { videoId: string; title: string; published: string | null },
+  segments: readonly { start: number; end: number; text: string }[],
+  from: number,
+  seconds: number,
+): SearchHit | null {
+  const span = segments.filter((s) => s.end > from && s.start < from + seconds);
+  const first = span[0];
   if (!first) return null;
-  const opening = segments.filter((s) => s.start < first.start + OPENING_SECONDS);
-  const last = opening[opening.length - 1]!;
+  const last = span[span.length - 1]!;
   return {
     videoId: meta.videoId,
     title: meta.title,
@@ -100,8 +115,8 @@ export function openingHit(
     end: last.end,
     citeStart: first.start,
     url: deepLink(meta.videoId, first.start),
-    text: opening.map((s) => s.text).join(' '),
-    segments: opening.map((s) => ({ start: s.start, end: s.end, text: s.text })),
+    text: span.map((s) => s.text).join(' '),
+    segments: span.map((s) => ({ start: s.start, end: s.end, text: s.text })),
     score: 0,
     scores: { vectorRank: null, lexicalRank: null, vector: null, lexical: null },
   };

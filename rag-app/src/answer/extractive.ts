@@ -47,6 +47,9 @@ function itemOf(w: Window): Item {
   };
 }
 
+/** How much more transcript a lead that reaches the end of its passage reads (about leadWords of speech). */
+const READ_ON_SECONDS = 45;
+
 /** Words of run-on speech a lead may carry before the definition it holds. */
 const LEAD_IN_WORDS = 6;
 const CLAUSE_OPENERS = new Set(['so', 'now', 'basically', 'essentially', 'okay', 'alright', 'well']);
@@ -82,7 +85,14 @@ export class ExtractiveAnswerer implements Answerer {
   async answer(question: string, hits: SearchHit[], opts: AnswerOptions = {}): Promise<AnswerOutput> {
     opts.signal?.throwIfAborted();
     const verdict = opts.verdict ?? judgeEvidence(question, hits, null);
-    const picked = verdict.support.answer ? this.pick(hits, verdict) : null;
+    let picked = verdict.support.answer ? this.pick(hits, verdict) : null;
+    // The lead's moment went on past the retrieved passage: read on in the transcript and choose again.
+    if (picked?.runsOut && opts.readOn) {
+      const { videoId, end } = picked.runsOut;
+      const more = await opts.readOn(videoId, end, READ_ON_SECONDS);
+      opts.signal?.throwIfAborted();
+      if (more) picked = this.pick([...hits, more], verdict) ?? picked;
+    }
     if (!picked) {
       const out = refusalOutput(hits.length > 0 ? verdict : null);
       streamText(out.answer, opts);
@@ -94,22 +104,27 @@ export class ExtractiveAnswerer implements Answerer {
     return { answer: out.answer, refused: false, citations: out.citations };
   }
 
-  private pick(hits: readonly SearchHit[], verdict: Verdict): { lead: Item; rest: Item[] } | null {
+  private pick(
+    hits: readonly SearchHit[],
+    verdict: Verdict,
+  ): { lead: Item; rest: Item[]; runsOut: { videoId: string; end: number } | null } | null {
     const passages = passagesOf(hits);
     const units = scoreUnits(passages, verdict, this.settings);
     const support = new Map(verdict.support.videos.map((v) => [v.videoId, v.score]));
     const main = mainPassage(passages, support, this.settings);
     if (verdict.analysis.kinds[0] === 'steps') {
       const run = stepsRun(passages, support, this.settings);
-      if (run) return { lead: itemOf(run.lead), rest: run.rest.map(itemOf) };
+      if (run) return { lead: itemOf(run.lead), rest: run.rest.map(itemOf), runsOut: null };
     }
     const chosen = selectWindows(windowsOf(units, this.settings), this.settings, main, { readOn: true });
     if (!chosen) return null;
     const rest = mergeNear(chosen.rest, this.settings.mergeGapWords);
     const lead = itemOf(chosen.lead);
+    const { passage } = chosen.lead;
     return {
       lead: verdict.analysis.kinds.includes('definition') ? fromDefinition(lead, verdict) : lead,
       rest: rest.map(itemOf),
+      runsOut: chosen.leadRunsOut ? { videoId: passage.videoId, end: passage.segments.at(-1)!.end } : null,
     };
   }
 }

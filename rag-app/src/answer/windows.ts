@@ -136,7 +136,7 @@ export function selectWindows(
   settings: ExtractiveSettings = DEFAULT_EXTRACTIVE,
   main: Passage | null = null,
   options: { readOn: boolean } = { readOn: true },
-): { lead: Window; rest: Window[] } | null {
+): { lead: Window; rest: Window[]; leadRunsOut: boolean } | null {
   const videos = new Set(answeringVideos(windows, settings));
   if (main) videos.add(main.videoId);
   const candidates = windows.filter((w) => videos.has(w.passage.videoId));
@@ -149,11 +149,20 @@ export function selectWindows(
   // The lead reads on through its moment: what follows the best sentence usually explains it.
   // Not for a how-to: there what follows is the steps, each a line of its own.
   let b = best.b;
+  // Whether the lead stopped because its passage did: the moment may go on past the evidence.
+  let leadRunsOut = false;
   for (; options.readOn; ) {
     const next = best.passage.units[b + 1];
-    if (!next || next.sponsor || next.framing === 'meta') break;
+    if (!next) {
+      leadRunsOut = true;
+      break;
+    }
+    if (next.sponsor || next.framing === 'meta') break;
     // The passage's last unit may stop where the chunk did, mid-sentence: not worth reading on into.
-    if (b + 2 === best.passage.units.length && !/[.!?]["')\]]*$/.test(next.text)) break;
+    if (b + 2 === best.passage.units.length && !/[.!?]["')\]]*$/.test(next.text)) {
+      leadRunsOut = true;
+      break;
+    }
     if (windowWords(best.passage, best.a, b + 1) > settings.leadWords) break;
     b++;
   }
@@ -200,7 +209,9 @@ export function selectWindows(
     termsOf.set(w, terms);
     words += n;
   }
-  return { lead, rest: chosen.slice(1) };
+  // Only a lead cut short: one already near its length reads on no further.
+  const short = windowWords(lead.passage, lead.a, lead.b) < settings.leadWords / 2;
+  return { lead, rest: chosen.slice(1), leadRunsOut: leadRunsOut && short };
 }
 
 /**
