@@ -25,7 +25,8 @@ export interface AskDeps {
 
 /**
  * `rag.ask`: searches (k = 8), reads further into the videos the search points at, judges whether
- * the evidence supports an answer, and either refuses or has the answerer write one.
+ * the evidence supports an answer, and either refuses or has the answerer write one (which may read
+ * on in a video's transcript where a passage stops mid-thought: `readOn`).
  */
 export function createAsk(deps: AskDeps): (question: string, options?: AskOptions) => Promise<AskResult> {
   // Titles change only with the corpus, whose every change gives a new statistics source.
