@@ -49,12 +49,14 @@ function latencyRows(figures: readonly ScaleFigures[]): string[][] {
 function recallRows(figures: readonly ScaleFigures[]): string[][] {
   const efs = figures[0]?.hnsw.map((p) => p.efSearch) ?? [];
   return [
-    ['HNSW ef_search', ...figures.map((f) => `recall@10 · p50 / p95 ms, ${n(f.chunks)}`)],
+    ['HNSW ef_search', ...figures.map((f) => `recall@10 (copies folded) · p50 / p95 ms, ${n(f.chunks)}`)],
     ...efs.map((ef) => [
       String(ef),
       ...figures.map((f) => {
         const p = f.hnsw.find((x) => x.efSearch === ef);
-        return p ? `${p.recallAt10.toFixed(3)} · ${lat(p.latency)}` : '-';
+        // Results written before copies were folded have no sourceRecallAt10.
+        const folded = Number.isFinite(p?.sourceRecallAt10) ? ` (${p!.sourceRecallAt10.toFixed(3)})` : '';
+        return p ? `${p.recallAt10.toFixed(3)}${folded} · ${lat(p.latency)}` : '-';
       }),
     ]),
   ];
