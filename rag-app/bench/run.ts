@@ -50,7 +50,7 @@ Options:
                      (default $SHARED_DIR/evals/key-moments.dev.jsonl,concepts.dev.jsonl)
   --queries <jsonl>  speed and scale: questions, one {"query": ...} a line (default key-moments.dev.jsonl)
   --n <queries>      speed: queries per measurement (default 300)
-  --scale <size>     scale: largest size, 100k (default) or 1m (about an hour to build on 2 cores)
+  --scale <size>     scale: largest size, 100k (default) or 1m (22 min on 2 idle cores, longer shared; ~6 GB of disk)
   --scale-n <q>      scale: queries per measurement (default 100)
   --json <out>       also write every figure as JSON to <out>
   --no-save          do not write bench/results/<date>.{json,md}
