@@ -6,7 +6,7 @@ import {
   statsFromHits,
   uncoveredNames,
 } from '../src/answer/decide.ts';
-import { analyseQuestion, questionKinds } from '../src/answer/question.ts';
+import { analyseQuestion, questionKinds, subjectText } from '../src/answer/question.ts';
 import { bestThreshold, leaveOneOut, shouldRefuse, thresholdSweep } from '../src/answer/refusal.ts';
 import { assessSupport, DEFAULT_SUPPORT, type TermStats } from '../src/answer/support.ts';
 import { spelledDigit } from '../src/retrieve/oov.ts';
@@ -64,6 +64,23 @@ describe('analyseQuestion', () => {
     const b = analyseQuestion('How does Cole use git worktrees?');
     expect(b.subject.map((t) => t.term)).toEqual(['git', 'worktre']);
     expect(b.subject.every((t) => !t.entity)).toBe(true);
+  });
+
+  it("reads a how-to's set-up as the kind of answer, not its subject, and searches without it", () => {
+    expect(subjectText('How do I set up a webhook trigger in n8n?')).toBe(
+      'How do I a webhook trigger in n8n?',
+    );
+    expect(subjectText('how to setup Supabase locally')).toBe('how to Supabase locally');
+    const a = analyseQuestion('How do I set up a webhook trigger in n8n?');
+    expect(a.kinds[0]).toBe('steps');
+    expect(a.subject.map((t) => t.term)).toEqual(['webhook', 'trigger', 'n8n']);
+    // A set-up that is the subject stays: not a how-to's frame.
+    expect(subjectText('What camera and lighting setup does Cole use?')).toBe(
+      'What camera and lighting setup does Cole use?',
+    );
+    expect(
+      analyseQuestion('What is the setup of the local AI package?').subject.map((t) => t.term),
+    ).toContain('setup');
   });
 });
 

@@ -3,7 +3,7 @@ import { type AskOptions, type AskResult, deepLink, type SearchHit, type SearchO
 import type { Answerer } from './answerer.ts';
 import { judgeEvidence, refusalOutput } from './decide.ts';
 import { type EvidenceSources, gatherEvidence } from './evidence.ts';
-import { analyseQuestion } from './question.ts';
+import { analyseQuestion, subjectText } from './question.ts';
 
 /** What answering a question reads from; open.ts wires these to the store and the retriever. */
 export interface AskDeps {
@@ -36,7 +36,7 @@ export function createAsk(deps: AskDeps): (question: string, options?: AskOption
     return titles.list;
   };
   const evidenceSources = (question: string, corpus: object): EvidenceSources => ({
-    searchVideo: (videoId, k) => deps.search(question, { videoId, k }),
+    searchVideo: (videoId, k) => deps.search(subjectText(question), { videoId, k }),
     titles: () => videoTitles(corpus),
     opening: async (videoId) => {
       const video = await deps.video(videoId);
@@ -46,7 +46,7 @@ export function createAsk(deps: AskDeps): (question: string, options?: AskOption
 
   return async (question, options = {}) => {
     const t0 = performance.now();
-    const hits = await deps.search(question, { ...options, k: options.k ?? 8 });
+    const hits = await deps.search(subjectText(question), { ...options, k: options.k ?? 8 });
     const corpus = await deps.corpusStats();
     const stats = await termStatsFor(corpus, analyseQuestion(question).subject);
     // A caller's filters (one video, a date range) bound the search; the answer reads no further.

@@ -161,8 +161,18 @@ const KIND_WORDS = new Set(
   terms('compare compared comparison difference differences different differ versus vs similar'),
 );
 
+// "How do I set up a webhook trigger?": the set-up is the kind of answer wanted (steps), not its subject,
+// and the transcripts say "set up" in every demo, so it ranks passing moments above the one asked for.
+const HOW_TO_FRAME =
+  /^(\s*how (?:do|can|should|would|did) (?:i|you|we|one)|\s*how to)\s+(?:set(?:ting)? ?up|setup)\b/i;
+
+/** The question as searched and read for its subject: without the frame of a how-to ("how do I set up …"). */
+export function subjectText(question: string): string {
+  return question.replace(HOW_TO_FRAME, '$1');
+}
+
 export function analyseQuestion(question: string): QuestionAnalysis {
-  const subjectTerms = new Set(questionTerms(question).filter((t) => !KIND_WORDS.has(t)));
+  const subjectTerms = new Set(questionTerms(subjectText(question)).filter((t) => !KIND_WORDS.has(t)));
   const toks = tokens(question);
   const subject = new Map<string, SubjectTerm>();
   toks.forEach((tok, i) => {
