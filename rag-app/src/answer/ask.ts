@@ -35,24 +35,31 @@ export function createAsk(deps: AskDeps): (question: string, options?: AskOption
     if (titles?.corpus !== corpus) titles = { corpus, list: deps.videoTitles() };
     return titles.list;
   };
-  const evidenceSources = (question: string, corpus: object): EvidenceSources => ({
+  const evidenceSources = (question: string, corpus: object, video: AskDeps['video']): EvidenceSources => ({
     searchVideo: (videoId, k) => deps.search(subjectText(question), { videoId, k }),
     titles: () => videoTitles(corpus),
     opening: async (videoId) => {
-      const video = await deps.video(videoId);
-      return video ? openingHit(video.meta, video.segments) : null;
+      const v = await video(videoId);
+      return v ? openingHit(v.meta, v.segments) : null;
     },
   });
 
   return async (question, options = {}) => {
     const t0 = performance.now();
+    // One read of a video per question: its opening and the lead's reading on may need the same one.
+    const read = new Map<string, ReturnType<AskDeps['video']>>();
+    const video: AskDeps['video'] = (videoId) => {
+      const held = read.get(videoId) ?? deps.video(videoId);
+      read.set(videoId, held);
+      return held;
+    };
     const hits = await deps.search(subjectText(question), { ...options, k: options.k ?? 8 });
     const corpus = await deps.corpusStats();
     const stats = await termStatsFor(corpus, analyseQuestion(question).subject);
     // A caller's filters (one video, a date range) bound the search; the answer reads no further.
     const evidence = hasFilters(options)
       ? hits
-      : await gatherEvidence(question, hits, evidenceSources(question, corpus), stats);
+      : await gatherEvidence(question, hits, evidenceSources(question, corpus, video), stats);
     const verdict = judgeEvidence(question, evidence, stats);
     const t1 = performance.now();
     const retrieveMs = Math.round(t1 - t0);
@@ -64,8 +71,8 @@ export function createAsk(deps: AskDeps): (question: string, options?: AskOption
     const out = await deps.answerer.answer(question, evidence, {
       verdict,
       readOn: async (videoId, from, seconds) => {
-        const video = await deps.video(videoId);
-        return video ? spanHit(video.meta, video.segments, from, seconds) : null;
+        const v = await video(videoId);
+        return v ? spanHit(v.meta, v.segments, from, seconds) : null;
       },
       ...(options.onToken ? { onToken: options.onToken } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
