@@ -58,12 +58,28 @@ export interface ProcessEntryOptions {
   exitOnFailure?: boolean;
 }
 
+/**
+ * A reader that stops early (`rag ask … | head -3`) closes the pipe: the CLI ends quietly, as Unix
+ * tools do, instead of dying on an unhandled EPIPE with a stack trace. Any other write error is
+ * thrown on as before.
+ */
+export function endQuietlyOnClosedPipe(
+  stream: NodeJS.WritableStream,
+  end: () => void = () => process.exit(0),
+): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    end();
+  });
+}
+
 /** Runs a CLI's `main(argv)` as the process: its exit code becomes the process's. */
 export async function runAsProcess(
   main: (argv: string[]) => Promise<number>,
   argv: string[],
   options: ProcessEntryOptions = {},
 ): Promise<void> {
+  endQuietlyOnClosedPipe(process.stdout);
   const code = await main(argv);
   if (code !== 0 && options.exitOnFailure) process.exit(code);
   process.exitCode = code;

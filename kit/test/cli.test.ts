@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -47,4 +48,34 @@ describe('the sinks and the user directory', () => {
     expect(userCwd({ INIT_CWD: ' ' }, '/repo/pkg')).toBe('/repo/pkg');
     expect(userCwd({}, '/repo/pkg')).toBe('/repo/pkg');
   });
+});
+
+describe('runAsProcess on a pipe the reader closed', () => {
+  it('ends quietly with 0 when `| head` stops reading, not with an EPIPE stack trace', async () => {
+    const cli = pathToFileURL(path.resolve(import.meta.dirname, '../src/cli.ts')).href;
+    const script = path.join(dir, 'chatty.mts');
+    // A command that prints far more than a pipe holds, line by line, as the CLIs' writeLine does.
+    await writeFile(
+      script,
+      `import { runAsProcess, writeLine } from ${JSON.stringify(cli)};
+await runAsProcess(async () => {
+  for (let i = 0; i < 200000; i++) {
+    writeLine(process.stdout, 'line ' + i + ' of a long answer');
+    if (i % 1000 === 0) await new Promise((r) => setImmediate(r));
+  }
+  return 0;
+}, []);
+`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // The reader takes the first lines and goes away, as head does.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  }, 30_000);
 });
