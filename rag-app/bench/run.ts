@@ -14,6 +14,7 @@ import { checkGoals, type GoalCheck, goalReport, qualityMarkdown, qualityReport 
 import { pickQueries, readQueries } from './queries.ts';
 import { storeReport, targetMarkdown, targetReport } from './report.ts';
 import { scaleMarkdown, scaleReport } from './scale/report.ts';
+import { resultsName, SECTIONS, type Section } from './sections.ts';
 import type { StoreFigures } from './suite.ts';
 import { type Check, checkTargets, TARGETS } from './targets.ts';
 
@@ -22,8 +23,6 @@ const SHARED_DIR = process.env.SHARED_DIR ?? path.resolve(REPO_ROOT, '../shared'
 /** pnpm runs the script inside rag-app; paths the user typed are relative to where they typed them. */
 const userCwd = process.env.INIT_CWD ?? process.cwd();
 const CONCURRENCIES = [1, 8] as const;
-const SECTIONS = ['quality', 'speed', 'scale'] as const;
-type Section = (typeof SECTIONS)[number];
 const SCALES = { '100k': 100_000, '1m': 1_000_000 } as const;
 const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
 
@@ -41,7 +40,8 @@ Three sections, all by default:
   scale    PostgreSQL at DATABASE_URL (a schema of its own, dropped after), EMBEDDER=lsa vectors:
            the corpus, then a synthetic scale-up to 100k chunks (and 1M with --scale 1m): in-memory
            and SQL BM25, exact vector scan, HNSW recall@10 by ef_search (skipped without DATABASE_URL)
-Results go to bench/results/<date>.json and <date>.md (machine and versions recorded).
+Results go to bench/results/<date>.json and <date>.md (machine and versions recorded); a run of some
+sections only to <date>-<sections>.{json,md} (2026-12-04-quality), so it never overwrites a full run.
 
 Options:
   --only <list>      sections to run, comma-separated (default quality,speed,scale)
@@ -53,7 +53,7 @@ Options:
   --scale <size>     scale: largest size, 100k (default) or 1m (22 min on 2 idle cores, longer shared; ~6 GB of disk)
   --scale-n <q>      scale: queries per measurement (default 100)
   --json <out>       also write every figure as JSON to <out>
-  --no-save          do not write bench/results/<date>.{json,md}
+  --no-save          do not write the results file
   --postgres         speed: also run on DATABASE_URL, in a schema of its own (dropped afterwards)
   -h, --help         show this help
 
@@ -281,7 +281,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.save) {
     await mkdir(RESULTS_DIR, { recursive: true });
-    const stem = path.join(RESULTS_DIR, started.toISOString().slice(0, 10));
+    const stem = path.join(RESULTS_DIR, resultsName(started, options.sections));
     await writeFile(`${stem}.json`, json);
     await writeFile(`${stem}.md`, `${md.join('\n').trimEnd()}\n`);
     say(`results written to ${stem}.json and ${stem}.md`);

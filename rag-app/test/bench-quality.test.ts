@@ -12,6 +12,7 @@ import { meanScores, scoreCase } from '../bench/quality/metrics.ts';
 import { PlainBm25 } from '../bench/quality/plain-bm25.ts';
 import { checkGoals, qualityReport } from '../bench/quality/report.ts';
 import type { QualityFigures, SystemRun } from '../bench/quality/suite.ts';
+import { resultsName } from '../bench/sections.ts';
 import { filler, video } from './support/videos.ts';
 
 const talk = video('aaaaaaaaaaa', 'Webhooks', [
@@ -104,5 +105,14 @@ describe('goals from the side-by-side table', () => {
     expect(qualityReport(figures).join('\n')).toMatch(
       /hit@5 \(±30 s\)\s+0\.700\s+0\.850\s+0\.900\s+1\.29×\s+1\.06×/,
     );
+  });
+});
+
+describe('resultsName (where a bench run is written)', () => {
+  const day = new Date('2026-12-04T03:59:00Z');
+  it("is the date for a full run, and the date with the sections run for a partial one, never the full run's name", () => {
+    expect(resultsName(day, new Set(['scale', 'quality', 'speed']))).toBe('2026-12-04');
+    expect(resultsName(day, new Set(['quality']))).toBe('2026-12-04-quality');
+    expect(resultsName(day, new Set(['scale', 'quality']))).toBe('2026-12-04-quality-scale');
   });
 });

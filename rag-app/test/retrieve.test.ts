@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { filterClause } from '../src/retrieve/filters.ts';
 import { localize } from '../src/retrieve/localize.ts';
 import { momentStarts, type Window } from '../src/retrieve/moment-start.ts';
+import { PROXIMITY, proximityBonus, queryPairs, withProximity } from '../src/retrieve/proximity.ts';
 import { checkQuery, MAX_QUERY_CHARS } from '../src/retrieve/query.ts';
 import { reciprocalRankFusion } from '../src/retrieve/rrf.ts';
 import { shapesFor, type TermStatsSource, termStatsFor } from '../src/retrieve/term-stats.ts';
@@ -180,5 +181,53 @@ describe("termStatsFor (one question's corpus statistics)", () => {
     expect(shapesFor([{ term: 'postgr', surface: 'Postgres' }])).toEqual([
       { first: 'p', minLength: 4, maxLength: 9 },
     ]);
+  });
+});
+
+describe('proximity (query words said side by side)', () => {
+  const idf = (t: string) => ({ context: 2, rot: 4, window: 1 })[t] ?? 0.5;
+
+  it('pairs query terms at most gap places apart, in order, never a term with itself', () => {
+    expect([...queryPairs(['context', 'rot', 'avoid'], 1)]).toEqual(['context rot', 'rot avoid']);
+    expect([...queryPairs(['context', 'rot', 'avoid'], 2)]).toEqual([
+      'context rot',
+      'context avoid',
+      'rot avoid',
+    ]);
+    expect(queryPairs(['rot', 'rot'], 2).size).toBe(0);
+  });
+
+  it("adds the rarer term's idf for a pair said in order within reach, once per pair", () => {
+    const pairs = queryPairs(terms('what is context rot'), PROXIMITY.gap);
+    const together = proximityBonus(pairs, 'this is context rot, and context rot again', idf);
+    expect(together).toBeCloseTo(PROXIMITY.weight * 2, 12);
+    // Index terms between them within reach still count (stopwords are not terms).
+    expect(proximityBonus(pairs, 'the context window starts to rot', idf)).toBeCloseTo(
+      PROXIMITY.weight * 2,
+      12,
+    );
+    // Apart, or in the other order, they are two words that happen to share a chunk.
+    expect(
+      proximityBonus(pairs, 'context is big, and much later in the talk the old code starts to rot', idf),
+    ).toBe(0);
+    expect(proximityBonus(pairs, 'rot context', idf)).toBe(0);
+    expect(proximityBonus(pairs, 'context rot', idf, { weight: 0, gap: 2 })).toBe(0);
+  });
+
+  it('reorders lexical hits by BM25 plus the bonus, ties by id, unknown texts untouched', () => {
+    const hits = [
+      { id: 1, score: 10 },
+      { id: 2, score: 9.5 },
+      { id: 3, score: 9 },
+    ];
+    const texts: Record<number, string> = {
+      1: 'context matters and much later the code can rot',
+      2: 'this is what we call context rot',
+    };
+    const out = withProximity(hits, 'what is context rot', (id) => texts[id], idf);
+    expect(out.map((h) => h.id)).toEqual([2, 1, 3]);
+    expect(out[0]!.score).toBeCloseTo(9.5 + PROXIMITY.weight * 2, 12);
+    expect(out[2]).toEqual({ id: 3, score: 9 });
+    expect(withProximity(hits, 'context', (id) => texts[id], idf)).toEqual(hits);
   });
 });

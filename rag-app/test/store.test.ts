@@ -115,6 +115,28 @@ for (const target of templateStoreTargets()) {
       await expect(rag.search('   ')).rejects.toThrow(/empty/);
     });
 
+    it('ranks a chunk that says the query words side by side above one that says them apart', async () => {
+      const together = video('PPPPPPPPPPP', 'Long sessions', [
+        ...filler('sessions', 8),
+        'after a while you get context rot and the answers get worse.',
+        ...filler('sessions', 8),
+      ]);
+      // More mentions of "context", so plain BM25 puts it first.
+      const apart = video('QQQQQQQQQQQ', 'Big windows', [
+        ...filler('windows', 8),
+        'context is big these days, so much context in every window of every model, and old code can rot.',
+        ...filler('windows', 8),
+      ]);
+      await rag.ingest([together, apart].map(ok));
+      // The same store without the bonus (closed with it after the test).
+      const plain = await openRag(config, { db, embedder: null, retrieval: { proximity: undefined } });
+      const top = async (r: Rag) => (await r.search('what is context rot?', { k: 2 })).map((h) => h.videoId);
+      expect(await top(plain)).toEqual(['QQQQQQQQQQQ', 'PPPPPPPPPPP']);
+      expect(await top(rag)).toEqual(['PPPPPPPPPPP', 'QQQQQQQQQQQ']);
+      // The answer's evidence keeps BM25's order (open.ts): the answer still reads the words.
+      expect((await rag.ask('what is context rot?')).citations.length).toBeGreaterThan(0);
+    });
+
     it('removes a video with its chunks', async () => {
       await rag.ingest(videos.map(ok));
       expect(await rag.removeVideo('BBBBBBBBBBB')).toBe(true);

@@ -8,6 +8,7 @@ import { filterClause } from './filters.ts';
 import { tsRankSearch } from './lexical.ts';
 import { localize } from './localize.ts';
 import { momentStarts } from './moment-start.ts';
+import { PROXIMITY, type ProximitySettings, withProximity } from './proximity.ts';
 import { checkQuery } from './query.ts';
 import { reciprocalRankFusion } from './rrf.ts';
 import { vectorSearch } from './vector.ts';
@@ -31,6 +32,8 @@ export interface RetrievalSettings {
   momentStartRatio?: number;
   /** Up to this many chunks BM25 ranks in memory, above it in SQL (bm25-index.ts). */
   maxInMemoryChunks?: number;
+  /** A bonus on BM25 scores for query words said side by side (proximity.ts); unset: none. */
+  proximity?: ProximitySettings;
   /**
    * Opt-in variants, unset in the app: the evals' slight mutants and neutral controls set them to
    * measure how small a change the gate can see (evals/src/variants.ts).
@@ -89,6 +92,7 @@ export const DEFAULT_RETRIEVAL: RetrievalSettings = {
   newVideosAfter: 5,
   momentStartRatio: MOMENT_START_RATIO,
   maxInMemoryChunks: IN_MEMORY_MAX_CHUNKS,
+  proximity: PROXIMITY,
 };
 
 type ChunkRow = ChunkWithVideo;
@@ -110,18 +114,40 @@ export async function hybridSearch(
       : settings.lexical === 'bm25'
         ? await bm25.search(query, settings.candidates, options, settings.variant?.bm25)
         : await tsRankSearch(db, query, settings.candidates, options);
-  const lexical = applyVariant(lexicalRaw, settings.variant);
+  const idf = await bm25.idfs(query);
+  // On BM25's scale only. The lexical candidates are read once: for the bonus, then for the hits.
+  const proximity = settings.lexical === 'bm25' ? settings.proximity : undefined;
+  const lexicalRows = proximity
+    ? await loadChunks(
+        db,
+        lexicalRaw.map((h) => h.id),
+      )
+    : new Map<number, ChunkRow>();
+  const lexical = proximity
+    ? withProximity(
+        applyVariant(lexicalRaw, settings.variant),
+        query,
+        (id) => lexicalRows.get(id)?.text,
+        idf,
+        proximity,
+      )
+    : applyVariant(lexicalRaw, settings.variant);
   const vector = applyVariant(await vectorSide(db, embedder, query, settings, options), settings.variant);
   const fused = reciprocalRankFusion([
     { ids: lexical.map((h) => h.id), weight: settings.lexicalWeight },
     { ids: vector.map((h) => h.id), weight: settings.vectorWeight },
   ]);
   if (fused.length === 0) return [];
-  const rows = await loadChunks(
+  const top = fused.slice(0, Math.max(k * 4, 40)).map((f) => f.id);
+  const read = await loadChunks(
     db,
-    fused.slice(0, Math.max(k * 4, 40)).map((f) => f.id),
+    top.filter((id) => !lexicalRows.has(id)),
   );
-  const idf = await bm25.idfs(query);
+  const rows = new Map<number, ChunkRow>();
+  for (const id of top) {
+    const row = lexicalRows.get(id) ?? read.get(id);
+    if (row) rows.set(id, row);
+  }
   const lexRank = new Map(lexical.map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const vecRank = new Map(vector.map((h, i) => [h.id, { rank: i + 1, score: h.score }]));
   const perVideo = new Map<string, number>();
