@@ -2,7 +2,7 @@
  * Words of the query said together. BM25 scores each term on its own, so a chunk that says "context
  * rot" ranks no higher than one that says "context" early and "rot" a minute later. A described
  * moment is told in the words of its description, side by side: each pair of query terms (at most
- * `gap` apart in the query) that a chunk says in the same order, at most one word more apart,
+ * `gap` apart in the query) that a chunk says in the same order, at most one index term further apart,
  * adds the rarer term's idf times `weight` to the chunk's BM25 score. Pure.
  */
 import { terms } from '../text/tokenize.ts';
@@ -40,7 +40,7 @@ export function proximityBonus(
 ): number {
   if (pairs.size === 0 || settings.weight <= 0) return 0;
   const ts = terms(text);
-  // Speech puts a word more between them than a written description does ("context is rotting").
+  // Speech puts a word more between them than a written description does ("context window rot").
   const reach = settings.gap + 1;
   const found = new Set<string>();
   for (let i = 0; i < ts.length; i++) {
