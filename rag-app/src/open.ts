@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import type { Embedder } from './embed/embedder.ts';
 import { createEmbedder } from './embed/index.ts';
 import { clearVectors } from './embed/space.ts';
+import { RagError } from './errors.ts';
 import type { ChunkOptions } from './ingest/chunk.ts';
 import { ingestItems } from './ingest/pipeline.ts';
 import type { Rag, VideoRecord } from './rag.ts';
@@ -40,8 +41,18 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
   const answerer = deps.answerer ?? createAnswerer(config);
   const retrieval = { ...DEFAULT_RETRIEVAL, vectorWeight: config.VECTOR_WEIGHT, ...deps.retrieval };
 
-  const search = (query: string, options: SearchOptions = {}) =>
-    hybridSearch(db, embedder, query, options, retrieval);
+  // A filter on a video the store does not hold is a mistake to name, not a search that finds nothing.
+  const checkVideo = async (options: SearchOptions) => {
+    if (options.videoId && (await videos.getContentHash(db, options.videoId)) === null) {
+      throw new RagError('not_found', `no video ${options.videoId} in the store`, {
+        videoId: options.videoId,
+      });
+    }
+  };
+  const search = async (query: string, options: SearchOptions = {}) => {
+    await checkVideo(options);
+    return hybridSearch(db, embedder, query, options, retrieval);
+  };
   // The answer quotes the windows that matched best: the window where a match began is for a
   // reader jumping to a moment, and in the evidence it holds less of what the answer picks (dev
   // answerability: citationMomentAccuracy 0.448 → 0.419, factRecall 0.625 → 0.583 with it).
@@ -80,7 +91,10 @@ export async function openRag(config: Config, deps: RagDeps = {}): Promise<Rag> 
     db,
     config,
     search,
-    ask,
+    async ask(question, options = {}) {
+      await checkVideo(options);
+      return ask(question, options);
+    },
     ingest: (items, options = {}) =>
       ingestItems(
         { db, embedder, ...(deps.chunkOptions ? { chunkOptions: deps.chunkOptions } : {}) },

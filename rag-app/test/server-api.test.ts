@@ -326,6 +326,14 @@ describe('ask and search', () => {
     });
     expect(only.body.results.length).toBeGreaterThan(0);
     expect(new Set(only.body.results.map((r) => r.videoId))).toEqual(new Set([videoId]));
+    const unknown = await c.json<{ error: { code: string; message: string } }>('/api/search', {
+      json: { query: 'agents', videoId: 'ZZZZZZZZZZZ' },
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatchObject({
+      code: 'not_found',
+      message: 'no video ZZZZZZZZZZZ in the store',
+    });
   });
 });
 

@@ -112,6 +112,14 @@ for (const target of templateStoreTargets()) {
       await expect(rag.search('x', { publishedAfter: 'soon' })).rejects.toThrow(
         /publishedAfter must be a date/,
       );
+      // A video the store does not hold is named as the mistake, not answered with nothing.
+      await expect(rag.search('supabase', { videoId: 'ZZZZZZZZZZZ' })).rejects.toMatchObject({
+        code: 'not_found',
+        message: 'no video ZZZZZZZZZZZ in the store',
+      });
+      await expect(rag.ask('what is row level security?', { videoId: 'ZZZZZZZZZZZ' })).rejects.toMatchObject({
+        code: 'not_found',
+      });
       await expect(rag.search('   ')).rejects.toThrow(/empty/);
     });
 
