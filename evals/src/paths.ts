@@ -35,5 +35,6 @@ export const OWN_DATASETS = ['refusal.dev.jsonl', 'answerability.fresh.jsonl', '
 /** A path for display/JSON: relative to `base` when that is shorter and unambiguous. */
 export function displayPath(abs: string, base: string): string {
   const rel = path.relative(base, abs);
-  return rel && !path.isAbsolute(rel) ? rel : abs;
+  // "/data/x.jsonl" typed from /work/main stays as typed, not "../../data/x.jsonl".
+  return rel && !path.isAbsolute(rel) && rel.length < abs.length ? rel : abs;
 }

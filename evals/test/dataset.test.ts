@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callFor, isHoldoutPath, loadSuite } from '../src/dataset.ts';
 import { DatasetError } from '../src/errors.ts';
-import { DATASETS_DIR } from '../src/paths.ts';
+import { DATASETS_DIR, displayPath } from '../src/paths.ts';
 import { DEV_SETS } from './helpers/paths.ts';
 
 let dir: string;
@@ -181,5 +181,14 @@ describe('the real datasets', () => {
     const suite = await loadSuite([path.join(DATASETS_DIR, 'regression.jsonl')], { factsDir: DATASETS_DIR });
     expect(suite.cases.length).toBeGreaterThanOrEqual(3);
     expect(suite.cases.every((c) => c.kind === 'regression')).toBe(true);
+  });
+});
+
+describe('displayPath (paths in messages and reports)', () => {
+  it('is relative to where the user is when that is shorter, else the absolute path as typed', () => {
+    expect(displayPath('/work/main/evals/datasets/x.jsonl', '/work/main')).toBe('evals/datasets/x.jsonl');
+    expect(displayPath('/work/shared/evals/x.jsonl', '/work/main')).toBe('../shared/evals/x.jsonl');
+    expect(displayPath('/nonexistent.jsonl', '/work/main')).toBe('/nonexistent.jsonl');
+    expect(displayPath('/work/main', '/work/main')).toBe('/work/main');
   });
 });
