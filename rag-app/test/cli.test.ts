@@ -121,6 +121,36 @@ describe('the rag CLI (public interface, in-process)', () => {
     expect(bare.stderr).toMatch(/^Usage: rag/);
   });
 
+  it('--video takes the id or the YouTube link a user copies, and names a video the store lacks', async () => {
+    for (const ref of [
+      'dQw4w9WgXcQ',
+      'https://youtu.be/dQw4w9WgXcQ?t=42',
+      'www.youtube.com/watch?v=dQw4w9WgXcQ',
+    ]) {
+      const res = await rag(dataDir, 'search', 'talk', '--json', '--video', ref);
+      expect(res.code, res.stderr).toBe(0);
+      expect(JSON.parse(res.stdout).every((h: { videoId: string }) => h.videoId === 'dQw4w9WgXcQ')).toBe(
+        true,
+      );
+    }
+    expect(
+      await rag(dataDir, 'ask', 'What does the talk say?', '--video', 'https://youtu.be/xxxxxxxxxxx'),
+    ).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'rag: not_found: no video xxxxxxxxxxx in the store\n',
+    });
+    const notYoutube = await rag(
+      dataDir,
+      'search',
+      'talk',
+      '--video',
+      'https://example.com/watch?v=dQw4w9WgXcQ',
+    );
+    expect(notYoutube.code).toBe(1);
+    expect(notYoutube.stderr).toMatch(/^rag: usage: option '--video <id>' argument .* not a YouTube URL/);
+  });
+
   it('exits non-zero with one readable line on errors', async () => {
     const bad = await rag(dataDir, 'ask', 'x'.repeat(3000), '--json');
     expect(bad.code).toBe(1);

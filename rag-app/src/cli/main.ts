@@ -2,6 +2,7 @@
 import { isEntryModule, packageVersion, runAsProcess } from '@dark-factory/kit/cli';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.ts';
+import { parseVideoRef } from '../ingest/video-ref.ts';
 import { registerAdminCommands } from './admin.ts';
 import { ask } from './commands/ask.ts';
 import { ingest } from './commands/ingest.ts';
@@ -16,6 +17,16 @@ const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
   return n;
+};
+
+/** A video as its id, or as the YouTube link a user copies (youtu.be/ID?t=…, watch?v=ID). */
+const videoOption = (value: string) => {
+  if (!/[/.]/.test(value)) return value;
+  try {
+    return parseVideoRef(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 };
 
 /**
@@ -72,7 +83,7 @@ export function buildProgram(ctx: CliContext, code: { exit: number } = { exit: 0
     .argument('<question>', 'the question')
     .option('--json', 'print one JSON object: { answer, refused, citations, timings }')
     .option('--k <n>', 'passages to retrieve', positiveInt('--k'))
-    .option('--video <id>', 'only this video')
+    .option('--video <id>', 'only this video (its id or a YouTube link)', videoOption)
     .action(run((question: string, opts: Parameters<typeof ask>[2]) => ask(ctx, question, opts)));
 
   program
@@ -81,7 +92,7 @@ export function buildProgram(ctx: CliContext, code: { exit: number } = { exit: 0
     .argument('<query>', 'the query')
     .option('--json', 'print the ranked chunks as JSON')
     .option('--k <n>', 'results', positiveInt('--k'), 10)
-    .option('--video <id>', 'only this video')
+    .option('--video <id>', 'only this video (its id or a YouTube link)', videoOption)
     .option('--after <date>', 'only videos published on or after YYYY-MM-DD')
     .option('--before <date>', 'only videos published on or before YYYY-MM-DD')
     .action(run((query: string, opts: Parameters<typeof search>[2]) => search(ctx, query, opts)));
