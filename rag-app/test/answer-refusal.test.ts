@@ -64,6 +64,12 @@ describe('analyseQuestion', () => {
     const b = analyseQuestion('How does Cole use git worktrees?');
     expect(b.subject.map((t) => t.term)).toEqual(['git', 'worktre']);
     expect(b.subject.every((t) => !t.entity)).toBe(true);
+    // A plural acronym is a kind of thing, not a name the videos must repeat; the singular stays a name.
+    const c = analyseQuestion('How do you run open-source LLMs without buying GPUs, and is PIV worth it?');
+    const byTermC = new Map(c.subject.map((t) => [t.term, t]));
+    expect(byTermC.get('llm')).toMatchObject({ entity: false });
+    expect(byTermC.get('gpu')).toMatchObject({ entity: false });
+    expect(byTermC.get('piv')).toMatchObject({ entity: true });
   });
 
   it("reads a how-to's set-up as the kind of answer, not its subject, and searches without it", () => {

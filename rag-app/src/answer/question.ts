@@ -60,6 +60,7 @@ export function questionKinds(question: string): QuestionKind[] {
 }
 
 const NOT_ENTITIES = new Set(['cole', 'coles', 'i', 'im', 'ive', 'id', 'ill']);
+const PLURAL_ACRONYM = /^[A-Z]{2,5}s$/;
 const VERSION = /^\d+(\.\d+)*$/;
 
 interface Token {
@@ -121,6 +122,9 @@ function tokens(question: string): Token[] {
   const capitals = pieces.map((clean, i) => {
     // Sentence-initial capitals say nothing, unless the word is capitalised inside too ("PIV", "GPT-5").
     const inner = /[A-Z]/.test(clean.slice(1));
+    // A plural acronym ("LLMs", "GPUs", "PRs") names a kind of thing, not one thing: a subject word,
+    // not a name the videos must say again and again.
+    if (PLURAL_ACRONYM.test(clean)) return false;
     return (
       (/[A-Z]/.test(clean) && (i > 0 || inner) && !NOT_ENTITIES.has(clean.toLowerCase())) ||
       (VERSION.test(clean) && i > 0)
