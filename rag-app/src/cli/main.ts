@@ -21,7 +21,8 @@ const positiveInt = (name: string) => (value: string) => {
 
 /** A video as its id, or as the YouTube link a user copies (youtu.be/ID?t=…, watch?v=ID). */
 const videoOption = (value: string) => {
-  if (!/[/.]/.test(value)) return value;
+  // Anything else is an id as stored (a file's own id may hold a dot).
+  if (!value.includes('/') && !/youtu\.?be|youtube\./i.test(value)) return value;
   try {
     return parseVideoRef(value);
   } catch (err) {
